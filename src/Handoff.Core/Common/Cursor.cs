@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+
+namespace Handoff.Common;
+
+/// <summary>Where a page ended: the sort key of its last item.</summary>
+public readonly record struct CursorPosition(DateTime At, Guid Id);
+
+/// <summary>Opaque keyset cursors (time and id of the last item of a page), URL-safe.</summary>
+public static class Cursor
+{
+    private const int Size = 8 + 16;
+
+    public static string Encode(DateTime at, Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, at.Ticks);
+        id.TryWriteBytes(bytes[8..]);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    public static bool TryDecode(string? cursor, out CursorPosition position)
+    {
+        position = default;
+        if (string.IsNullOrEmpty(cursor) || cursor.Length > 64)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[48];
+        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written != Size)
+        {
+            return false;
+        }
+
+        var ticks = BinaryPrimitives.ReadInt64BigEndian(bytes);
+        if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
+        {
+            return false;
+        }
+
+        position = new CursorPosition(new DateTime(ticks, DateTimeKind.Utc), new Guid(bytes[8..Size]));
+        return true;
+    }
+}
+
+/// <summary>A page of a list with the cursor of the next page (null on the last page).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

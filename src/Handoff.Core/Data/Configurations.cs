@@ -1,0 +1,176 @@
+using Handoff.Access;
+using Handoff.Accounts;
+using Handoff.Activities;
+using Handoff.Integrations;
+using Handoff.Leads;
+using Handoff.Teams;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Handoff.Data;
+
+internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
+{
+    public void Configure(EntityTypeBuilder<Lead> b)
+    {
+        b.HasKey(l => l.Id);
+        b.Ignore(l => l.Owner);
+        b.Ignore(l => l.Details);
+        b.Property(l => l.Version).IsConcurrencyToken();
+        b.Property(l => l.FirstName).HasMaxLength(100);
+        b.Property(l => l.LastName).HasMaxLength(100);
+        b.Property(l => l.Email).HasMaxLength(254);
+        b.Property(l => l.Phone).HasMaxLength(40);
+        b.Property(l => l.Company).HasMaxLength(200);
+        b.Property(l => l.Title).HasMaxLength(200);
+        b.Property(l => l.Website).HasMaxLength(500);
+        b.Property(l => l.Industry).HasMaxLength(100);
+        b.Property(l => l.Country).HasMaxLength(100);
+        b.Property(l => l.State).HasMaxLength(100);
+        b.Property(l => l.City).HasMaxLength(100);
+        b.Property(l => l.Description).HasMaxLength(4000);
+        b.Property(l => l.Source).HasMaxLength(100);
+        b.Property(l => l.Channel).HasMaxLength(100);
+        b.Property(l => l.Campaign).HasMaxLength(200);
+        b.Property(l => l.UtmSource).HasMaxLength(200);
+        b.Property(l => l.UtmMedium).HasMaxLength(200);
+        b.Property(l => l.UtmCampaign).HasMaxLength(200);
+        b.Property(l => l.UtmTerm).HasMaxLength(200);
+        b.Property(l => l.UtmContent).HasMaxLength(200);
+        b.Property(l => l.StageReason).HasMaxLength(50);
+        b.Property(l => l.SearchText).HasMaxLength(700);
+        b.Property(l => l.CustomFields)
+            .HasConversion(new StringMapConverter(), new StringMapComparer());
+        b.HasIndex(l => new { l.CreatedAt, l.Id });
+        b.HasIndex(l => new { l.Stage, l.CreatedAt });
+        b.HasIndex(l => new { l.OwnerId, l.CreatedAt });
+        b.HasIndex(l => l.Email);
+        b.HasIndex(l => l.AccountId);
+    }
+}
+
+internal sealed class StageChangeConfiguration : IEntityTypeConfiguration<StageChange>
+{
+    public void Configure(EntityTypeBuilder<StageChange> b)
+    {
+        b.HasKey(c => c.Id);
+        b.Property(c => c.ActorId).HasMaxLength(100);
+        b.Property(c => c.ActorName).HasMaxLength(200);
+        b.Property(c => c.Reason).HasMaxLength(50);
+        b.Property(c => c.PreviousReason).HasMaxLength(50);
+        b.Property(c => c.Note).HasMaxLength(4000);
+        b.HasOne<Lead>().WithMany().HasForeignKey(c => c.LeadId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(c => new { c.LeadId, c.Sequence }).IsUnique();
+        b.HasIndex(c => c.UndoOf);
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.HasKey(a => a.Id);
+        b.Property(a => a.Action).HasMaxLength(50);
+        b.Property(a => a.ActorId).HasMaxLength(100);
+        b.Property(a => a.ActorName).HasMaxLength(200);
+        b.Property(a => a.Note).HasMaxLength(4000);
+        b.HasOne<Lead>().WithMany().HasForeignKey(a => a.LeadId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(a => new { a.LeadId, a.Sequence }).IsUnique();
+    }
+}
+
+internal sealed class ReasonCodeConfiguration : IEntityTypeConfiguration<ReasonCode>
+{
+    public void Configure(EntityTypeBuilder<ReasonCode> b)
+    {
+        b.HasKey(r => new { r.Stage, r.Code });
+        b.Property(r => r.Code).HasMaxLength(50);
+        b.Property(r => r.Label).HasMaxLength(200);
+    }
+}
+
+internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
+{
+    public void Configure(EntityTypeBuilder<Account> b)
+    {
+        b.HasKey(a => a.Id);
+        b.Property(a => a.Name).HasMaxLength(200);
+        b.Property(a => a.Domain).HasMaxLength(253);
+        b.Property(a => a.Industry).HasMaxLength(100);
+        b.Property(a => a.Country).HasMaxLength(100);
+        b.HasIndex(a => a.Domain).IsUnique();
+    }
+}
+
+internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
+{
+    public void Configure(EntityTypeBuilder<Activity> b)
+    {
+        b.HasKey(a => a.Id);
+        b.Property(a => a.Url).HasMaxLength(2000);
+        b.Property(a => a.Subject).HasMaxLength(500);
+        b.Property(a => a.Source).HasMaxLength(100);
+        b.Property(a => a.Channel).HasMaxLength(100);
+        b.Property(a => a.Campaign).HasMaxLength(200);
+        b.HasOne<Lead>().WithMany().HasForeignKey(a => a.LeadId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(a => new { a.LeadId, a.OccurredAt });
+    }
+}
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> b)
+    {
+        b.HasKey(u => u.Id);
+        b.Property(u => u.Email).HasMaxLength(254);
+        b.Property(u => u.Name).HasMaxLength(200);
+        b.HasIndex(u => u.Email).IsUnique();
+        b.HasOne<Team>().WithMany().HasForeignKey(u => u.TeamId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
+{
+    public void Configure(EntityTypeBuilder<Team> b)
+    {
+        b.HasKey(t => t.Id);
+        b.Property(t => t.Name).HasMaxLength(200);
+        b.HasIndex(t => t.Name).IsUnique();
+    }
+}
+
+internal sealed class WorkQueueConfiguration : IEntityTypeConfiguration<WorkQueue>
+{
+    public void Configure(EntityTypeBuilder<WorkQueue> b)
+    {
+        b.ToTable("queues");
+        b.HasKey(q => q.Id);
+        b.Property(q => q.Name).HasMaxLength(200);
+        b.HasIndex(q => q.Name).IsUnique();
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> b)
+    {
+        b.HasKey(k => k.Id);
+        b.Property(k => k.Name).HasMaxLength(200);
+        b.Property(k => k.Prefix).HasMaxLength(10);
+        b.Property(k => k.Hash).HasMaxLength(64);
+        b.Property(k => k.Scopes).HasMaxLength(100)
+            .HasConversion(new ScopeListConverter(), new ScopeListComparer());
+        b.HasIndex(k => k.Hash).IsUnique();
+    }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("outbox");
+        b.HasKey(m => m.Id);
+        b.Property(m => m.Type).HasMaxLength(100);
+        b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+    }
+}

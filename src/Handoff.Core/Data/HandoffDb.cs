@@ -1,0 +1,40 @@
+using Handoff.Access;
+using Handoff.Accounts;
+using Handoff.Activities;
+using Handoff.Integrations;
+using Handoff.Leads;
+using Handoff.Teams;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data;
+
+/// <summary>The one database of Handoff, on SQLite or PostgreSQL.</summary>
+public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(options)
+{
+    public DbSet<Lead> Leads => Set<Lead>();
+    public DbSet<StageChange> StageChanges => Set<StageChange>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<ReasonCode> ReasonCodes => Set<ReasonCode>();
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<Activity> Activities => Set<Activity>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<WorkQueue> Queues => Set<WorkQueue>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<LeadStage>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<OwnerKind>().HaveConversion<string>().HaveMaxLength(10);
+        configurationBuilder.Properties<Common.ActorKind>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<ActivityType>().HaveConversion<string>().HaveMaxLength(30);
+        configurationBuilder.Properties<Role>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<OutboxStatus>().HaveConversion<string>().HaveMaxLength(20);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Handoff.Data;
+
+/// <summary>Which database engine holds the data.</summary>
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>The <c>Handoff</c> configuration section.</summary>
+public sealed class HandoffOptions
+{
+    public const string Section = "Handoff";
+
+    /// <summary>Where the SQLite file (and other local state) lives. Default: <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>When set and no admin key exists yet, this key becomes an admin key.</summary>
+    public string? BootstrapApiKey { get; set; }
+
+    /// <summary>Fill an empty database with the demo workspace at start-up.</summary>
+    public bool SeedDemo { get; set; }
+}
+
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+}

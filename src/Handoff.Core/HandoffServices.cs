@@ -1,0 +1,28 @@
+using Handoff.Access;
+using Handoff.Data;
+using Handoff.Leads;
+using Handoff.Teams;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Handoff;
+
+/// <summary>Registers the database and every use case; shared by the web host and the CLI.</summary>
+public static class HandoffServices
+{
+    public static IServiceCollection AddHandoffCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHandoffData(configuration);
+        services.AddScoped<CaptureLead>();
+        services.AddScoped<GetLead>();
+        services.AddScoped<ListLeads>();
+        services.AddScoped<UpdateLead>();
+        services.AddScoped<TransitionLead>();
+        services.AddScoped<AssignLead>();
+        services.AddScoped<LeadHistory>();
+        services.AddScoped<ReasonCatalogue>();
+        services.AddScoped<ApiKeys>();
+        services.AddScoped<People>();
+        return services;
+    }
+}

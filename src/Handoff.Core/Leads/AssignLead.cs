@@ -1,0 +1,56 @@
+using Handoff.Common;
+using Handoff.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Leads;
+
+/// <summary>A manual reassignment: <c>{"kind":"User","id":"…","note":"…"}</c>.</summary>
+public sealed record AssignRequest(OwnerKind Kind, Guid Id, string? Note = null);
+
+/// <summary>Gives a lead to an active user or to a queue; recorded in history.</summary>
+public sealed class AssignLead(HandoffDb db, TimeProvider clock)
+{
+    public async Task<Result<LeadView>> HandleAsync(Guid id, AssignRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
+    {
+        var exists = request.Kind == OwnerKind.User
+            ? await db.Users.AnyAsync(u => u.Id == request.Id && u.IsActive, ct)
+            : await db.Queues.AnyAsync(q => q.Id == request.Id, ct);
+        if (!exists)
+        {
+            return ValidationError.For("id", $"no active {request.Kind.ToString().ToLowerInvariant()} with id {request.Id}");
+        }
+
+        if (request.Note is { Length: > 4000 })
+        {
+            return ValidationError.For("note", "must be at most 4000 characters");
+        }
+
+        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
+        if (lead is null)
+        {
+            return LeadErrors.NotFound(id);
+        }
+
+        if (expectedVersion is { } expected && expected != lead.Version)
+        {
+            return LeadErrors.Stale(expected, lead.Version);
+        }
+
+        var entry = lead.AssignTo(new Owner(request.Kind, request.Id), actor, clock.GetUtcNow().UtcDateTime, request.Note?.Trim());
+        if (entry is not null)
+        {
+            db.AuditEntries.Add(entry);
+            LeadEvents.Audited(db, entry);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return LeadErrors.ConcurrentChange();
+            }
+        }
+
+        return LeadView.From(lead);
+    }
+}

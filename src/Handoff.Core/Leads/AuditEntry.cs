@@ -1,0 +1,42 @@
+using Handoff.Common;
+
+namespace Handoff.Leads;
+
+/// <summary>A change to a lead that is not a stage move: field edits, reassignment. Append-only.</summary>
+public sealed class AuditEntry
+{
+    private AuditEntry()
+    {
+    }
+
+    public Guid Id { get; private set; }
+    public Guid LeadId { get; private set; }
+
+    /// <summary>The lead's version right after this change: orders a lead's whole history.</summary>
+    public int Sequence { get; private set; }
+    public DateTime At { get; private set; }
+
+    /// <summary>What happened: <c>fields-updated</c>, <c>owner-changed</c>, ...</summary>
+    public string Action { get; private set; } = "";
+    public ActorKind ActorKind { get; private set; }
+    public string ActorId { get; private set; } = "";
+    public string ActorName { get; private set; } = "";
+    public string? Note { get; private set; }
+
+    /// <summary>JSON object: field name to <c>{ "from": ..., "to": ... }</c>.</summary>
+    public string Changes { get; private set; } = "{}";
+
+    internal static AuditEntry Record(Guid leadId, int sequence, string action, Actor actor, DateTime at, string changes, string? note) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        LeadId = leadId,
+        Sequence = sequence,
+        At = at,
+        Action = action,
+        ActorKind = actor.Kind,
+        ActorId = actor.Id,
+        ActorName = actor.Name,
+        Changes = changes,
+        Note = note,
+    };
+}

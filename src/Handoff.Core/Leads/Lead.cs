@@ -1,0 +1,279 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Handoff.Common;
+
+namespace Handoff.Leads;
+
+/// <summary>
+/// A person who showed interest, on their way through the lifecycle. Always in exactly one stage, always with
+/// one owner (a user or a queue); Nurture has a wake date; Disqualified, Nurture, Junk and Lost have a reason.
+/// Every change goes through a method here, which returns the history entry to append.
+/// </summary>
+public sealed class Lead
+{
+    private Lead()
+    {
+    }
+
+    public Guid Id { get; private set; }
+
+    public string? FirstName { get; private set; }
+    public string? LastName { get; private set; }
+    public string? Email { get; private set; }
+    public string? Phone { get; private set; }
+    public string? Company { get; private set; }
+    public string? Title { get; private set; }
+    public string? Website { get; private set; }
+    public string? Industry { get; private set; }
+    public int? EmployeeCount { get; private set; }
+    public string? Country { get; private set; }
+    public string? State { get; private set; }
+    public string? City { get; private set; }
+    public string? Description { get; private set; }
+    public string? Source { get; private set; }
+    public string? Channel { get; private set; }
+    public string? Campaign { get; private set; }
+    public string? UtmSource { get; private set; }
+    public string? UtmMedium { get; private set; }
+    public string? UtmCampaign { get; private set; }
+    public string? UtmTerm { get; private set; }
+    public string? UtmContent { get; private set; }
+    public bool? EmailConsent { get; private set; }
+    public Dictionary<string, string> CustomFields { get; private set; } = [];
+
+    public LeadStage Stage { get; private set; }
+    public DateTime StageEnteredAt { get; private set; }
+
+    /// <summary>The reason code of the current stage, where it has one.</summary>
+    public string? StageReason { get; private set; }
+
+    /// <summary>When a Nurture lead wakes up; null in every other stage.</summary>
+    public DateTime? WakeAt { get; private set; }
+
+    public OwnerKind OwnerKind { get; private set; }
+    public Guid OwnerId { get; private set; }
+    public Guid? AccountId { get; private set; }
+    public int FitScore { get; private set; }
+    public int EngagementScore { get; private set; }
+
+    public DateTime CreatedAt { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+
+    /// <summary>Optimistic concurrency token: every change bumps it; a stale write fails.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>Lower-cased name, email and company for free-text search on every provider.</summary>
+    public string SearchText { get; private set; } = "";
+
+    public Owner Owner => new(OwnerKind, OwnerId);
+
+    public LeadDetails Details => new()
+    {
+        FirstName = FirstName,
+        LastName = LastName,
+        Email = Email,
+        Phone = Phone,
+        Company = Company,
+        Title = Title,
+        Website = Website,
+        Industry = Industry,
+        EmployeeCount = EmployeeCount,
+        Country = Country,
+        State = State,
+        City = City,
+        Description = Description,
+        Source = Source,
+        Channel = Channel,
+        Campaign = Campaign,
+        UtmSource = UtmSource,
+        UtmMedium = UtmMedium,
+        UtmCampaign = UtmCampaign,
+        UtmTerm = UtmTerm,
+        UtmContent = UtmContent,
+        EmailConsent = EmailConsent,
+        CustomFields = CustomFields.Count == 0 ? null : new Dictionary<string, string>(CustomFields, StringComparer.Ordinal),
+    };
+
+    /// <summary>Creates a lead in New, owned by <paramref name="owner"/>, and the history entry of its creation.</summary>
+    public static (Lead Lead, StageChange Created) Capture(LeadDetails details, Owner owner, Actor actor, DateTime at)
+    {
+        var lead = new Lead
+        {
+            Id = Guid.CreateVersion7(),
+            Stage = LeadStage.New,
+            StageEnteredAt = at,
+            OwnerKind = owner.Kind,
+            OwnerId = owner.Id,
+            CreatedAt = at,
+            UpdatedAt = at,
+            Version = 1,
+        };
+        lead.Apply(details);
+        var created = StageChange.Record(lead, null, LeadStage.New, actor, at, null, null, null, null, null, null);
+        return (lead, created);
+    }
+
+    /// <summary>Moves the lead to <paramref name="to"/> if the stage machine allows it.</summary>
+    public Result<StageChange> MoveTo(LeadStage to, Actor actor, DateTime at, string? reason, string? note, DateTime? wakeAt, string? evidence = null)
+    {
+        if (to == Stage)
+        {
+            return new ConflictError("already-in-stage", $"The lead is already in {Stage}.");
+        }
+
+        if (!StageRules.CanMove(Stage, to))
+        {
+            var allowed = string.Join(", ", StageRules.NextStages(Stage));
+            return new ConflictError(
+                "illegal-transition",
+                $"A lead in {Stage} cannot move to {to}. Allowed from {Stage}: {(allowed.Length == 0 ? "none" : allowed)}.");
+        }
+
+        var errors = new FieldErrors();
+        if (StageRules.RequiresReason(to) && reason is null)
+        {
+            errors.Add("reason", $"a reason code is required to move a lead to {to}");
+        }
+
+        if (to == LeadStage.Nurture)
+        {
+            if (wakeAt is null)
+            {
+                errors.Add("wakeAt", "a Nurture lead needs a wake date");
+            }
+            else if (wakeAt <= at)
+            {
+                errors.Add("wakeAt", "the wake date must be in the future");
+            }
+        }
+        else if (wakeAt is not null)
+        {
+            errors.Add("wakeAt", "a wake date applies only to Nurture");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var change = Enter(to, actor, at, reason, note, evidence, wakeAt, undoOf: null);
+        return change;
+    }
+
+    /// <summary>Reverses <paramref name="change"/> (the latest effective move) with a compensating change.</summary>
+    public Result<StageChange> Undo(StageChange change, Actor actor, DateTime at, string? note)
+    {
+        if (change.LeadId != Id || change.From is not { } from || change.To != Stage)
+        {
+            return new ConflictError("nothing-to-undo", "That change is not the lead's latest move.");
+        }
+
+        if (StageRules.IsSetByPipelineOnly(change.To) || StageRules.IsSetByPipelineOnly(from))
+        {
+            return new ConflictError(
+                "pipeline-controlled",
+                $"A move between {from} and {change.To} follows the opportunity and cannot be undone here.");
+        }
+
+        return Enter(from, actor, at, change.PreviousReason, note, null, change.PreviousWakeAt, undoOf: change.Id);
+    }
+
+    /// <summary>Replaces the editable fields; returns the audit entry, or null when nothing changed.</summary>
+    public AuditEntry? Update(LeadDetails details, Actor actor, DateTime at)
+    {
+        var before = JsonSerializer.SerializeToNode(Details, AuditJson.Options)!.AsObject();
+        var after = JsonSerializer.SerializeToNode(details, AuditJson.Options)!.AsObject();
+        var changes = new JsonObject();
+        foreach (var (name, value) in after)
+        {
+            var old = before[name];
+            if (!JsonNode.DeepEquals(old, value))
+            {
+                changes[name] = new JsonObject { ["from"] = old?.DeepClone(), ["to"] = value?.DeepClone() };
+            }
+        }
+
+        if (changes.Count == 0)
+        {
+            return null;
+        }
+
+        Apply(details);
+        Touch(at);
+        return AuditEntry.Record(Id, Version, "fields-updated", actor, at, changes.ToJsonString(), null);
+    }
+
+    /// <summary>Gives the lead to another user or queue; returns the audit entry, or null when unchanged.</summary>
+    public AuditEntry? AssignTo(Owner owner, Actor actor, DateTime at, string? note)
+    {
+        if (owner == Owner)
+        {
+            return null;
+        }
+
+        var changes = new JsonObject
+        {
+            ["owner"] = new JsonObject { ["from"] = Owner.ToString(), ["to"] = owner.ToString() },
+        };
+        OwnerKind = owner.Kind;
+        OwnerId = owner.Id;
+        Touch(at);
+        return AuditEntry.Record(Id, Version, "owner-changed", actor, at, changes.ToJsonString(), note);
+    }
+
+    /// <summary>Links the lead to its company account.</summary>
+    public void LinkAccount(Guid accountId) => AccountId = accountId;
+
+    private StageChange Enter(LeadStage to, Actor actor, DateTime at, string? reason, string? note, string? evidence, DateTime? wakeAt, Guid? undoOf)
+    {
+        var from = Stage;
+        var previousReason = StageReason;
+        var previousWakeAt = WakeAt;
+        Stage = to;
+        StageEnteredAt = at;
+        StageReason = reason;
+        WakeAt = to == LeadStage.Nurture ? wakeAt : null;
+        Touch(at);
+        return StageChange.Record(this, from, to, actor, at, reason, note, evidence, undoOf, previousReason, previousWakeAt);
+    }
+
+    private void Touch(DateTime at)
+    {
+        UpdatedAt = at;
+        Version++;
+    }
+
+    private void Apply(LeadDetails d)
+    {
+        FirstName = d.FirstName;
+        LastName = d.LastName;
+        Email = d.Email;
+        Phone = d.Phone;
+        Company = d.Company;
+        Title = d.Title;
+        Website = d.Website;
+        Industry = d.Industry;
+        EmployeeCount = d.EmployeeCount;
+        Country = d.Country;
+        State = d.State;
+        City = d.City;
+        Description = d.Description;
+        Source = d.Source;
+        Channel = d.Channel;
+        Campaign = d.Campaign;
+        UtmSource = d.UtmSource;
+        UtmMedium = d.UtmMedium;
+        UtmCampaign = d.UtmCampaign;
+        UtmTerm = d.UtmTerm;
+        UtmContent = d.UtmContent;
+        EmailConsent = d.EmailConsent;
+        CustomFields = d.CustomFields is null ? [] : new Dictionary<string, string>(d.CustomFields, StringComparer.Ordinal);
+        SearchText = string.Join(' ', new[] { FirstName, LastName, Email, Company }.Where(s => s is not null)).ToLowerInvariant();
+    }
+}
+
+/// <summary>JSON settings for history payloads: camelCase, nulls kept so that a cleared field shows.</summary>
+internal static class AuditJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}

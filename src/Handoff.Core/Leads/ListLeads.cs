@@ -1,0 +1,100 @@
+using Handoff.Common;
+using Handoff.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Leads;
+
+/// <summary>Filters for the lead list; every one optional.</summary>
+public sealed record LeadFilter
+{
+    public IReadOnlyList<LeadStage> Stages { get; init; } = [];
+    public Guid? OwnerId { get; init; }
+    public string? Source { get; init; }
+    public DateTime? CreatedFrom { get; init; }
+    public DateTime? CreatedTo { get; init; }
+
+    /// <summary>Free text matched against name, email and company.</summary>
+    public string? Text { get; init; }
+    public string? Cursor { get; init; }
+    public int Limit { get; init; } = DefaultLimit;
+
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+}
+
+/// <summary>Lists leads newest first (by capture time) with keyset pagination: page 10,000 costs what page 1 costs.</summary>
+public sealed class ListLeads(HandoffDb db)
+{
+    public async Task<Result<Page<LeadView>>> HandleAsync(LeadFilter filter, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (filter.Limit is < 1 or > LeadFilter.MaxLimit)
+        {
+            errors.Add("limit", $"must be between 1 and {LeadFilter.MaxLimit}");
+        }
+
+        CursorPosition after = default;
+        if (filter.Cursor is not null && !Common.Cursor.TryDecode(filter.Cursor, out after))
+        {
+            errors.Add("cursor", "is not a cursor returned by this list");
+        }
+
+        if (filter.Text is { Length: > 200 })
+        {
+            errors.Add("q", "must be at most 200 characters");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var query = db.Leads.AsNoTracking();
+        if (filter.Stages.Count > 0)
+        {
+            var stages = filter.Stages;
+            query = query.Where(l => stages.Contains(l.Stage));
+        }
+
+        if (filter.OwnerId is { } owner)
+        {
+            query = query.Where(l => l.OwnerId == owner);
+        }
+
+        if (filter.Source is { } source)
+        {
+            query = query.Where(l => l.Source == source);
+        }
+
+        if (filter.CreatedFrom is { } from)
+        {
+            query = query.Where(l => l.CreatedAt >= from);
+        }
+
+        if (filter.CreatedTo is { } to)
+        {
+            query = query.Where(l => l.CreatedAt < to);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            var pattern = "%" + EscapeLike(filter.Text.Trim().ToLowerInvariant()) + "%";
+            query = query.Where(l => EF.Functions.Like(l.SearchText, pattern, "\\"));
+        }
+
+        if (filter.Cursor is not null)
+        {
+            query = query.Where(l => l.CreatedAt < after.At || (l.CreatedAt == after.At && l.Id.CompareTo(after.Id) < 0));
+        }
+
+        var rows = await query.OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.Id).Take(filter.Limit + 1).ToListAsync(ct);
+        var items = rows.Take(filter.Limit).Select(LeadView.From).ToList();
+        var next = rows.Count > filter.Limit ? Common.Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
+        return new Page<LeadView>(items, next);
+    }
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+}

@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using Handoff.Common;
+using Handoff.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Leads;
+
+/// <summary>A request to move a lead: <c>{"to":"SAL","reason":"…","note":"…"}</c>.</summary>
+public sealed record TransitionRequest(LeadStage To, string? Reason = null, string? Note = null, DateTime? WakeAt = null);
+
+/// <summary>
+/// Moves a lead along the stage machine, or undoes its latest move, with optimistic concurrency: of two people
+/// moving the same lead at once, one succeeds and the other gets a conflict, never a lost update.
+/// </summary>
+public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
+{
+    public async Task<Result<LeadView>> HandleAsync(Guid id, TransitionRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
+    {
+        if (StageRules.IsSetByPipelineOnly(request.To))
+        {
+            return new ConflictError(
+                "pipeline-controlled",
+                $"{request.To} is set by the pipeline (conversion to an opportunity and its outcome), not by a transition.");
+        }
+
+        var reason = request.Reason?.Trim().ToLowerInvariant();
+        var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+        var errors = new FieldErrors();
+        if (note is { Length: > 4000 })
+        {
+            errors.Add("note", "must be at most 4000 characters");
+        }
+
+        if (reason is { Length: 0 })
+        {
+            reason = null;
+        }
+
+        if (reason is not null)
+        {
+            var catalogue = await db.ReasonCodes.AsNoTracking()
+                .Where(r => r.Stage == request.To && r.IsActive).Select(r => r.Code).ToListAsync(ct);
+            if (catalogue.Count > 0 && !catalogue.Contains(reason))
+            {
+                errors.Add("reason", $"'{reason}' is not a reason code for {request.To}; use one of: {string.Join(", ", catalogue)}");
+            }
+            else if (catalogue.Count == 0 && !CodePattern().IsMatch(reason))
+            {
+                errors.Add("reason", "must be a code of lower-case letters, digits and dashes, at most 50 characters");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
+        if (lead is null)
+        {
+            return LeadErrors.NotFound(id);
+        }
+
+        if (expectedVersion is { } expected && expected != lead.Version)
+        {
+            return LeadErrors.Stale(expected, lead.Version);
+        }
+
+        var wakeAt = request.WakeAt?.ToUniversalTime();
+        var moved = lead.MoveTo(request.To, actor, clock.GetUtcNow().UtcDateTime, reason, note, wakeAt);
+        if (moved.Error is { } error)
+        {
+            return error;
+        }
+
+        return await SaveAsync(lead, moved.Value!, ct);
+    }
+
+    /// <summary>Reverses the lead's latest move that has not been undone yet, with a compensating change.</summary>
+    public async Task<Result<LeadView>> UndoAsync(Guid id, string? note, int? expectedVersion, Actor actor, CancellationToken ct)
+    {
+        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
+        if (lead is null)
+        {
+            return LeadErrors.NotFound(id);
+        }
+
+        if (expectedVersion is { } expected && expected != lead.Version)
+        {
+            return LeadErrors.Stale(expected, lead.Version);
+        }
+
+        var undone = db.StageChanges.Where(c => c.LeadId == id && c.UndoOf != null).Select(c => c.UndoOf);
+        var latest = await db.StageChanges
+            .Where(c => c.LeadId == id && c.From != null && c.UndoOf == null && !undone.Contains(c.Id))
+            .OrderByDescending(c => c.Sequence)
+            .FirstOrDefaultAsync(ct);
+        if (latest is null)
+        {
+            return new ConflictError("nothing-to-undo", "The lead has no move left to undo.");
+        }
+
+        var trimmed = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        if (trimmed is { Length: > 4000 })
+        {
+            return ValidationError.For("note", "must be at most 4000 characters");
+        }
+
+        var reversed = lead.Undo(latest, actor, clock.GetUtcNow().UtcDateTime, trimmed);
+        if (reversed.Error is { } error)
+        {
+            return error;
+        }
+
+        return await SaveAsync(lead, reversed.Value!, ct);
+    }
+
+    private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, CancellationToken ct)
+    {
+        db.StageChanges.Add(change);
+        LeadEvents.StageChanged(db, change);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return LeadErrors.ConcurrentChange();
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            // The (lead, sequence) index caught a concurrent writer that the version check let through.
+            return LeadErrors.ConcurrentChange();
+        }
+
+        return LeadView.From(lead);
+    }
+
+    internal static bool IsUniqueViolation(DbUpdateException e) =>
+        e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 }
+        || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,49}$")]
+    private static partial Regex CodePattern();
+}

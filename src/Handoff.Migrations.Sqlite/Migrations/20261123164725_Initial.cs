@@ -1,0 +1,388 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Handoff.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "accounts",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    domain = table.Column<string>(type: "TEXT", maxLength: 253, nullable: true),
+                    industry = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    employee_count = table.Column<int>(type: "INTEGER", nullable: true),
+                    country = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    owner_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_accounts", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "api_keys",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    prefix = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    scopes = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    revoked_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_api_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "leads",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    first_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    last_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    phone = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
+                    company = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    website = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    industry = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    employee_count = table.Column<int>(type: "INTEGER", nullable: true),
+                    country = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    state = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    city = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    description = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    utm_source = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    utm_medium = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    utm_campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    utm_term = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    utm_content = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    email_consent = table.Column<bool>(type: "INTEGER", nullable: true),
+                    custom_fields = table.Column<string>(type: "TEXT", nullable: false),
+                    stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    stage_entered_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    stage_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    wake_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    owner_kind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    owner_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    account_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    fit_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    engagement_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    search_text = table.Column<string>(type: "TEXT", maxLength: 700, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_leads", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    aggregate_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    payload = table.Column<string>(type: "TEXT", nullable: false),
+                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "queues",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    is_fallback = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_queues", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "reason_codes",
+                columns: table => new
+                {
+                    stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    code = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    label = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    is_active = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_reason_codes", x => new { x.stage, x.code });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "teams",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    manager_user_id = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_teams", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "activities",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    type = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_activities", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_activities_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_entries",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    action = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    changes = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_entries", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_audit_entries_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "stage_changes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    from = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    to = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    evidence = table.Column<string>(type: "TEXT", nullable: true),
+                    definition_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    wake_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    undo_of = table.Column<Guid>(type: "TEXT", nullable: true),
+                    previous_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    previous_wake_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_stage_changes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_stage_changes_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "users",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    team_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    is_active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_users", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_users_teams_team_id",
+                        column: x => x.team_id,
+                        principalTable: "teams",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_accounts_domain",
+                table: "accounts",
+                column: "domain",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_activities_lead_id_occurred_at",
+                table: "activities",
+                columns: new[] { "lead_id", "occurred_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_api_keys_hash",
+                table: "api_keys",
+                column: "hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_lead_id_sequence",
+                table: "audit_entries",
+                columns: new[] { "lead_id", "sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_account_id",
+                table: "leads",
+                column: "account_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_created_at_id",
+                table: "leads",
+                columns: new[] { "created_at", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_email",
+                table: "leads",
+                column: "email");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_owner_id_created_at",
+                table: "leads",
+                columns: new[] { "owner_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_stage_created_at",
+                table: "leads",
+                columns: new[] { "stage", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_status_next_attempt_at",
+                table: "outbox",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_queues_name",
+                table: "queues",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_stage_changes_lead_id_sequence",
+                table: "stage_changes",
+                columns: new[] { "lead_id", "sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_stage_changes_undo_of",
+                table: "stage_changes",
+                column: "undo_of");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_teams_name",
+                table: "teams",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_users_email",
+                table: "users",
+                column: "email",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_users_team_id",
+                table: "users",
+                column: "team_id");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "accounts");
+
+            migrationBuilder.DropTable(
+                name: "activities");
+
+            migrationBuilder.DropTable(
+                name: "api_keys");
+
+            migrationBuilder.DropTable(
+                name: "audit_entries");
+
+            migrationBuilder.DropTable(
+                name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "queues");
+
+            migrationBuilder.DropTable(
+                name: "reason_codes");
+
+            migrationBuilder.DropTable(
+                name: "stage_changes");
+
+            migrationBuilder.DropTable(
+                name: "users");
+
+            migrationBuilder.DropTable(
+                name: "leads");
+
+            migrationBuilder.DropTable(
+                name: "teams");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Handoff.Access;
+using Handoff.Common;
+using Handoff.Leads;
+using Handoff.Web.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Handoff.Web.Api;
+
+/// <summary>Query string of <c>GET /api/leads</c>; parsed by hand so that each bad value is named.</summary>
+internal sealed record LeadQuery(
+    [property: FromQuery(Name = "stage")] string[]? Stage,
+    [property: FromQuery(Name = "ownerId")] string? OwnerId,
+    [property: FromQuery(Name = "source")] string? Source,
+    [property: FromQuery(Name = "createdFrom")] string? CreatedFrom,
+    [property: FromQuery(Name = "createdTo")] string? CreatedTo,
+    [property: FromQuery(Name = "q")] string? Q,
+    [property: FromQuery(Name = "cursor")] string? Cursor,
+    [property: FromQuery(Name = "limit")] string? Limit);
+
+/// <summary>Undo body: an optional note.</summary>
+internal sealed record UndoRequest(string? Note = null);
+
+/// <summary>The lead endpoints: capture, read, list, edit, move, undo, reassign, history.</summary>
+internal static class LeadsApi
+{
+    public static RouteGroupBuilder MapLeadsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/leads").WithTags("Leads");
+
+        group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
+            .WithSummary("Capture a lead")
+            .Produces<LeadView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
+            .WithSummary("List leads, newest first, with filters and cursor pagination")
+            .Produces<Page<LeadView>>().ProducesValidationProblem();
+        group.MapGet("/{id:guid}", Get).RequireAuthorization(nameof(ApiScope.Read))
+            .WithSummary("Read a lead (ETag carries its version)")
+            .Produces<LeadView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPatch("/{id:guid}", Patch).RequireAuthorization(nameof(ApiScope.Write))
+            .WithSummary("Edit fields (JSON merge patch); stage, owner, scores and ids are refused")
+            .Accepts<LeadDetails>("application/merge-patch+json", "application/json")
+            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:guid}/transitions", Transition).RequireAuthorization(nameof(ApiScope.Write))
+            .WithSummary("Move the lead to another stage")
+            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:guid}/transitions/undo", Undo).RequireAuthorization(nameof(ApiScope.Write))
+            .WithSummary("Undo the latest move with a compensating change")
+            .Produces<LeadView>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPut("/{id:guid}/owner", Assign).RequireAuthorization(nameof(ApiScope.Write))
+            .WithSummary("Reassign the lead to a user or a queue")
+            .Produces<LeadView>().ProducesValidationProblem();
+        group.MapGet("/{id:guid}/history", History).RequireAuthorization(nameof(ApiScope.Read))
+            .WithSummary("The lead's append-only history: every change with actor, reason and time")
+            .Produces<IReadOnlyList<HistoryEntry>>();
+        return group;
+    }
+
+    private static async Task<IResult> Create(LeadDetails body, CaptureLead capture, ClaimsPrincipal user, CancellationToken ct) =>
+        (await capture.HandleAsync(body, user.ActorOf(), ct))
+            .ToHttp(lead => TypedResults.Created($"/api/leads/{lead.Id}", lead));
+
+    private static async Task<IResult> Get(Guid id, GetLead get, HttpContext http, CancellationToken ct) =>
+        (await get.HandleAsync(id, ct)).ToHttp(lead => WithETag(http, lead));
+
+    private static async Task<IResult> List([AsParameters] LeadQuery query, ListLeads list, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var stages = new List<LeadStage>();
+        foreach (var value in (query.Stage ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (Enum.TryParse<LeadStage>(value, ignoreCase: true, out var stage) && Enum.IsDefined(stage))
+            {
+                stages.Add(stage);
+            }
+            else
+            {
+                errors.Add("stage", $"'{value}' is not a stage; use one of {string.Join(", ", Enum.GetNames<LeadStage>())}");
+            }
+        }
+
+        Guid? ownerId = null;
+        if (query.OwnerId is not null)
+        {
+            if (Guid.TryParse(query.OwnerId, out var parsed))
+            {
+                ownerId = parsed;
+            }
+            else
+            {
+                errors.Add("ownerId", "must be the id of a user or a queue");
+            }
+        }
+
+        var createdFrom = ParseTime(query.CreatedFrom, "createdFrom", errors);
+        var createdTo = ParseTime(query.CreatedTo, "createdTo", errors);
+        var limit = LeadFilter.DefaultLimit;
+        if (query.Limit is not null && !int.TryParse(query.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit))
+        {
+            errors.Add("limit", "must be a whole number");
+        }
+
+        if (errors.Any)
+        {
+            return ApiResults.Problem(errors.ToError());
+        }
+
+        var filter = new LeadFilter
+        {
+            Stages = stages,
+            OwnerId = ownerId,
+            Source = string.IsNullOrWhiteSpace(query.Source) ? null : query.Source.Trim(),
+            CreatedFrom = createdFrom,
+            CreatedTo = createdTo,
+            Text = query.Q,
+            Cursor = string.IsNullOrEmpty(query.Cursor) ? null : query.Cursor,
+            Limit = limit,
+        };
+        return (await list.HandleAsync(filter, ct)).ToHttp(TypedResults.Ok);
+    }
+
+    private static async Task<IResult> Patch(Guid id, JsonObject body, UpdateLead update, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!ApiResults.TryReadIfMatch(http.Request.Headers.IfMatch, out var version, out var problem))
+        {
+            return problem!;
+        }
+
+        return (await update.HandleAsync(id, body, version, user.ActorOf(), ct)).ToHttp(lead => WithETag(http, lead));
+    }
+
+    private static async Task<IResult> Transition(Guid id, TransitionRequest body, TransitionLead transition, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!ApiResults.TryReadIfMatch(http.Request.Headers.IfMatch, out var version, out var problem))
+        {
+            return problem!;
+        }
+
+        return (await transition.HandleAsync(id, body, version, user.ActorOf(), ct)).ToHttp(lead => WithETag(http, lead));
+    }
+
+    private static async Task<IResult> Undo(Guid id, UndoRequest? body, TransitionLead transition, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!ApiResults.TryReadIfMatch(http.Request.Headers.IfMatch, out var version, out var problem))
+        {
+            return problem!;
+        }
+
+        return (await transition.UndoAsync(id, body?.Note, version, user.ActorOf(), ct)).ToHttp(lead => WithETag(http, lead));
+    }
+
+    private static async Task<IResult> Assign(Guid id, AssignRequest body, AssignLead assign, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!ApiResults.TryReadIfMatch(http.Request.Headers.IfMatch, out var version, out var problem))
+        {
+            return problem!;
+        }
+
+        return (await assign.HandleAsync(id, body, version, user.ActorOf(), ct)).ToHttp(lead => WithETag(http, lead));
+    }
+
+    private static async Task<IResult> History(Guid id, LeadHistory history, CancellationToken ct) =>
+        (await history.HandleAsync(id, ct)).ToHttp(TypedResults.Ok);
+
+    private static Ok<LeadView> WithETag(HttpContext http, LeadView lead)
+    {
+        http.Response.Headers.ETag = ApiResults.ETag(lead.Version);
+        return TypedResults.Ok(lead);
+    }
+
+    private static DateTime? ParseTime(string? value, string field, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return parsed.UtcDateTime;
+        }
+
+        errors.Add(field, "must be an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z");
+        return null;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json.Serialization;
+using Handoff.Access;
+using Handoff.Data;
+using Handoff.Demo;
+using Handoff.Teams;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Handoff.Web.Hosting;
+
+/// <summary>Wiring of the web host: services, middleware, and what happens at start-up.</summary>
+internal static class HandoffHost
+{
+    public static void AddHandoff(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHandoffCore(builder.Configuration);
+        services.AddMemoryCache();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemHandling>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(nameof(ApiScope.Capture), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Capture)))
+            .AddPolicy(nameof(ApiScope.Read), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Read)))
+            .AddPolicy(nameof(ApiScope.Write), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Write)))
+            .AddPolicy(nameof(ApiScope.Admin), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Admin)));
+
+        services.AddHealthChecks().AddDbContextCheck<HandoffDb>("database");
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Handoff API",
+                Version = "v1",
+                Description = "Capture, qualify and hand off leads. Authenticate with `Authorization: Bearer <api key>`.",
+            };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: `Authorization: Bearer hk_...`",
+            };
+            document.Security ??= [];
+            document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
+            return Task.CompletedTask;
+        }));
+    }
+
+    public static void UseHandoff(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/reference", o => o.WithTitle("Handoff API"));
+        app.MapHealthChecks("/health").AllowAnonymous();
+
+        PrepareWorkspace(app);
+    }
+
+    /// <summary>Migrates, creates the defaults, seeds the demo if asked, and makes sure somebody can sign in.</summary>
+    private static void PrepareWorkspace(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HandoffOptions>>().Value;
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Handoff");
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        Workspace.PrepareAsync(db, clock, options.BootstrapApiKey).GetAwaiter().GetResult();
+
+        if (options.SeedDemo && DemoWorkspace.SeedAsync(db, clock).GetAwaiter().GetResult())
+        {
+            log.LogInformation("Seeded the demo workspace (users, teams, queues, accounts and 400 leads).");
+        }
+
+        var signIn = FirstRunKey(db, clock, options);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+            {
+                log.LogInformation("Handoff is listening on {Address} — API reference at {Address}/reference", address, address);
+            }
+
+            log.LogInformation("{SignIn}", signIn);
+        });
+    }
+
+    /// <summary>
+    /// A fresh workspace with no key at all gets one admin key, written once to a file only the owner can read
+    /// (like an initial admin password), since there are no default passwords.
+    /// </summary>
+    private static string FirstRunKey(HandoffDb db, TimeProvider clock, HandoffOptions options)
+    {
+        var path = Path.Combine(Path.GetFullPath(options.DataDirectory), "first-run-admin-key.txt");
+        if (db.ApiKeys.Any())
+        {
+            return File.Exists(path)
+                ? $"Sign in: use the admin API key in {path} as 'Authorization: Bearer <key>' (or make one with 'handoff apikey create --scope admin')."
+                : "Sign in with an API key as 'Authorization: Bearer <key>'; make one with 'handoff apikey create --scope admin'.";
+        }
+
+        var (key, plain) = ApiKey.Generate("first-run admin", [ApiScope.Admin], clock.GetUtcNow().UtcDateTime);
+        db.ApiKeys.Add(key);
+        db.SaveChanges();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, plain + Environment.NewLine);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return $"First run: created an admin API key {plain} (also saved in {path}). Use it as 'Authorization: Bearer <key>'.";
+    }
+}

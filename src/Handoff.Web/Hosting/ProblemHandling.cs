@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Handoff.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Handoff.Web.Hosting;
+
+/// <summary>
+/// Turns what the framework throws for bad requests (malformed JSON, wrong types, oversize or missing bodies,
+/// unparsable route values) into problem details that name the field; anything else is a bug and logged.
+/// </summary>
+internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<ProblemHandling> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        IResult result;
+        if (exception is BadHttpRequestException bad)
+        {
+            result = bad.InnerException is JsonException json
+                ? TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { [JsonErrors.FieldOf(json)] = [JsonErrors.Describe(json)] },
+                    title: "The request body is not valid.")
+                : TypedResults.Problem(statusCode: bad.StatusCode, title: Title(bad.StatusCode), detail: bad.Message);
+        }
+        else if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            return true;
+        }
+        else
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            result = TypedResults.Problem(statusCode: 500, title: "An unexpected error occurred.", detail: "The error was logged with the trace id of this response.");
+        }
+
+        context.Response.StatusCode = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 500;
+        var details = result switch
+        {
+            ProblemHttpResult p => p.ProblemDetails,
+            ValidationProblem v => v.ProblemDetails,
+            _ => null,
+        };
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details!, Exception = exception });
+    }
+
+    private static string Title(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+        _ => "The request is not valid.",
+    };
+}
