@@ -22,7 +22,7 @@ public static class Cursor
     public static bool TryDecode(string? cursor, out CursorPosition position)
     {
         position = default;
-        if (string.IsNullOrEmpty(cursor) || cursor.Length > 64)
+        if (string.IsNullOrEmpty(cursor) || cursor.Length > 64 || !Base64Url.IsValid(cursor))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 
 namespace Handoff.Common;
@@ -5,8 +6,30 @@ namespace Handoff.Common;
 /// <summary>Turns System.Text.Json failures into a field name and a sentence a client developer can act on.</summary>
 public static class JsonErrors
 {
-    /// <summary>The field path of the error without the <c>$.</c> root, or <c>body</c> for the whole document.</summary>
-    public static string FieldOf(JsonException e)
+    /// <summary>
+    /// The field and the message for a failed read of a body meant to become <paramref name="target"/>: a wrong
+    /// type or an unknown field names the field; broken JSON is reported against <c>body</c> with its position.
+    /// </summary>
+    public static (string Field, string Message) Explain(JsonException e, Type? target)
+    {
+        var path = FieldOf(e);
+        if (e.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return (path, "is not a known field");
+        }
+
+        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal) && path != "body")
+        {
+            return (path, "has the wrong type: expected " + Expected(PropertyType(target, path)));
+        }
+
+        var where = path == "body" ? "" : $" near '{path}'";
+        return ("body", e.LineNumber is null
+            ? $"is not valid JSON{where}"
+            : $"is not valid JSON{where} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");
+    }
+
+    private static string FieldOf(JsonException e)
     {
         var path = e.Path;
         if (string.IsNullOrEmpty(path) || path == "$")
@@ -17,37 +40,37 @@ public static class JsonErrors
         return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
     }
 
-    public static string Describe(JsonException e)
+    /// <summary>Follows a dotted path through public properties, case-insensitively; dictionaries yield their values.</summary>
+    private static Type? PropertyType(Type? type, string path)
     {
-        var message = e.Message;
-        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        foreach (var segment in path.Split('.'))
         {
-            return "is not a known field";
+            if (type is null)
+            {
+                return null;
+            }
+
+            var dictionary = type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+            type = dictionary is not null
+                ? dictionary.GetGenericArguments()[1]
+                : type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
         }
 
-        const string Marker = "could not be converted to ";
-        var at = message.IndexOf(Marker, StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            var start = at + Marker.Length;
-            var end = message.IndexOf(". Path", start, StringComparison.Ordinal);
-            return "has the wrong type: expected " + Expected(end < 0 ? message[start..] : message[start..end]);
-        }
-
-        return e.LineNumber is null
-            ? "is not valid JSON"
-            : $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
+        return type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
     }
 
-    private static string Expected(string typeName) => typeName switch
+    private static string Expected(Type? type) => type switch
     {
-        _ when typeName.Contains("String", StringComparison.Ordinal) => "a string",
-        _ when typeName.Contains("Int32", StringComparison.Ordinal) || typeName.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-        _ when typeName.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-        _ when typeName.Contains("DateTime", StringComparison.Ordinal) => "an ISO 8601 date-time",
-        _ when typeName.Contains("Dictionary", StringComparison.Ordinal) => "an object of string values",
-        _ when typeName.Contains("Guid", StringComparison.Ordinal) => "a UUID",
-        _ when typeName.Contains("LeadStage", StringComparison.Ordinal) => "one of " + string.Join(", ", Enum.GetNames<Leads.LeadStage>()),
-        _ => "a value of another type",
+        null => "another type",
+        { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+        _ when type == typeof(string) => "a string",
+        _ when type == typeof(int) || type == typeof(long) => "a whole number",
+        _ when type == typeof(decimal) || type == typeof(double) => "a number",
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "an ISO 8601 date-time such as 2026-01-31T09:00:00Z",
+        _ when type == typeof(Guid) => "a UUID",
+        _ when type.IsAssignableTo(typeof(System.Collections.IDictionary)) => "an object",
+        _ when type.IsAssignableTo(typeof(System.Collections.IEnumerable)) => "an array",
+        _ => "an object",
     };
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Handoff.Data;
 
@@ -14,11 +15,16 @@ public static class DatabaseSetup
 
     public static IServiceCollection AddHandoffData(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(HandoffOptions.Section).Get<HandoffOptions>() ?? new HandoffOptions();
         services.Configure<HandoffOptions>(configuration.GetSection(HandoffOptions.Section));
-        var connectionString = ResolveConnectionString(options, configuration.GetConnectionString(ConnectionStringName));
-        services.AddDbContextPool<HandoffDb>(db => Configure(db, options.Database.Provider, connectionString));
         services.AddSingleton(TimeProvider.System);
+
+        // Read when the first context is built, so that hosts and tests can still change configuration after this call.
+        services.AddDbContextPool<HandoffDb>((provider, db) =>
+        {
+            var options = provider.GetRequiredService<IOptions<HandoffOptions>>().Value;
+            var connectionString = ResolveConnectionString(options, provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName));
+            Configure(db, options.Database.Provider, connectionString);
+        });
         return services;
     }
 

@@ -74,7 +74,13 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock)
         }
         catch (JsonException e)
         {
-            return ValidationError.For(JsonErrors.FieldOf(e), JsonErrors.Describe(e));
+            var (field, message) = JsonErrors.Explain(e, typeof(LeadDetails));
+            return ValidationError.For(field, message);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses strings with unpaired surrogates only when it materializes them.
+            return ValidationError.For("body", "contains a string that is not valid Unicode");
         }
 
         details = details.Normalize();

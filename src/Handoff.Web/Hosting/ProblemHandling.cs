@@ -2,6 +2,7 @@ using System.Text.Json;
 using Handoff.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Handoff.Web.Hosting;
 
@@ -16,11 +17,20 @@ internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<P
         IResult result;
         if (exception is BadHttpRequestException bad)
         {
-            result = bad.InnerException is JsonException json
-                ? TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { [JsonErrors.FieldOf(json)] = [JsonErrors.Describe(json)] },
-                    title: "The request body is not valid.")
-                : TypedResults.Problem(statusCode: bad.StatusCode, title: Title(bad.StatusCode), detail: bad.Message);
+            if (bad.InnerException is JsonException json)
+            {
+                // The handler middleware clears the endpoint before it calls us; the feature still knows it.
+                var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+                var target = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+                var (field, message) = JsonErrors.Explain(json, target);
+                result = TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { [field] = [message] },
+                    title: "The request body is not valid.");
+            }
+            else
+            {
+                result = TypedResults.Problem(statusCode: bad.StatusCode, title: Title(bad.StatusCode), detail: bad.Message);
+            }
         }
         else if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {

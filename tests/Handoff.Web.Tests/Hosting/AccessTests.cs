@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Hosting;
+
+public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    private async Task<string> KeyWith(params string[] scopes)
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/apikeys", new { name = $"test {string.Join('+', scopes)}", scopes });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.ReadObjectAsync())["plainText"]!.GetValue<string>();
+    }
+
+    [Fact]
+    public async Task NoKey_Is401_BadKey_Is401()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.WithKey(null).GetAsync("/api/leads")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.WithKey("hk_wrong").GetAsync("/api/leads")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Scopes_LimitWhatAKeyMayDo()
+    {
+        var capture = app.WithKey(await KeyWith("Capture"));
+        var read = app.WithKey(await KeyWith("Read"));
+        var write = app.WithKey(await KeyWith("Write"));
+
+        var created = await capture.PostAsJsonAsync("/api/leads", new { email = $"c.{Guid.NewGuid():N}@example.com" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.ReadObjectAsync()).Id();
+        Assert.Equal(HttpStatusCode.Forbidden, (await capture.GetAsync($"/api/leads/{id}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await read.GetAsync($"/api/leads/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await read.MoveAsync(id, new { to = "MQL" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await read.PostAsJsonAsync("/api/leads", new { email = "r@example.com" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await write.MoveAsync(id, new { to = "MQL" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await write.GetAsync("/api/apikeys")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_AreStoredHashed_ShownOnce_AndRevocable()
+    {
+        var admin = app.Admin();
+        var created = await (await admin.PostAsJsonAsync("/api/apikeys", new { name = "revoke me", scopes = new[] { "Read" } })).ReadObjectAsync();
+        var plain = created["plainText"]!.GetValue<string>();
+        var keyId = created["key"]!["id"]!.GetValue<string>();
+
+        var list = await (await admin.GetAsync("/api/apikeys")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(plain, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(plain[10..], list, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/apikeys/{keyId}")).StatusCode);
+        // A revoked key that was never cached stops at once.
+        var other = await (await admin.PostAsJsonAsync("/api/apikeys", new { name = "never used", scopes = new[] { "Read" } })).ReadObjectAsync();
+        await admin.DeleteAsync($"/api/apikeys/{other["key"]!["id"]!.GetValue<string>()}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.WithKey(other["plainText"]!.GetValue<string>()).GetAsync("/api/leads")).StatusCode);
+    }
+
+    [Fact]
+    public async Task CreatingAKey_WithoutScopes_NamesTheField()
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/apikeys", new { name = "x", scopes = Array.Empty<string>() });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("scopes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_OpenApi_AndReference_AreServed()
+    {
+        var anonymous = app.WithKey(null);
+
+        Assert.Equal("Healthy", await anonymous.GetStringAsync("/health"));
+        var document = await anonymous.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/leads/{id}/transitions", document, StringComparison.Ordinal);
+        Assert.Contains("bearer", document, StringComparison.Ordinal);
+        var reference = await anonymous.GetAsync("/reference");
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Handoff.Web.Tests.Infrastructure;
+
+public static class Json
+{
+    public static StringContent Raw(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, mediaType);
+
+    public static async Task<JsonObject> ReadObjectAsync(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+
+    public static async Task<JsonArray> ReadArrayAsync(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonArray>())!;
+
+    /// <summary>Creates a lead with a unique email and returns its JSON.</summary>
+    public static async Task<JsonObject> CreateLeadAsync(this HttpClient client, object? body = null)
+    {
+        body ??= new { firstName = "Ada", lastName = "Lovelace", email = $"ada.{Guid.NewGuid():N}@example.com", company = "Analytical Engines", source = "Website" };
+        var response = await client.PostAsJsonAsync("/api/leads", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"create lead: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    public static Task<HttpResponseMessage> MoveAsync(this HttpClient client, string id, object body) =>
+        client.PostAsJsonAsync($"/api/leads/{id}/transitions", body);
+
+    public static string Id(this JsonObject lead) => lead["id"]!.GetValue<string>();
+
+    public static string Stage(this JsonObject lead) => lead["stage"]!.GetValue<string>();
+
+    public static JsonElement Problem(string json) => JsonDocument.Parse(json).RootElement;
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Leads;
+
+/// <summary>Every shape of bad input gets a 4xx problem that names the problem; none gets a 500.</summary>
+public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Theory]
+    [InlineData("""{"email":""", "body")]
+    [InlineData("""{"email": 42}""", "email")]
+    [InlineData("""{"email":"a@example.com","employeeCount":"lots"}""", "employeeCount")]
+    [InlineData("""{"email":"a@example.com","stage":"SQL"}""", "stage")]
+    [InlineData("""{"email":"a@example.com","ownerId":"00000000-0000-0000-0000-000000000001"}""", "ownerId")]
+    [InlineData("""{"email":"a@example.com","customFields":{"x":1}}""", "customFields.x")]
+    [InlineData("""{"email":"a@example.com","emailConsent":"yes"}""", "emailConsent")]
+    [InlineData("""{"email":"nope"}""", "email")]
+    [InlineData("""{"company":"Acme"}""", "email")]
+    [InlineData("[1,2,3]", "body")]
+    public async Task Create_WithBadBody_Answers400NamingTheField(string body, string field)
+    {
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out _), $"expected an error for '{field}', got {errors}");
+    }
+
+    [Fact]
+    public async Task Create_WithOversizeField_NamesIt()
+    {
+        var body = $$"""{"email":"a@example.com","company":"{{new string('x', 5000)}}"}""";
+
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("company", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_WithOversizeBody_Answers413()
+    {
+        var body = $$"""{"email":"a@example.com","description":"{{new string('x', 2 * 1024 * 1024)}}"}""";
+
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Create_WithWrongContentType_Answers415()
+    {
+        var response = await app.Admin().PostAsync("/api/leads", new StringContent("email=a@example.com", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Transition_ToAnUnknownStage_NamesTheField()
+    {
+        var client = app.Admin();
+        var id = (await client.CreateLeadAsync()).Id();
+
+        var response = await client.PostAsync($"/api/leads/{id}/transitions", Json.Raw("""{"to":"Banana"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains("MQL", errors.GetProperty("to")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoShapeOfRequest_ProducesA500()
+    {
+        var client = app.Admin();
+        var id = (await client.CreateLeadAsync()).Id();
+        string[] bodies =
+        [
+            "", "null", "0", "\"text\"", "{}", "[]", "{\"to\":null}", "{\"to\":1}", "{\"to\":\"MQL\",\"wakeAt\":\"soon\"}",
+            "{\"to\":\"MQL\",\"note\":" + new string('9', 400) + "}", "{\"kind\":\"User\",\"id\":\"x\"}", "{\"kind\":\"Robot\"}",
+            "{\"a\":{\"b\":{\"c\":{\"d\":[[[[[]]]]]}}}}", "\u00ff\u00fe", "{\"email\":\"\\ud800\"}", "{\"email\":\"a@b.c\"}}",
+            "{\"customFields\":[]}", "{\"customFields\":null}", "{\"title\":\"" + new string('t', 300) + "\"}",
+        ];
+        (HttpMethod Method, string Path)[] endpoints =
+        [
+            (HttpMethod.Post, "/api/leads"),
+            (HttpMethod.Patch, $"/api/leads/{id}"),
+            (HttpMethod.Post, $"/api/leads/{id}/transitions"),
+            (HttpMethod.Post, $"/api/leads/{id}/transitions/undo"),
+            (HttpMethod.Put, $"/api/leads/{id}/owner"),
+            (HttpMethod.Post, "/api/apikeys"),
+            (HttpMethod.Put, "/api/reason-codes"),
+            (HttpMethod.Post, "/api/users"),
+        ];
+
+        foreach (var (method, path) in endpoints)
+        {
+            foreach (var body in bodies)
+            {
+                var response = await client.SendAsync(new HttpRequestMessage(method, path) { Content = Json.Raw(body) });
+                Assert.True((int)response.StatusCode < 500, $"{method} {path} with {body[..Math.Min(body.Length, 40)]} gave {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        foreach (var path in new[] { "/api/leads/not-a-guid", "/api/leads?limit=99999999999999", "/api/leads?createdFrom=9999-99-99", "/api/leads?q=" + new string('%', 300) })
+        {
+            var response = await client.GetAsync(path);
+            Assert.True((int)response.StatusCode < 500, $"GET {path} gave {(int)response.StatusCode}");
+        }
+    }
+}
+
+public sealed class BadInputTests_Sqlite(SqliteApp app) : BadInputTests<SqliteApp>(app);
+
+public sealed class BadInputTests_Postgres(PostgresApp app) : BadInputTests<PostgresApp>(app);
