@@ -13,6 +13,7 @@ public static class HandoffServices
     public static IServiceCollection AddHandoffCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHandoffData(configuration);
+        services.AddSingleton<FallbackQueue>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<GetLead>();
         services.AddScoped<ListLeads>();

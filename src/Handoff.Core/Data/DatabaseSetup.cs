@@ -65,8 +65,9 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode loses no committed data on a
-    /// process crash (only on power loss); busy_timeout makes concurrent writers wait instead of failing.
+    /// synchronous=NORMAL in WAL mode (set once at migration) loses no committed transaction when the process
+    /// crashes, only on power loss, and saves an fsync per commit. Concurrent writers wait for the lock
+    /// (Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout).
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
@@ -83,7 +84,7 @@ public static class DatabaseSetup
         private static void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
             command.ExecuteNonQuery();
         }
     }

@@ -5,7 +5,7 @@ using Handoff.Teams;
 namespace Handoff.Leads;
 
 /// <summary>Creates a lead in New, waiting in the fallback queue, with its creation in history and the outbox.</summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback)
 {
     public async Task<Result<LeadView>> HandleAsync(LeadDetails request, Actor actor, CancellationToken ct)
     {
@@ -18,7 +18,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock)
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var queueId = await Workspace.FallbackQueueIdAsync(db, ct);
+        var queueId = await fallback.IdAsync(db, ct);
         var (lead, created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now);
         db.Leads.Add(lead);
         db.StageChanges.Add(created);

@@ -14,6 +14,12 @@ public static class Workspace
     public static async Task PrepareAsync(HandoffDb db, TimeProvider clock, string? bootstrapApiKey, CancellationToken ct = default)
     {
         await db.Database.MigrateAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            // WAL is a property of the file: set once, it lets readers run beside the writer from then on.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
 
         if (!await db.Queues.AnyAsync(q => q.IsFallback, ct))
@@ -39,7 +45,16 @@ public static class Workspace
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>The queue every lead without a better owner waits in.</summary>
-    public static Task<Guid> FallbackQueueIdAsync(HandoffDb db, CancellationToken ct) =>
-        db.Queues.Where(q => q.IsFallback).Select(q => q.Id).FirstAsync(ct);
+}
+
+/// <summary>
+/// The queue every lead without a better owner waits in. It is created once and never removed, so its id is read
+/// once per process instead of on every capture.
+/// </summary>
+public sealed class FallbackQueue
+{
+    private Guid? _id;
+
+    public async ValueTask<Guid> IdAsync(HandoffDb db, CancellationToken ct) =>
+        _id ??= await db.Queues.Where(q => q.IsFallback).Select(q => q.Id).FirstAsync(ct);
 }
