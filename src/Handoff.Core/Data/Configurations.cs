@@ -174,3 +174,18 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
     }
 }
+
+internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<Capture.IdempotencyRecord>
+{
+    public void Configure(EntityTypeBuilder<Capture.IdempotencyRecord> b)
+    {
+        b.ToTable("idempotency_records");
+        b.HasKey(r => new { r.Scope, r.Key });
+        b.Property(r => r.Scope).HasMaxLength(100);
+        b.Property(r => r.Key).HasMaxLength(200);
+        b.Property(r => r.RequestHash).HasMaxLength(64);
+        b.Property(r => r.Location).HasMaxLength(500);
+        b.Ignore(r => r.IsPending);
+        b.HasIndex(r => r.CreatedAt);
+    }
+}

@@ -127,7 +127,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
         {
             return LeadErrors.ConcurrentChange();
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
         {
             // The (lead, sequence) index caught a concurrent writer that the version check let through.
             return LeadErrors.ConcurrentChange();
@@ -135,10 +135,6 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
 
         return LeadView.From(lead);
     }
-
-    internal static bool IsUniqueViolation(DbUpdateException e) =>
-        e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 }
-        || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,49}$")]
     private static partial Regex CodePattern();

@@ -32,6 +32,7 @@ internal static class LeadsApi
         var group = routes.MapGroup("/api/leads").WithTags("Leads");
 
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
+            .AddEndpointFilter<Idempotency>()
             .WithSummary("Capture a lead")
             .Produces<LeadView>(StatusCodes.Status201Created).ProducesValidationProblem();
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))

@@ -23,6 +23,7 @@ internal static class HandoffHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemHandling>();
+        services.AddSingleton<Idempotency>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {
@@ -65,6 +66,7 @@ internal static class HandoffHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(Idempotency.BufferBody);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
