@@ -77,8 +77,17 @@ public static class DatabaseSetup
         private static void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = IsReadOnly(connection)
+                ? "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;"
+                : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
             command.ExecuteNonQuery();
         }
+
+        /// <summary>
+        /// EF Core checks that a database exists over a read-only connection; switching a file that is not yet in
+        /// WAL mode (empty, or made elsewhere) to WAL there is a write and fails with "readonly database".
+        /// </summary>
+        private static bool IsReadOnly(DbConnection connection) =>
+            new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
     }
 }
