@@ -27,8 +27,9 @@ public static class Cursor
             return false;
         }
 
+        // TryDecodeFromChars throws on characters outside the alphabet; IsValid turns those into a plain "no".
         Span<byte> bytes = stackalloc byte[48];
-        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written != Size)
+        if (!Base64Url.IsValid(cursor) || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written != Size)
         {
             return false;
         }

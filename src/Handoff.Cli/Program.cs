@@ -1,0 +1,1 @@
+return await Handoff.Cli.HandoffCli.RunAsync(args);
