@@ -1,4 +1,5 @@
 using Handoff.Access;
+using Handoff.Capture;
 using Handoff.Data;
 using Handoff.Leads;
 using Handoff.Teams;
@@ -15,6 +16,8 @@ public static class HandoffServices
         services.AddHandoffData(configuration);
         services.AddSingleton<FallbackQueue>();
         services.AddScoped<CaptureLead>();
+        services.AddScoped<RecordActivities>();
+        services.AddScoped<Activities.LeadActivities>();
         services.AddScoped<GetLead>();
         services.AddScoped<ListLeads>();
         services.AddScoped<UpdateLead>();

@@ -43,17 +43,19 @@ public static class JsonErrors
     /// <summary>Follows a dotted path through public properties, case-insensitively; dictionaries yield their values.</summary>
     private static Type? PropertyType(Type? type, string path)
     {
-        foreach (var segment in path.Split('.'))
+        foreach (var segment in path.Replace("[", ".[", StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
             if (type is null)
             {
                 return null;
             }
 
-            var dictionary = type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
-            type = dictionary is not null
-                ? dictionary.GetGenericArguments()[1]
+            var generic = type.GetInterfaces().Append(type).Where(i => i.IsGenericType).Select(i => i.GetGenericTypeDefinition() == typeof(IDictionary<,>) ? i.GetGenericArguments()[1] : i.GetGenericTypeDefinition() == typeof(IEnumerable<>) && segment.StartsWith('[') ? i.GetGenericArguments()[0] : null)
+                .FirstOrDefault(t => t is not null);
+            type = type != typeof(string) && generic is not null
+                ? generic
                 : type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+            type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
         }
 
         return type is null ? null : Nullable.GetUnderlyingType(type) ?? type;

@@ -11,6 +11,9 @@ namespace Handoff.Data;
 
 internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
 {
+    private static readonly string OpenStages = string.Join(", ",
+        Enum.GetValues<LeadStage>().Where(StageRules.IsOpen).Select(s => $"'{s}'"));
+
     public void Configure(EntityTypeBuilder<Lead> b)
     {
         b.HasKey(l => l.Id);
@@ -44,7 +47,14 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.HasIndex(l => new { l.CreatedAt, l.Id });
         b.HasIndex(l => new { l.Stage, l.CreatedAt });
         b.HasIndex(l => new { l.OwnerId, l.CreatedAt });
-        b.HasIndex(l => l.Email);
+        b.Property(l => l.EmailKey).HasMaxLength(254);
+        b.Property(l => l.LatestSource).HasMaxLength(100);
+        b.Property(l => l.LatestChannel).HasMaxLength(100);
+        b.Property(l => l.LatestCampaign).HasMaxLength(200);
+
+        // One open lead per person: a second capture of the same email updates the first (see CaptureLead).
+        b.HasIndex(l => l.EmailKey, "ix_leads_open_email_key").IsUnique().HasFilter($"email_key IS NOT NULL AND stage IN ({OpenStages})");
+        b.HasIndex(l => l.EmailKey, "ix_leads_email_key");
         b.HasIndex(l => l.AccountId);
     }
 }
@@ -113,7 +123,23 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         b.Property(a => a.Channel).HasMaxLength(100);
         b.Property(a => a.Campaign).HasMaxLength(200);
         b.HasOne<Lead>().WithMany().HasForeignKey(a => a.LeadId).OnDelete(DeleteBehavior.Restrict);
+        b.Property(a => a.VisitorId).HasMaxLength(100);
+        b.Property(a => a.EmailKey).HasMaxLength(254);
+        b.Property(a => a.Properties).HasConversion(new StringMapConverter(), new StringMapComparer());
         b.HasIndex(a => new { a.LeadId, a.OccurredAt });
+        b.HasIndex(a => a.VisitorId).HasFilter("lead_id IS NULL");
+        b.HasIndex(a => a.EmailKey).HasFilter("lead_id IS NULL");
+    }
+}
+
+internal sealed class VisitorLinkConfiguration : IEntityTypeConfiguration<VisitorLink>
+{
+    public void Configure(EntityTypeBuilder<VisitorLink> b)
+    {
+        b.HasKey(v => v.VisitorId);
+        b.Property(v => v.VisitorId).HasMaxLength(100);
+        b.HasOne<Lead>().WithMany().HasForeignKey(v => v.LeadId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(v => v.LeadId);
     }
 }
 

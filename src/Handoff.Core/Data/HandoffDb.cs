@@ -17,6 +17,7 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<ReasonCode> ReasonCodes => Set<ReasonCode>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<Activity> Activities => Set<Activity>();
+    public DbSet<VisitorLink> VisitorLinks => Set<VisitorLink>();
     public DbSet<User> Users => Set<User>();
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<WorkQueue> Queues => Set<WorkQueue>();

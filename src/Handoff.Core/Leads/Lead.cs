@@ -41,6 +41,15 @@ public sealed class Lead
     public bool? EmailConsent { get; private set; }
     public Dictionary<string, string> CustomFields { get; private set; } = [];
 
+    /// <summary>The dedupe key of the email (see <see cref="EmailKeys"/>); one open lead per key.</summary>
+    public string? EmailKey { get; private set; }
+
+    /// <summary>Attribution of the latest touch; the fields above (Source, Channel, Campaign, Utm*) are the first touch.</summary>
+    public string? LatestSource { get; private set; }
+    public string? LatestChannel { get; private set; }
+    public string? LatestCampaign { get; private set; }
+    public DateTime? LatestTouchAt { get; private set; }
+
     public LeadStage Stage { get; private set; }
     public DateTime StageEnteredAt { get; private set; }
 
@@ -109,6 +118,7 @@ public sealed class Lead
             Version = 1,
         };
         lead.Apply(details);
+        lead.Touched(at, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
         var created = StageChange.Record(lead, null, LeadStage.New, actor, at, null, null, null, null, null, null);
         return (lead, created);
     }
@@ -269,6 +279,53 @@ public sealed class Lead
         EmailConsent = d.EmailConsent;
         CustomFields = d.CustomFields is null ? [] : new Dictionary<string, string>(d.CustomFields, StringComparer.Ordinal);
         SearchText = string.Join(' ', new[] { FirstName, LastName, Email, Company }.Where(s => s is not null)).ToLowerInvariant();
+        EmailKey = EmailKeys.Of(Email);
+    }
+
+    /// <summary>
+    /// Records the attribution of a newer touch (a re-capture or an activity). Attribution is not an edit of the
+    /// lead, so it neither bumps the version nor writes history; the activity itself is the record.
+    /// </summary>
+    public void Touched(DateTime at, string? source, string? channel, string? campaign)
+    {
+        if (LatestTouchAt is { } latest && latest > at)
+        {
+            return;
+        }
+
+        LatestTouchAt = at;
+        LatestSource = source ?? LatestSource;
+        LatestChannel = channel ?? LatestChannel;
+        LatestCampaign = campaign ?? LatestCampaign;
+    }
+
+    /// <summary>
+    /// Survivorship for a repeated capture of the same person: a newer non-empty value replaces the old one, an
+    /// empty one never erases; first-touch attribution and consent withdrawals are kept as they are.
+    /// </summary>
+    public LeadDetails MergedWith(LeadDetails newer)
+    {
+        var d = Details;
+        return d with
+        {
+            FirstName = newer.FirstName ?? d.FirstName,
+            LastName = newer.LastName ?? d.LastName,
+            Phone = newer.Phone ?? d.Phone,
+            Company = newer.Company ?? d.Company,
+            Title = newer.Title ?? d.Title,
+            Website = newer.Website ?? d.Website,
+            Industry = newer.Industry ?? d.Industry,
+            EmployeeCount = newer.EmployeeCount ?? d.EmployeeCount,
+            Country = newer.Country ?? d.Country,
+            State = newer.State ?? d.State,
+            City = newer.City ?? d.City,
+            Description = newer.Description ?? d.Description,
+            EmailConsent = d.EmailConsent == false ? false : newer.EmailConsent ?? d.EmailConsent,
+            CustomFields = newer.CustomFields is null
+                ? d.CustomFields
+                : (d.CustomFields ?? []).Concat(newer.CustomFields).GroupBy(p => p.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+        };
     }
 }
 

@@ -7,7 +7,7 @@ namespace Handoff.Leads;
 /// The person, company, attribution and consent fields of a lead: everything a client may write.
 /// Stage, owner, scores and ids are not here on purpose: they change only through their own use cases.
 /// </summary>
-public sealed record LeadDetails
+public record LeadDetails
 {
     public string? FirstName { get; init; }
     public string? LastName { get; init; }

@@ -15,6 +15,9 @@ internal static class LeadEvents
     public static void Created(HandoffDb db, Lead lead, DateTime at) =>
         db.Outbox.Add(OutboxMessage.Create("lead.created", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), Json), at));
 
+    public static void Recaptured(HandoffDb db, Lead lead, DateTime at) =>
+        db.Outbox.Add(OutboxMessage.Create("lead.recaptured", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), Json), at));
+
     public static void StageChanged(HandoffDb db, StageChange change) =>
         db.Outbox.Add(OutboxMessage.Create(
             "lead.stage-changed",

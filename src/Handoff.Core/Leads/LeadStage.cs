@@ -32,6 +32,9 @@ public static class StageRules
         [LeadStage.Junk] = [LeadStage.New],
     };
 
+    /// <summary>The open stages, in lifecycle order.</summary>
+    public static readonly IReadOnlyList<LeadStage> OpenStages = [LeadStage.New, LeadStage.MQL, LeadStage.SAL, LeadStage.SQL, LeadStage.Nurture];
+
     /// <summary>Stages in which a lead is still being worked and so must have an owner and a clock.</summary>
     public static bool IsOpen(LeadStage stage) =>
         stage is LeadStage.New or LeadStage.MQL or LeadStage.SAL or LeadStage.SQL or LeadStage.Nurture;

@@ -26,6 +26,10 @@ public sealed record LeadView(
     string? UtmContent,
     bool? EmailConsent,
     IReadOnlyDictionary<string, string> CustomFields,
+    string? LatestSource,
+    string? LatestChannel,
+    string? LatestCampaign,
+    DateTime? LatestTouchAt,
     LeadStage Stage,
     DateTime StageEnteredAt,
     string? StageReason,
@@ -42,7 +46,8 @@ public sealed record LeadView(
     public static LeadView From(Lead l) => new(
         l.Id, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Title, l.Website, l.Industry, l.EmployeeCount,
         l.Country, l.State, l.City, l.Description, l.Source, l.Channel, l.Campaign, l.UtmSource, l.UtmMedium,
-        l.UtmCampaign, l.UtmTerm, l.UtmContent, l.EmailConsent, l.CustomFields, l.Stage, l.StageEnteredAt,
+        l.UtmCampaign, l.UtmTerm, l.UtmContent, l.EmailConsent, l.CustomFields, l.LatestSource, l.LatestChannel,
+        l.LatestCampaign, l.LatestTouchAt, l.Stage, l.StageEnteredAt,
         l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.CreatedAt, l.UpdatedAt,
         l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray());
 }

@@ -138,6 +138,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("channel");
 
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("email_key");
+
                     b.Property<Guid?>("LeadId")
                         .HasColumnType("uuid")
                         .HasColumnName("lead_id");
@@ -145,6 +150,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                     b.Property<DateTime>("OccurredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
+
+                    b.Property<string>("Properties")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("properties");
 
                     b.Property<DateTime>("RecordedAt")
                         .HasColumnType("timestamp with time zone")
@@ -175,13 +185,50 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
+                    b.Property<string>("VisitorId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("visitor_id");
+
                     b.HasKey("Id")
                         .HasName("pk_activities");
+
+                    b.HasIndex("EmailKey")
+                        .HasDatabaseName("ix_activities_email_key")
+                        .HasFilter("lead_id IS NULL");
+
+                    b.HasIndex("VisitorId")
+                        .HasDatabaseName("ix_activities_visitor_id")
+                        .HasFilter("lead_id IS NULL");
 
                     b.HasIndex("LeadId", "OccurredAt")
                         .HasDatabaseName("ix_activities_lead_id_occurred_at");
 
                     b.ToTable("activities", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Activities.VisitorLink", b =>
+                {
+                    b.Property<string>("VisitorId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("visitor_id");
+
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lead_id");
+
+                    b.Property<DateTime>("LinkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("linked_at");
+
+                    b.HasKey("VisitorId")
+                        .HasName("pk_visitor_links");
+
+                    b.HasIndex("LeadId")
+                        .HasDatabaseName("ix_visitor_links_lead_id");
+
+                    b.ToTable("visitor_links", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Capture.IdempotencyRecord", b =>
@@ -399,6 +446,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("email_consent");
 
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("email_key");
+
                     b.Property<int?>("EmployeeCount")
                         .HasColumnType("integer")
                         .HasColumnName("employee_count");
@@ -425,6 +477,25 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("last_name");
+
+                    b.Property<string>("LatestCampaign")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("latest_campaign");
+
+                    b.Property<string>("LatestChannel")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("latest_channel");
+
+                    b.Property<string>("LatestSource")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("latest_source");
+
+                    b.Property<DateTime?>("LatestTouchAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("latest_touch_at");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid")
@@ -526,9 +597,6 @@ namespace Handoff.Migrations.Postgres.Migrations
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
 
-                    b.HasIndex("Email")
-                        .HasDatabaseName("ix_leads_email");
-
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");
 
@@ -537,6 +605,14 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasIndex("Stage", "CreatedAt")
                         .HasDatabaseName("ix_leads_stage_created_at");
+
+                    b.HasIndex(new[] { "EmailKey" }, "ix_leads_email_key")
+                        .HasDatabaseName("ix_leads_email_key");
+
+                    b.HasIndex(new[] { "EmailKey" }, "ix_leads_open_email_key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_leads_email_key1")
+                        .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
                 });
@@ -776,6 +852,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasForeignKey("LeadId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_activities_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Activities.VisitorLink", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_visitor_links_leads_lead_id");
                 });
 
             modelBuilder.Entity("Handoff.Leads.AuditEntry", b =>

@@ -13,6 +13,7 @@ internal static class HandoffApi
         var api = app.MapGroup("").WithMetadata(new RequestSizeLimitAttribute(MaxJsonBody));
         api.MapLeadsApi();
         api.MapAdminApi();
+        app.MapActivitiesApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

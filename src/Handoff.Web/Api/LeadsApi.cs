@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Handoff.Access;
+using Handoff.Activities;
+using Handoff.Capture;
 using Handoff.Common;
 using Handoff.Leads;
 using Handoff.Web.Hosting;
@@ -33,8 +35,8 @@ internal static class LeadsApi
 
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
             .AddEndpointFilter<Idempotency>()
-            .WithSummary("Capture a lead")
-            .Produces<LeadView>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
+            .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem();
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("List leads, newest first, with filters and cursor pagination")
             .Produces<Page<LeadView>>().ProducesValidationProblem();
@@ -57,12 +59,29 @@ internal static class LeadsApi
         group.MapGet("/{id:guid}/history", History).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("The lead's append-only history: every change with actor, reason and time")
             .Produces<IReadOnlyList<HistoryEntry>>();
+        group.MapGet("/{id:guid}/activities", Activities).RequireAuthorization(nameof(ApiScope.Read))
+            .WithSummary("The lead's touches, newest first (limit 1-1000, default 200)")
+            .Produces<IReadOnlyList<ActivityView>>();
         return group;
     }
 
-    private static async Task<IResult> Create(LeadDetails body, CaptureLead capture, ClaimsPrincipal user, CancellationToken ct) =>
-        (await capture.HandleAsync(body, user.ActorOf(), ct))
-            .ToHttp(lead => TypedResults.Created($"/api/leads/{lead.Id}", lead));
+    private static async Task<IResult> Activities(Guid id, int? limit, LeadActivities activities, CancellationToken ct) =>
+        (await activities.HandleAsync(id, limit ?? 200, ct)).ToHttp(TypedResults.Ok);
+
+    private static async Task<IResult> Create(CaptureLeadRequest body, CaptureLead capture, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var context = new CaptureContext
+        {
+            Channel = "api",
+            VisitorId = body.VisitorId,
+            PageUrl = body.PageUrl,
+            ActivityType = body.ActivityType ?? ActivityType.FormSubmit,
+        };
+        return (await capture.HandleAsync(body, context, user.ActorOf(), ct))
+            .ToHttp(answer => answer.Created
+                ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", answer)
+                : TypedResults.Ok(answer));
+    }
 
     private static async Task<IResult> Get(Guid id, GetLead get, HttpContext http, CancellationToken ct) =>
         (await get.HandleAsync(id, ct)).ToHttp(lead => WithETag(http, lead));

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Handoff.Capture;
 using Handoff.Data;
-using Handoff.Leads;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -66,11 +65,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         }
 
         var body = result is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions) : null;
-        var location = (result as IResult) switch
-        {
-            Microsoft.AspNetCore.Http.HttpResults.Created<LeadView> created => created.Location,
-            _ => null,
-        };
+        var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
         record.Complete(status, body, location);
         await db.SaveChangesAsync(http.RequestAborted);
         await transaction.CommitAsync(http.RequestAborted);

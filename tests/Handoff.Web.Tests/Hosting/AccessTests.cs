@@ -29,7 +29,7 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
 
         var created = await capture.PostAsJsonAsync("/api/leads", new { email = $"c.{Guid.NewGuid():N}@example.com" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.ReadObjectAsync()).Id();
+        var id = (await created.ReadObjectAsync())["lead"]!.AsObject().Id();
         Assert.Equal(HttpStatusCode.Forbidden, (await capture.GetAsync($"/api/leads/{id}")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await read.GetAsync($"/api/leads/{id}")).StatusCode);

@@ -22,7 +22,7 @@ public static class Json
         var response = await client.PostAsJsonAsync("/api/leads", body);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"create lead: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
+        return JsonNode.Parse(text)!["lead"]!.AsObject();
     }
 
     public static Task<HttpResponseMessage> MoveAsync(this HttpClient client, string id, object body) =>

@@ -22,7 +22,9 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
         var response = await client.PostAsJsonAsync("/api/leads", new { firstName = " Grace ", lastName = "Hopper", email = "Grace.Hopper@Navy.example.com", company = "US Navy" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var lead = await response.ReadObjectAsync();
+        var answer = await response.ReadObjectAsync();
+        Assert.True(answer["created"]!.GetValue<bool>());
+        var lead = answer["lead"]!.AsObject();
         Assert.Equal($"/api/leads/{lead.Id()}", response.Headers.Location?.OriginalString);
         Assert.Equal("New", lead.Stage());
         Assert.Equal("Grace", lead["firstName"]!.GetValue<string>());

@@ -91,6 +91,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                     utm_content = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     email_consent = table.Column<bool>(type: "boolean", nullable: true),
                     custom_fields = table.Column<string>(type: "text", nullable: false),
+                    email_key = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    latest_source = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    latest_channel = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    latest_campaign = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    latest_touch_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     stage = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     stage_entered_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     stage_reason = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
@@ -181,6 +186,9 @@ namespace Handoff.Migrations.Postgres.Migrations
                     source = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     channel = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     campaign = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    visitor_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    email_key = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    properties = table.Column<string>(type: "text", nullable: false),
                     user_id = table.Column<Guid>(type: "uuid", nullable: true),
                     recorded_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
@@ -255,6 +263,25 @@ namespace Handoff.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "visitor_links",
+                columns: table => new
+                {
+                    visitor_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    lead_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    linked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_visitor_links", x => x.visitor_id);
+                    table.ForeignKey(
+                        name: "fk_visitor_links_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
                 {
@@ -284,9 +311,21 @@ namespace Handoff.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_activities_email_key",
+                table: "activities",
+                column: "email_key",
+                filter: "lead_id IS NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_activities_lead_id_occurred_at",
                 table: "activities",
                 columns: new[] { "lead_id", "occurred_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_activities_visitor_id",
+                table: "activities",
+                column: "visitor_id",
+                filter: "lead_id IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_api_keys_hash",
@@ -316,9 +355,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                 columns: new[] { "created_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_leads_email",
+                name: "ix_leads_email_key",
                 table: "leads",
-                column: "email");
+                column: "email_key");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_email_key1",
+                table: "leads",
+                column: "email_key",
+                unique: true,
+                filter: "email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_owner_id_created_at",
@@ -368,6 +414,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "ix_users_team_id",
                 table: "users",
                 column: "team_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_visitor_links_lead_id",
+                table: "visitor_links",
+                column: "lead_id");
         }
 
         /// <inheritdoc />
@@ -404,10 +455,13 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "users");
 
             migrationBuilder.DropTable(
-                name: "leads");
+                name: "visitor_links");
 
             migrationBuilder.DropTable(
                 name: "teams");
+
+            migrationBuilder.DropTable(
+                name: "leads");
         }
     }
 }

@@ -91,6 +91,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     utm_content = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     email_consent = table.Column<bool>(type: "INTEGER", nullable: true),
                     custom_fields = table.Column<string>(type: "TEXT", nullable: false),
+                    email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    latest_source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    latest_channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    latest_campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    latest_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     stage_entered_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     stage_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
@@ -181,6 +186,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    properties = table.Column<string>(type: "TEXT", nullable: false),
                     user_id = table.Column<Guid>(type: "TEXT", nullable: true),
                     recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
@@ -255,6 +263,25 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "visitor_links",
+                columns: table => new
+                {
+                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    linked_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_visitor_links", x => x.visitor_id);
+                    table.ForeignKey(
+                        name: "fk_visitor_links_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
                 {
@@ -284,9 +311,21 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_activities_email_key",
+                table: "activities",
+                column: "email_key",
+                filter: "lead_id IS NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_activities_lead_id_occurred_at",
                 table: "activities",
                 columns: new[] { "lead_id", "occurred_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_activities_visitor_id",
+                table: "activities",
+                column: "visitor_id",
+                filter: "lead_id IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_api_keys_hash",
@@ -316,9 +355,16 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 columns: new[] { "created_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_leads_email",
+                name: "ix_leads_email_key",
                 table: "leads",
-                column: "email");
+                column: "email_key");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_email_key1",
+                table: "leads",
+                column: "email_key",
+                unique: true,
+                filter: "email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_owner_id_created_at",
@@ -368,6 +414,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_users_team_id",
                 table: "users",
                 column: "team_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_visitor_links_lead_id",
+                table: "visitor_links",
+                column: "lead_id");
         }
 
         /// <inheritdoc />
@@ -404,10 +455,13 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "users");
 
             migrationBuilder.DropTable(
-                name: "leads");
+                name: "visitor_links");
 
             migrationBuilder.DropTable(
                 name: "teams");
+
+            migrationBuilder.DropTable(
+                name: "leads");
         }
     }
 }

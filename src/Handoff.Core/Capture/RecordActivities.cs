@@ -1,0 +1,205 @@
+using Handoff.Activities;
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Capture;
+
+/// <summary>One touchpoint as clients send it. The lead is found by <c>leadId</c>, else <c>email</c>, else <c>visitorId</c>.</summary>
+public sealed record ActivityInput
+{
+    public ActivityType? Type { get; init; }
+    public DateTime? OccurredAt { get; init; }
+    public Guid? LeadId { get; init; }
+    public string? Email { get; init; }
+    public string? VisitorId { get; init; }
+    public string? Url { get; init; }
+    public string? Subject { get; init; }
+    public string? Source { get; init; }
+    public string? Channel { get; init; }
+    public string? Campaign { get; init; }
+    public Guid? UserId { get; init; }
+    public Dictionary<string, string>? Properties { get; init; }
+}
+
+/// <summary>How an activity was tied to a lead.</summary>
+public enum ActivityMatch
+{
+    LeadId,
+    Email,
+    Visitor,
+    Anonymous,
+}
+
+public sealed record RecordedActivity(Guid Id, Guid? LeadId, ActivityMatch MatchedBy);
+
+public sealed record RecordedActivities(int Accepted, int Matched, int Anonymous, IReadOnlyList<RecordedActivity> Items);
+
+/// <summary>
+/// Records one touchpoint or a batch of up to 10,000, all or nothing: every item is checked first, and one bad
+/// item refuses the batch with its index named. Touches of unknown people are kept and join the lead later.
+/// </summary>
+public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
+{
+    public const int MaxBatch = 10_000;
+
+    public async Task<Result<RecordedActivities>> HandleAsync(IReadOnlyList<ActivityInput> items, bool batch, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (items.Count == 0)
+        {
+            errors.Add("body", "send one activity or a non-empty array of them");
+        }
+        else if (items.Count > MaxBatch)
+        {
+            errors.Add("body", $"at most {MaxBatch} activities per batch (got {items.Count})");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i < items.Count && errors.Any == false; i++)
+        {
+            Validate(items[i], batch ? $"[{i}]." : "", now, errors);
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var leadIds = items.Where(a => a.LeadId is not null).Select(a => a.LeadId!.Value).Distinct().ToList();
+        var known = leadIds.Count == 0 ? [] : (await db.Leads.Where(l => leadIds.Contains(l.Id)).Select(l => l.Id).ToListAsync(ct)).ToHashSet();
+        var missing = leadIds.Where(id => !known.Contains(id)).ToList();
+        if (missing.Count > 0)
+        {
+            var index = items.ToList().FindIndex(a => a.LeadId == missing[0]);
+            return ValidationError.For(batch ? $"[{index}].leadId" : "leadId", $"no lead with id {missing[0]}");
+        }
+
+        var emailKeys = items.Where(a => a.LeadId is null && a.Email is not null).Select(a => EmailKeys.Of(a.Email)!).Distinct().ToList();
+        var byEmail = emailKeys.Count == 0
+            ? new Dictionary<string, Guid>()
+            : (await db.Leads.Where(l => l.EmailKey != null && emailKeys.Contains(l.EmailKey))
+                    .Select(l => new { l.EmailKey, l.Id, l.Stage, l.CreatedAt }).ToListAsync(ct))
+                .GroupBy(l => l.EmailKey!)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(l => StageRules.IsOpen(l.Stage)).ThenByDescending(l => l.CreatedAt).First().Id);
+
+        var visitorIds = items.Where(a => a.VisitorId is not null).Select(a => a.VisitorId!.Trim()).Distinct().ToList();
+        var byVisitor = visitorIds.Count == 0
+            ? new Dictionary<string, Guid>()
+            : await db.VisitorLinks.Where(v => visitorIds.Contains(v.VisitorId)).ToDictionaryAsync(v => v.VisitorId, v => v.LeadId, ct);
+
+        var recorded = new List<RecordedActivity>(items.Count);
+        var newLinks = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        var latestTouch = new Dictionary<Guid, ActivityInput>();
+        foreach (var item in items)
+        {
+            var visitor = item.VisitorId?.Trim();
+            var emailKey = EmailKeys.Of(item.Email);
+            (Guid? leadId, ActivityMatch match) = item.LeadId is { } id ? ((Guid?)id, ActivityMatch.LeadId)
+                : emailKey is not null && byEmail.TryGetValue(emailKey, out var e) ? (e, ActivityMatch.Email)
+                : visitor is not null && byVisitor.TryGetValue(visitor, out var v) ? (v, ActivityMatch.Visitor)
+                : ((Guid?)null, ActivityMatch.Anonymous);
+
+            if (leadId is { } lead && visitor is not null && !byVisitor.ContainsKey(visitor) && !newLinks.ContainsKey(visitor))
+            {
+                newLinks[visitor] = lead; // the visitor identified: its earlier and later touches join this lead
+            }
+
+            var occurredAt = item.OccurredAt?.ToUniversalTime() ?? now;
+            var activity = Activity.Record(
+                leadId, item.Type!.Value, occurredAt, now, Trim(item.Url), Trim(item.Subject), Trim(item.Source), Trim(item.Channel), Trim(item.Campaign),
+                item.UserId, visitor, emailKey, item.Properties is { Count: > 0 } p ? new Dictionary<string, string>(p, StringComparer.Ordinal) : null);
+            db.Activities.Add(activity);
+            recorded.Add(new RecordedActivity(activity.Id, leadId, match));
+            if (leadId is { } touched && (item.Source ?? item.Campaign ?? item.Channel) is not null
+                && (!latestTouch.TryGetValue(touched, out var before) || (before.OccurredAt ?? now) < occurredAt))
+            {
+                latestTouch[touched] = item with { OccurredAt = occurredAt };
+            }
+        }
+
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        foreach (var (visitor, lead) in newLinks)
+        {
+            db.VisitorLinks.Add(VisitorLink.Create(visitor, lead, now));
+        }
+
+        if (latestTouch.Count > 0)
+        {
+            var touchedIds = latestTouch.Keys.ToList();
+            foreach (var lead in await db.Leads.Where(l => touchedIds.Contains(l.Id)).ToListAsync(ct))
+            {
+                var touch = latestTouch[lead.Id];
+                lead.Touched(touch.OccurredAt!.Value, Trim(touch.Source), Trim(touch.Channel), Trim(touch.Campaign));
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        foreach (var (visitor, lead) in newLinks)
+        {
+            await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, lead).SetProperty(a => a.EmailKey, (string?)null), ct);
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+
+        var matched = recorded.Count(r => r.LeadId is not null);
+        return new RecordedActivities(recorded.Count, matched, recorded.Count - matched, recorded);
+    }
+
+    private static void Validate(ActivityInput a, string prefix, DateTime now, FieldErrors errors)
+    {
+        if (a.Type is null)
+        {
+            errors.Add(prefix + "type", $"is required: one of {string.Join(", ", Enum.GetNames<ActivityType>())}");
+        }
+
+        if (a.LeadId is null && string.IsNullOrWhiteSpace(a.Email) && string.IsNullOrWhiteSpace(a.VisitorId))
+        {
+            errors.Add(prefix + "leadId", "give a leadId, an email or a visitorId, so the touch can be tied to a person");
+        }
+
+        if (a.Email is not null && (a.Email.Length > 254 || !a.Email.Contains('@', StringComparison.Ordinal)))
+        {
+            errors.Add(prefix + "email", "must be an email address");
+        }
+
+        if (a.VisitorId is { Length: > 100 })
+        {
+            errors.Add(prefix + "visitorId", "must be at most 100 characters");
+        }
+
+        if (a.OccurredAt is { } at && at.ToUniversalTime() > now.AddMinutes(5))
+        {
+            errors.Add(prefix + "occurredAt", "must not be in the future");
+        }
+
+        Length(errors, prefix + "url", a.Url, 2000);
+        Length(errors, prefix + "subject", a.Subject, 500);
+        Length(errors, prefix + "source", a.Source, 100);
+        Length(errors, prefix + "channel", a.Channel, 100);
+        Length(errors, prefix + "campaign", a.Campaign, 200);
+        if (a.Properties is { Count: > 50 })
+        {
+            errors.Add(prefix + "properties", "at most 50 properties");
+        }
+        else if (a.Properties?.Any(p => p.Key.Length > 100 || p.Value is null || p.Value.Length > 2000) == true)
+        {
+            errors.Add(prefix + "properties", "names at most 100 and values at most 2000 characters, no nulls");
+        }
+    }
+
+    private static void Length(FieldErrors errors, string field, string? value, int max)
+    {
+        if (value is not null && value.Length > max)
+        {
+            errors.Add(field, $"must be at most {max} characters (got {value.Length})");
+        }
+    }
+
+    private static string? Trim(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

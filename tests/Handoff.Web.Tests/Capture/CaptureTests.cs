@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Capture;
+
+public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    private static string UniqueEmail(string name = "p") => $"{name}.{Guid.NewGuid():N}@acme-{Guid.NewGuid():N}.example.com";
+
+    [Fact]
+    public async Task SamePersonTwice_UpdatesTheOpenLead_WithTwoActivities()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+
+        var first = await client.PostAsJsonAsync("/api/leads", new { email, firstName = "Ada", company = "Acme", title = "Engineer", utmSource = "google", utmCampaign = "spring" });
+        var second = await client.PostAsJsonAsync("/api/leads", new { email = email.ToUpperInvariant(), title = "CTO", phone = "+1 555 010 0101", utmSource = "linkedin", utmCampaign = "summer", activityType = "DemoRequest" });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var a = await first.ReadObjectAsync();
+        var b = await second.ReadObjectAsync();
+        var id = a["lead"]!["id"]!.GetValue<string>();
+        Assert.False(b["created"]!.GetValue<bool>());
+        Assert.Equal(id, b["duplicateOf"]!.GetValue<string>());
+        var lead = b["lead"]!;
+        Assert.Equal("CTO", lead["title"]!.GetValue<string>());
+        Assert.Equal("Ada", lead["firstName"]!.GetValue<string>()); // an empty value never erases
+        Assert.Equal("Acme", lead["company"]!.GetValue<string>());
+        Assert.Equal("google", lead["utmSource"]!.GetValue<string>()); // first touch stays
+
+        var activities = await (await client.GetAsync($"/api/leads/{id}/activities")).ReadArrayAsync();
+        Assert.Equal(["DemoRequest", "FormSubmit"], activities.Select(x => x!["type"]!.GetValue<string>()).Order());
+        Assert.Contains(activities, x => x!["campaign"]?.GetValue<string>() == "summer");
+        var history = await (await client.GetAsync($"/api/leads/{id}/history")).ReadArrayAsync();
+        Assert.Equal("fields-updated", history[^1]!["kind"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ConcurrentCapturesOfOnePerson_MakeOneLead()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => client.PostAsJsonAsync("/api/leads", new { email, lastName = $"Try{i}" })));
+
+        Assert.All(answers, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        var ids = await Task.WhenAll(answers.Select(async r => (await r.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>()));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
+        var activities = await (await client.GetAsync($"/api/leads/{ids[0]}/activities")).ReadArrayAsync();
+        Assert.Equal(6, activities.Count);
+    }
+
+    [Fact]
+    public async Task ClosedLead_DoesNotAbsorbANewCapture()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+        var old = await client.CreateLeadAsync(new { email });
+        await client.MoveAsync(old.Id(), new { to = "Disqualified", reason = "poor-fit" });
+
+        var again = await client.PostAsJsonAsync("/api/leads", new { email });
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.NotEqual(old.Id(), (await again.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AnonymousVisitorTouches_JoinTheLead_WhenTheVisitorIdentifies()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = UniqueEmail();
+
+        var anonymous = await client.PostAsJsonAsync("/api/activities", new[]
+        {
+            new { type = "PageView", visitorId = visitor, url = "/pricing" },
+            new { type = "PageView", visitorId = visitor, url = "/compare" },
+        });
+        Assert.Equal(HttpStatusCode.Created, anonymous.StatusCode);
+        Assert.Equal(2, (await anonymous.ReadObjectAsync())["anonymous"]!.GetValue<int>());
+
+        var captured = await client.PostAsJsonAsync("/api/leads", new { email, visitorId = visitor, pageUrl = "/demo" });
+        var id = (await captured.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>();
+
+        var later = await (await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/docs" })).ReadObjectAsync();
+        Assert.Equal(id, later["items"]![0]!["leadId"]!.GetValue<string>());
+        Assert.Equal("Visitor", later["items"]![0]!["matchedBy"]!.GetValue<string>());
+
+        var activities = await (await client.GetAsync($"/api/leads/{id}/activities")).ReadArrayAsync();
+        Assert.Equal(4, activities.Count);
+        Assert.Contains(activities, a => a!["url"]?.GetValue<string>() == "/pricing");
+    }
+
+    [Fact]
+    public async Task Activities_MatchByEmail_AndTouchesBeforeTheLeadJoinItLater()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+
+        var early = await (await client.PostAsJsonAsync("/api/activities", new { type = "WebinarRegistered", email, campaign = "webinar-q4" })).ReadObjectAsync();
+        Assert.Equal("Anonymous", early["items"]![0]!["matchedBy"]!.GetValue<string>());
+        var lead = await client.CreateLeadAsync(new { email });
+        var late = await (await client.PostAsJsonAsync("/api/activities", new { type = "EmailClick", email = email.ToUpperInvariant(), source = "newsletter", campaign = "nov" })).ReadObjectAsync();
+
+        Assert.Equal("Email", late["items"]![0]!["matchedBy"]!.GetValue<string>());
+        var activities = await (await client.GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(3, activities.Count);
+        var fresh = await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync();
+        Assert.Equal("nov", fresh["latestCampaign"]!.GetValue<string>());
+        Assert.Equal(1, fresh["version"]!.GetValue<int>()); // attribution is not an edit
+    }
+
+    [Fact]
+    public async Task ActivityBatch_IsAllOrNothing_AndNamesTheBadItem()
+    {
+        var client = app.Admin();
+        var lead = await client.CreateLeadAsync();
+
+        var response = await client.PostAsync("/api/activities", Json.Raw($$"""
+            [{"type":"PageView","leadId":"{{lead.Id()}}"},{"type":"Teleport","leadId":"{{lead.Id()}}"}]
+            """));
+        var unknownLead = await client.PostAsJsonAsync("/api/activities", new[] { new { type = "Call", leadId = Guid.NewGuid() } });
+        var nobody = await client.PostAsJsonAsync("/api/activities", new[] { new { type = "Call" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains("PageView", errors.GetProperty("[1].type")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownLead.StatusCode);
+        Assert.Contains("[0].leadId", await unknownLead.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
+        var activities = await (await client.GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
+        Assert.Single(activities); // only the capture itself
+    }
+
+    [Fact]
+    public async Task ActivityBatch_Of10000_IsAccepted_AndMore_IsRefused()
+    {
+        var client = app.Admin();
+        var lead = await client.CreateLeadAsync();
+        var items = Enumerable.Range(0, 10_000).Select(i => new { type = "PageView", leadId = lead.Id(), url = $"/p/{i}" }).ToArray();
+
+        var ok = await client.PostAsJsonAsync("/api/activities", items);
+        var tooMany = await client.PostAsJsonAsync("/api/activities", items.Append(items[0]).ToArray());
+
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        Assert.Equal(10_000, (await ok.ReadObjectAsync())["matched"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+    }
+}
+
+public sealed class CaptureTests_Sqlite(SqliteApp app) : CaptureTests<SqliteApp>(app);
+
+public sealed class CaptureTests_Postgres(PostgresApp app) : CaptureTests<PostgresApp>(app);
