@@ -17,6 +17,7 @@ public static class HandoffServices
         services.AddSingleton<FallbackQueue>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();
+        services.AddScoped<WebForms>();
         services.AddScoped<Activities.LeadActivities>();
         services.AddScoped<GetLead>();
         services.AddScoped<ListLeads>();

@@ -94,8 +94,11 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     private async Task<CaptureAnswer> CaptureOnceAsync(LeadDetails details, CaptureContext context, Actor actor, DateTime now, CancellationToken ct)
     {
+        var junk = Screen(details, context);
         var key = EmailKeys.Of(details.Email);
-        var existing = key is null
+
+        // Junk never merges into a real lead: it is kept apart, in Junk, for review.
+        var existing = key is null || junk is not null
             ? null
             : await db.Leads.FirstOrDefaultAsync(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage), ct);
 
@@ -119,6 +122,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             db.Leads.Add(lead);
             db.StageChanges.Add(created);
             LeadEvents.Created(db, lead, now);
+            if (junk is { } verdict)
+            {
+                var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), now, verdict.Reason, verdict.Detail, null);
+                db.StageChanges.Add(junked.Value!);
+                LeadEvents.StageChanged(db, junked.Value!);
+            }
         }
 
         var activity = Activity.Record(
@@ -137,8 +146,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         await db.SaveChangesAsync(ct);
 
         await StitchAsync(lead.Id, key, context.VisitorId, now, ct);
-        return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, null, activity.Id);
+        return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
     }
+
+    /// <summary>Why a capture is junk (a Junk reason code and a detail), or null when it is a real lead.</summary>
+    private static (string Reason, string Detail)? Screen(LeadDetails details, CaptureContext context) =>
+        context.HoneypotFilled ? ("spam", "the form's hidden honeypot field was filled in") : null;
 
     /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
     private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, CancellationToken ct)

@@ -215,3 +215,20 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         b.HasIndex(r => r.CreatedAt);
     }
 }
+
+internal sealed class WebFormConfiguration : IEntityTypeConfiguration<Capture.WebForm>
+{
+    public void Configure(EntityTypeBuilder<Capture.WebForm> b)
+    {
+        b.ToTable("web_forms");
+        b.HasKey(f => f.Id);
+        b.Property(f => f.Key).HasMaxLength(40);
+        b.Property(f => f.Name).HasMaxLength(200);
+        b.Property(f => f.HoneypotField).HasMaxLength(100);
+        b.Property(f => f.Source).HasMaxLength(100);
+        b.Property(f => f.AllowedOrigins).HasConversion(new StringListConverter(), new StringListComparer());
+        b.Property(f => f.ReturnUrls).HasConversion(new StringListConverter(), new StringListComparer());
+        b.Property(f => f.FieldMap).HasConversion(new StringMapConverter(), new StringMapComparer());
+        b.HasIndex(f => f.Key).IsUnique();
+    }
+}

@@ -29,3 +29,13 @@ internal sealed class ScopeListComparer() : ValueComparer<List<ApiScope>>(
     (a, b) => a!.SequenceEqual(b!),
     v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),
     v => v.ToList());
+
+/// <summary>A list of strings as a JSON array in one column.</summary>
+internal sealed class StringListConverter() : ValueConverter<List<string>, string>(
+    v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+    v => JsonSerializer.Deserialize<List<string>>(v, (JsonSerializerOptions?)null) ?? new List<string>());
+
+internal sealed class StringListComparer() : ValueComparer<List<string>>(
+    (a, b) => a!.SequenceEqual(b!),
+    v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),
+    v => v.ToList());

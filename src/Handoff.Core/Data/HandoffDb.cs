@@ -23,6 +23,7 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<WorkQueue> Queues => Set<WorkQueue>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<Capture.WebForm> WebForms => Set<Capture.WebForm>();
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>

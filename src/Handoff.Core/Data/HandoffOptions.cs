@@ -22,6 +22,15 @@ public sealed class HandoffOptions
 
     /// <summary>Fill an empty database with the demo workspace at start-up.</summary>
     public bool SeedDemo { get; set; }
+
+    public FormOptions Forms { get; set; } = new();
+}
+
+/// <summary>Limits on public form posts (per client address and per form, per minute).</summary>
+public sealed class FormOptions
+{
+    public int PostsPerMinutePerAddress { get; set; } = 10;
+    public int PostsPerMinutePerForm { get; set; } = 600;
 }
 
 public sealed class DatabaseOptions

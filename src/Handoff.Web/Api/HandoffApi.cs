@@ -14,6 +14,7 @@ internal static class HandoffApi
         api.MapLeadsApi();
         api.MapAdminApi();
         app.MapActivitiesApi();
+        app.MapFormsApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

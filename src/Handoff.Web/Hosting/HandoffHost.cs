@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
 using Handoff.Access;
 using Handoff.Data;
 using Handoff.Demo;
 using Handoff.Teams;
+using Handoff.Web.Api;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
@@ -39,6 +41,30 @@ internal static class HandoffHost
             .AddPolicy(nameof(ApiScope.Write), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Write)))
             .AddPolicy(nameof(ApiScope.Admin), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Admin)));
 
+        services.AddRateLimiter(o =>
+        {
+            var limits = builder.Configuration.GetSection($"{HandoffOptions.Section}:Forms").Get<FormOptions>() ?? new FormOptions();
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(FormsApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                $"{http.GetRouteValue("formKey")}|{http.Connection.RemoteIpAddress}",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PostsPerMinutePerAddress, Window = TimeSpan.FromMinutes(1) }));
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                http.Request.Path.StartsWithSegments("/f", out var rest) && HttpMethods.IsPost(http.Request.Method)
+                    ? RateLimitPartition.GetFixedWindowLimiter(
+                        "form" + rest,
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PostsPerMinutePerForm, Window = TimeSpan.FromMinutes(1) })
+                    : RateLimitPartition.GetNoLimiter(""));
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many form posts.", Detail = "Try again in a minute." },
+                });
+            };
+        });
+
         services.AddHealthChecks().AddDbContextCheck<HandoffDb>("database");
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -69,6 +95,7 @@ internal static class HandoffHost
         app.Use(Idempotency.BufferBody);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapScalarApiReference("/reference", o => o.WithTitle("Handoff API"));
         app.MapHealthChecks("/health").AllowAnonymous();

@@ -56,10 +56,14 @@ public abstract class HandoffApp : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("ConnectionStrings:Handoff", ConnectionString);
         builder.UseSetting("Handoff:BootstrapApiKey", AdminKey);
         builder.UseSetting("Handoff:SeedDemo", "false");
+        builder.UseSetting("Handoff:Forms:PostsPerMinutePerAddress", FormPostsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>Every test posts from 127.0.0.1, so the per-address form limit is raised except where it is tested.</summary>
+    protected virtual int FormPostsPerMinute => 10_000;
 }
 
-public sealed class SqliteApp : HandoffApp
+public class SqliteApp : HandoffApp
 {
     private string? _file;
 

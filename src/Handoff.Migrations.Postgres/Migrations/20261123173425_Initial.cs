@@ -174,6 +174,28 @@ namespace Handoff.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "web_forms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    key = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    allowed_origins = table.Column<string>(type: "text", nullable: false),
+                    return_urls = table.Column<string>(type: "text", nullable: false),
+                    field_map = table.Column<string>(type: "text", nullable: false),
+                    honeypot_field = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    requires_person = table.Column<bool>(type: "boolean", nullable: false),
+                    activity_type = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
+                    source = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    is_active = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_web_forms", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "activities",
                 columns: table => new
                 {
@@ -419,6 +441,12 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "ix_visitor_links_lead_id",
                 table: "visitor_links",
                 column: "lead_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_web_forms_key",
+                table: "web_forms",
+                column: "key",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -456,6 +484,9 @@ namespace Handoff.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "visitor_links");
+
+            migrationBuilder.DropTable(
+                name: "web_forms");
 
             migrationBuilder.DropTable(
                 name: "teams");

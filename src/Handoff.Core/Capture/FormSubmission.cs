@@ -1,0 +1,151 @@
+using System.Globalization;
+using Handoff.Leads;
+
+namespace Handoff.Capture;
+
+/// <summary>
+/// Turns the fields of a form post into a lead: Salesforce Web-to-Lead names (<c>first_name</c>, <c>00N…</c> custom
+/// fields, <c>retURL</c>), HubSpot property names (<c>firstname</c>, <c>jobtitle</c>, <c>hutk</c>), Handoff's own
+/// names (<c>firstName</c>), and the form's own names through its field map. Unknown fields become custom fields.
+/// </summary>
+public static class FormSubmission
+{
+    public sealed record Mapped(LeadDetails Details, bool HoneypotFilled, string? ReturnUrl, string? VisitorId, string? PageUrl, Dictionary<string, string> Properties);
+
+    private static readonly Dictionary<string, Func<LeadDetails, string, LeadDetails>> Fields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["firstName"] = (d, v) => d with { FirstName = v },
+        ["lastName"] = (d, v) => d with { LastName = v },
+        ["email"] = (d, v) => d with { Email = v },
+        ["phone"] = (d, v) => d with { Phone = v },
+        ["mobile"] = (d, v) => d with { Phone = d.Phone ?? v },
+        ["company"] = (d, v) => d with { Company = v },
+        ["title"] = (d, v) => d with { Title = v },
+        ["website"] = (d, v) => d with { Website = v },
+        ["industry"] = (d, v) => d with { Industry = v },
+        ["employeeCount"] = (d, v) => d with { EmployeeCount = ParseEmployees(v) ?? d.EmployeeCount },
+        ["country"] = (d, v) => d with { Country = v },
+        ["state"] = (d, v) => d with { State = v },
+        ["city"] = (d, v) => d with { City = v },
+        ["description"] = (d, v) => d with { Description = v },
+        ["source"] = (d, v) => d with { Source = v },
+        ["channel"] = (d, v) => d with { Channel = v },
+        ["campaign"] = (d, v) => d with { Campaign = v },
+        ["utmSource"] = (d, v) => d with { UtmSource = v },
+        ["utmMedium"] = (d, v) => d with { UtmMedium = v },
+        ["utmCampaign"] = (d, v) => d with { UtmCampaign = v },
+        ["utmTerm"] = (d, v) => d with { UtmTerm = v },
+        ["utmContent"] = (d, v) => d with { UtmContent = v },
+        ["emailConsent"] = (d, v) => d with { EmailConsent = ParseBool(v) ?? d.EmailConsent },
+    };
+
+    /// <summary>Other names for the fields above: Salesforce Web-to-Lead, HubSpot, common form builders.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["first_name"] = "firstName", ["firstname"] = "firstName", ["fname"] = "firstName", ["given_name"] = "firstName",
+        ["last_name"] = "lastName", ["lastname"] = "lastName", ["lname"] = "lastName", ["surname"] = "lastName", ["family_name"] = "lastName",
+        ["e-mail"] = "email", ["email_address"] = "email", ["work_email"] = "email",
+        ["phone_number"] = "phone", ["telephone"] = "phone", ["mobilephone"] = "mobile", ["mobile_phone"] = "mobile",
+        ["company_name"] = "company", ["organization"] = "company", ["organisation"] = "company",
+        ["jobtitle"] = "title", ["job_title"] = "title",
+        ["url"] = "website", ["company_website"] = "website",
+        ["employees"] = "employeeCount", ["numemployees"] = "employeeCount", ["company_size"] = "employeeCount",
+        ["country_code"] = "country", ["state_code"] = "state", ["province"] = "state",
+        ["lead_source"] = "source", ["leadsource"] = "source",
+        ["message"] = "description", ["comments"] = "description",
+        ["utm_source"] = "utmSource", ["utm_medium"] = "utmMedium", ["utm_campaign"] = "utmCampaign",
+        ["utm_term"] = "utmTerm", ["utm_content"] = "utmContent",
+        ["email_opt_in"] = "emailConsent", ["emailoptin"] = "emailConsent", ["consent"] = "emailConsent", ["gdpr_consent"] = "emailConsent",
+    };
+
+    /// <summary>Fields that steer the post rather than describe the person.</summary>
+    private static readonly HashSet<string> Control = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "retURL", "oid", "orgid", "encoding", "debug", "debugEmail", "submit", "captcha_settings", "g-recaptcha-response",
+        "hutk", "visitorId", "visitor_id", "pageUri", "pageUrl", "page_url", "pageName", "ipAddress",
+    };
+
+    public static Mapped Map(WebForm form, IEnumerable<KeyValuePair<string, string?>> fields)
+    {
+        var details = new LeadDetails { Source = form.Source ?? "Web form" };
+        var custom = new Dictionary<string, string>(StringComparer.Ordinal);
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["form"] = form.Name };
+        string? returnUrl = null, visitorId = null, pageUrl = null;
+        var honeypot = false;
+
+        foreach (var (rawName, rawValue) in fields)
+        {
+            var name = rawName.Trim();
+            var value = rawValue?.Trim();
+            if (name.Length == 0)
+            {
+                continue;
+            }
+
+            if (string.Equals(name, form.HoneypotField, StringComparison.OrdinalIgnoreCase))
+            {
+                honeypot |= !string.IsNullOrEmpty(value);
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(value))
+            {
+                continue;
+            }
+
+            if (Control.Contains(name))
+            {
+                switch (name.ToLowerInvariant())
+                {
+                    case "returl": returnUrl = value; break;
+                    case "hutk" or "visitorid" or "visitor_id": visitorId = value; break;
+                    case "pageuri" or "pageurl" or "page_url": pageUrl = value; break;
+                    case "pagename": properties["pageName"] = Clip(value, 200); break;
+                }
+
+                continue;
+            }
+
+            var target = form.FieldMap.TryGetValue(name, out var mapped) ? mapped : name;
+            target = Aliases.TryGetValue(target, out var alias) ? alias : target;
+            if (Fields.TryGetValue(target, out var set))
+            {
+                details = set(details, value);
+            }
+            else if (custom.Count < LeadDetails.MaxCustomFields)
+            {
+                // Salesforce custom field ids (00N…) and anything else the form collects.
+                custom[Clip(name, 100)] = Clip(value, 2000);
+            }
+        }
+
+        if (custom.Count > 0)
+        {
+            details = details with { CustomFields = custom };
+        }
+
+        return new Mapped(details, honeypot, returnUrl, visitorId, pageUrl, properties);
+    }
+
+    /// <summary>"250", "1,200", "51-200" (HubSpot ranges: the lower bound), "1000+".</summary>
+    public static int? ParseEmployees(string value)
+    {
+        var text = value.Replace(",", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).TrimEnd('+');
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0)
+        {
+            text = text[..dash];
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
+
+    private static bool? ParseBool(string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "on" or "yes" or "1" or "y" or "checked" => true,
+        "false" or "off" or "no" or "0" or "n" => false,
+        _ => null,
+    };
+
+    private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Handoff.Activities;
+
+namespace Handoff.Capture;
+
+/// <summary>
+/// A hosted form that a website posts to (<c>POST /f/{key}</c>): which origins may post, where it may send the
+/// visitor back to, how its own field names map to lead fields, and which touch a submission is.
+/// </summary>
+public sealed class WebForm
+{
+    private WebForm()
+    {
+    }
+
+    public Guid Id { get; private set; }
+
+    /// <summary>The public key in the form's URL; not a secret, but unguessable so forms cannot be enumerated.</summary>
+    public string Key { get; private set; } = "";
+    public string Name { get; private set; } = "";
+
+    /// <summary>Origins (scheme://host[:port]) whose pages may post with a browser; none means any.</summary>
+    public List<string> AllowedOrigins { get; private set; } = [];
+
+    /// <summary>Return URLs (prefixes) the form may redirect to after a post; anything else is never followed.</summary>
+    public List<string> ReturnUrls { get; private set; } = [];
+
+    /// <summary>The form's own field names mapped to lead fields (<c>"work_email" → "email"</c>).</summary>
+    public Dictionary<string, string> FieldMap { get; private set; } = [];
+
+    /// <summary>A field hidden from people; bots fill it. Default <c>hp_website</c>.</summary>
+    public string HoneypotField { get; private set; } = DefaultHoneypot;
+    public bool RequiresPerson { get; private set; }
+    public ActivityType ActivityType { get; private set; }
+    public string? Source { get; private set; }
+    public bool IsActive { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+
+    public const string DefaultHoneypot = "hp_website";
+
+    public static WebForm Create(
+        string name,
+        IEnumerable<string> allowedOrigins,
+        IEnumerable<string> returnUrls,
+        IDictionary<string, string> fieldMap,
+        string? honeypotField,
+        bool requiresPerson,
+        ActivityType activityType,
+        string? source,
+        DateTime at) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Key = "f_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+        Name = name.Trim(),
+        AllowedOrigins = allowedOrigins.Select(o => o.Trim().TrimEnd('/').ToLowerInvariant()).Distinct().ToList(),
+        ReturnUrls = returnUrls.Select(u => u.Trim()).Distinct().ToList(),
+        FieldMap = fieldMap.ToDictionary(p => p.Key.Trim(), p => p.Value.Trim(), StringComparer.OrdinalIgnoreCase),
+        HoneypotField = string.IsNullOrWhiteSpace(honeypotField) ? DefaultHoneypot : honeypotField.Trim(),
+        RequiresPerson = requiresPerson,
+        ActivityType = activityType,
+        Source = string.IsNullOrWhiteSpace(source) ? null : source.Trim(),
+        IsActive = true,
+        CreatedAt = at,
+    };
+
+    /// <summary>A browser post from <paramref name="origin"/> may be accepted (no Origin: not a browser, allowed).</summary>
+    public bool AllowsOrigin(string? origin) =>
+        origin is null || AllowedOrigins.Count == 0 || AllowedOrigins.Contains(origin.TrimEnd('/').ToLowerInvariant());
+
+    /// <summary>The return URL if it is one the form allows (same scheme and host, path under an allowed prefix).</summary>
+    public Uri? SafeReturnUrl(string? requested)
+    {
+        if (string.IsNullOrWhiteSpace(requested) || !Uri.TryCreate(requested, UriKind.Absolute, out var target)
+            || (target.Scheme != Uri.UriSchemeHttps && target.Scheme != Uri.UriSchemeHttp))
+        {
+            return null;
+        }
+
+        foreach (var allowed in ReturnUrls)
+        {
+            if (Uri.TryCreate(allowed, UriKind.Absolute, out var prefix)
+                && string.Equals(prefix.Scheme, target.Scheme, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(prefix.Authority, target.Authority, StringComparison.OrdinalIgnoreCase)
+                && target.AbsolutePath.StartsWith(prefix.AbsolutePath, StringComparison.Ordinal))
+            {
+                return target;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Text.Json;
+using Handoff.Access;
+using Handoff.Capture;
+using Handoff.Common;
+using Handoff.Web.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Handoff.Web.Api;
+
+/// <summary>HubSpot's form submission shape: <c>{"fields":[{"name":…,"value":…}],"context":{…}}</c>.</summary>
+internal sealed record HubSpotSubmission(List<HubSpotField>? Fields, HubSpotContext? Context);
+
+internal sealed record HubSpotField(string? Name, JsonElement Value);
+
+internal sealed record HubSpotContext(string? PageUri, string? PageName, string? IpAddress, string? Hutk);
+
+/// <summary>Hosted forms: the public post endpoint for websites, and their administration.</summary>
+internal static class FormsApi
+{
+    public const string RateLimitPolicy = "forms";
+
+    public static void MapFormsApi(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/api/forms").WithTags("Forms").RequireAuthorization(nameof(ApiScope.Admin));
+        admin.MapPost("/", async (WebFormRequest body, WebForms forms, CancellationToken ct) =>
+                (await forms.CreateAsync(body, ct)).ToHttp(f => TypedResults.Created($"/api/forms/{f.Id}", f)))
+            .WithSummary("Create a hosted form").ProducesValidationProblem();
+        admin.MapGet("/", async (WebForms forms, CancellationToken ct) => TypedResults.Ok(await forms.ListAsync(ct)));
+        admin.MapGet("/{id:guid}", async (Guid id, WebForms forms, CancellationToken ct) => (await forms.GetAsync(id, ct)).ToHttp(TypedResults.Ok));
+        admin.MapGet("/{id:guid}/embed", async (Guid id, WebForms forms, HttpRequest request, CancellationToken ct) =>
+                (await forms.GetAsync(id, ct)).ToHttp(f => TypedResults.Text(WebForms.EmbedSnippet(f, $"{request.Scheme}://{request.Host}"), "text/html")))
+            .WithSummary("The HTML snippet to paste into a web page");
+
+        var post = routes.MapPost("/f/{formKey}", Submit)
+            .WithTags("Forms")
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter<Idempotency>()
+            .WithMetadata(new RequestSizeLimitAttribute(256 * 1024))
+            .WithSummary("Public form post: urlencoded or multipart (Salesforce Web-to-Lead names) or HubSpot-style JSON");
+        routes.MapMethods("/f/{formKey}", [HttpMethods.Options], Preflight).AllowAnonymous().ExcludeFromDescription();
+        _ = post;
+    }
+
+    private static async Task<IResult> Submit(string formKey, HttpContext http, WebForms forms, CaptureLead capture, CancellationToken ct)
+    {
+        var form = await forms.FindActiveAsync(formKey, ct);
+        if (form is null)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "No such form.", detail: $"There is no active form with key '{formKey}'.");
+        }
+
+        var origin = http.Request.Headers.Origin.ToString();
+        origin = origin.Length == 0 || origin == "null" ? null : origin;
+        if (!form.AllowsOrigin(origin))
+        {
+            return TypedResults.Problem(statusCode: 403, title: "Origin not allowed.", detail: $"Pages on {origin} may not post to this form.");
+        }
+
+        if (origin is not null)
+        {
+            http.Response.Headers.AccessControlAllowOrigin = origin;
+            http.Response.Headers.Vary = "Origin";
+        }
+
+        var json = http.Request.HasJsonContentType();
+        FormSubmission.Mapped mapped;
+        if (json)
+        {
+            HubSpotSubmission? body;
+            try
+            {
+                body = await http.Request.ReadFromJsonAsync<HubSpotSubmission>(ct);
+            }
+            catch (JsonException e)
+            {
+                var (field, message) = JsonErrors.Explain(e, typeof(HubSpotSubmission));
+                return ApiResults.Problem(ValidationError.For(field, message));
+            }
+
+            if (body?.Fields is null)
+            {
+                return ApiResults.Problem(ValidationError.For("fields", "send the form fields as \"fields\": [{\"name\": …, \"value\": …}]"));
+            }
+
+            var pairs = body.Fields.Where(f => f?.Name is not null)
+                .Select(f => new KeyValuePair<string, string?>(f.Name!, f.Value.ValueKind == JsonValueKind.String ? f.Value.GetString() : f.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : f.Value.GetRawText()))
+                .Concat(Context(body.Context));
+            mapped = FormSubmission.Map(form, pairs);
+        }
+        else if (http.Request.HasFormContentType)
+        {
+            var posted = await http.Request.ReadFormAsync(ct);
+            mapped = FormSubmission.Map(form, posted.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString())));
+        }
+        else
+        {
+            return TypedResults.Problem(statusCode: 415, title: "Send the form as application/x-www-form-urlencoded, multipart/form-data or application/json.");
+        }
+
+        var context = new CaptureContext
+        {
+            Channel = "form",
+            ActivityType = form.ActivityType,
+            FormKey = form.Key,
+            VisitorId = mapped.VisitorId ?? http.Request.Cookies["handoff_vid"],
+            PageUrl = mapped.PageUrl ?? Referer(http),
+            HoneypotFilled = mapped.HoneypotFilled,
+            RequiresPerson = form.RequiresPerson,
+            Properties = mapped.Properties,
+        };
+        var result = await capture.HandleAsync(mapped.Details, context, new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name), ct);
+
+        if (result.Error is { } error)
+        {
+            return json ? ApiResults.Problem(error) : ErrorPage(error);
+        }
+
+        if (json)
+        {
+            // Public answer: nothing about the lead, so a form cannot be used to probe who is in the CRM.
+            return TypedResults.Ok(new { status = "received" });
+        }
+
+        return form.SafeReturnUrl(mapped.ReturnUrl) is { } back
+            ? TypedResults.Redirect(back.ToString(), permanent: false, preserveMethod: false)
+            : TypedResults.Content(Page("Thank you", "<p>Thanks, we received your details and will be in touch.</p>"), "text/html");
+    }
+
+    private static async Task<IResult> Preflight(string formKey, HttpContext http, WebForms forms, CancellationToken ct)
+    {
+        var form = await forms.FindActiveAsync(formKey, ct);
+        var origin = http.Request.Headers.Origin.ToString();
+        if (form is null || origin.Length == 0 || !form.AllowsOrigin(origin))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        http.Response.Headers.AccessControlAllowOrigin = origin;
+        http.Response.Headers.AccessControlAllowMethods = "POST";
+        http.Response.Headers.AccessControlAllowHeaders = "Content-Type, Idempotency-Key";
+        http.Response.Headers.AccessControlMaxAge = "600";
+        http.Response.Headers.Vary = "Origin";
+        return TypedResults.NoContent();
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Context(HubSpotContext? context)
+    {
+        if (context is null)
+        {
+            yield break;
+        }
+
+        yield return new("pageUri", context.PageUri);
+        yield return new("pageName", context.PageName);
+        yield return new("hutk", context.Hutk);
+    }
+
+    private static string? Referer(HttpContext http) =>
+        http.Request.Headers.Referer.ToString() is { Length: > 0 and <= 2000 } referer ? referer : null;
+
+    private static ContentHttpResult ErrorPage(Error error)
+    {
+        var items = error is ValidationError v
+            ? string.Concat(v.Fields.SelectMany(f => f.Value.Select(m => $"<li><b>{WebUtility.HtmlEncode(f.Key)}</b>: {WebUtility.HtmlEncode(m)}</li>")))
+            : $"<li>{WebUtility.HtmlEncode(error.Message)}</li>";
+        return TypedResults.Content(
+            Page("Please check the form", $"<p>Some fields need another look:</p><ul>{items}</ul><p><a href=\"javascript:history.back()\">Back to the form</a></p>"),
+            "text/html",
+            statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    private static string Page(string title, string body) =>
+        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>" +
+        $"<body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\"><h1>{title}</h1>{body}</body></html>";
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Capture;
+
+public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    private async Task<JsonObject> CreateForm(object? body = null)
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/forms", body ?? new
+        {
+            name = $"Demo request {Guid.NewGuid():N}",
+            allowedOrigins = new[] { "https://www.example.com" },
+            returnUrls = new[] { "https://www.example.com/thanks" },
+            fieldMap = new Dictionary<string, string> { ["work_phone"] = "phone" },
+            activityType = "DemoRequest",
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.ReadObjectAsync();
+    }
+
+    /// <summary>A client that, like a test should, never follows a redirect off this machine.</summary>
+    private HttpClient Browser()
+    {
+        var address = app.WithKey(null).BaseAddress;
+        return new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address };
+    }
+
+    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+
+    [Fact]
+    public async Task WebToLead_HubSpotJson_AndApi_OfOnePerson_MakeOneLeadWithThreeActivities()
+    {
+        var form = await CreateForm();
+        var email = $"grace.{Guid.NewGuid():N}@navy.example.com";
+        var browser = Browser();
+
+        var w2l = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>())
+        {
+            Content = Form(("first_name", "Grace"), ("last_name", "Hopper"), ("email", email), ("company", "US Navy"), ("title", "Rear Admiral"),
+                ("work_phone", "+1 555 010 0199"), ("00N5e00000ABCDE", "COBOL"), ("utm_source", "google"), ("utm_campaign", "brand"),
+                ("retURL", "https://www.example.com/thanks?x=1")),
+        };
+        w2l.Headers.Add("Origin", "https://www.example.com");
+        var posted = await browser.SendAsync(w2l);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal("https://www.example.com/thanks?x=1", posted.Headers.Location?.ToString());
+        Assert.Equal("https://www.example.com", posted.Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+        var hubspot = await browser.PostAsJsonAsync(form["postUrl"]!.GetValue<string>(), new
+        {
+            fields = new object[] { new { name = "email", value = email }, new { name = "jobtitle", value = "Director of Computing" }, new { name = "numemployees", value = "1000+" } },
+            context = new { pageUri = "https://www.example.com/demo", pageName = "Demo", hutk = $"hutk-{Guid.NewGuid():N}" },
+        });
+        Assert.Equal(HttpStatusCode.OK, hubspot.StatusCode);
+        Assert.DoesNotContain(email, await hubspot.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var api = await app.Admin().PostAsJsonAsync("/api/leads", new { email, lastName = "Hopper" });
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        var lead = (await api.ReadObjectAsync())["lead"]!.AsObject();
+
+        Assert.Equal("Director of Computing", lead["title"]!.GetValue<string>());
+        Assert.Equal("+1 555 010 0199", lead["phone"]!.GetValue<string>());
+        Assert.Equal("COBOL", lead["customFields"]!["00N5e00000ABCDE"]!.GetValue<string>());
+        Assert.Equal(1000, lead["employeeCount"]!.GetValue<int>());
+        Assert.Equal("google", lead["utmSource"]!.GetValue<string>());
+        var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(3, activities.Count);
+        Assert.Equal(2, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
+        Assert.Contains(activities, a => a!["url"]?.GetValue<string>() == "https://www.example.com/demo");
+    }
+
+    [Fact]
+    public async Task Honeypot_SendsTheLeadToJunk_WithAReason()
+    {
+        var form = await CreateForm();
+        var email = $"bot.{Guid.NewGuid():N}@example.net";
+
+        var response = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Bot"), ("email", email), ("hp_website", "http://spam.example")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // a bot learns nothing
+        var leads = await (await app.Admin().GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}")).ReadObjectAsync();
+        var lead = leads["items"]!.AsArray().Single()!;
+        Assert.Equal("Junk", lead["stage"]!.GetValue<string>());
+        Assert.Equal("spam", lead["stageReason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ForeignOrigin_IsRefused_AndReturnUrlsOutsideTheList_AreNeverFollowed()
+    {
+        var form = await CreateForm();
+        var browser = Browser();
+        var foreign = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"x.{Guid.NewGuid():N}@example.org")) };
+        foreign.Headers.Add("Origin", "https://evil.example");
+
+        var refused = await browser.SendAsync(foreign);
+        var openRedirect = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"y.{Guid.NewGuid():N}@example.org"), ("retURL", "https://evil.example/phish")));
+        var lookalike = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"z.{Guid.NewGuid():N}@example.org"), ("retURL", "https://www.example.com.evil.example/thanks")));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, openRedirect.StatusCode);
+        Assert.Null(openRedirect.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, lookalike.StatusCode);
+        Assert.Null(lookalike.Headers.Location);
+
+        var preflight = new HttpRequestMessage(HttpMethod.Options, form["postUrl"]!.GetValue<string>());
+        preflight.Headers.Add("Origin", "https://www.example.com");
+        var allowed = await browser.SendAsync(preflight);
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("https://www.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task Multipart_IsAccepted_AndBadInput_GetsAPageNamingTheField()
+    {
+        var form = await CreateForm();
+        var email = $"m.{Guid.NewGuid():N}@example.org";
+        using var multipart = new MultipartFormDataContent { { new StringContent(email), "email" }, { new StringContent("Lovelace"), "last_name" } };
+
+        var ok = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), multipart);
+        var bad = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", "not-an-email"), ("last_name", "X")));
+        var unknown = await Browser().PostAsync("/f/f_doesnotexist", Form(("email", email)));
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("email", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task EmbedSnippet_PostsToTheForm_WithAHiddenHoneypot()
+    {
+        var form = await CreateForm();
+
+        var snippet = await app.Admin().GetStringAsync($"/api/forms/{form.Id()}/embed");
+
+        Assert.Contains($"/f/{form["key"]!.GetValue<string>()}\"", snippet, StringComparison.Ordinal);
+        Assert.Contains("name=\"hp_website\"", snippet, StringComparison.Ordinal);
+        Assert.Contains("name=\"retURL\" value=\"https://www.example.com/thanks\"", snippet, StringComparison.Ordinal);
+    }
+}
+
+public sealed class FormTests_Sqlite(SqliteApp app) : FormTests<SqliteApp>(app);
+
+public sealed class FormTests_Postgres(PostgresApp app) : FormTests<PostgresApp>(app);
+
+/// <summary>An app whose form limit is low enough to reach in a test.</summary>
+public sealed class TightFormLimitsApp : SqliteApp
+{
+    protected override int FormPostsPerMinute => 3;
+}
+
+public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<TightFormLimitsApp>
+{
+    [Fact]
+    public async Task PostsOverTheLimit_Get429_WithRetryAfter()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Limited" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await client.PostAsync(created["postUrl"]!.GetValue<string>(), new FormUrlEncodedContent([new("email", $"r{i}.{Guid.NewGuid():N}@example.org")]));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("60", response.Headers.GetValues("Retry-After").Single());
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
