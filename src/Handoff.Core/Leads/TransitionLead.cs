@@ -66,6 +66,18 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
             return LeadErrors.Stale(expected, lead.Version);
         }
 
+        if (!StageRules.IsOpen(lead.Stage) && StageRules.IsOpen(request.To) && lead.EmailKey is { } key)
+        {
+            var other = await db.Leads.Where(l => l.Id != lead.Id && l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))
+                .Select(l => (Guid?)l.Id).FirstOrDefaultAsync(ct);
+            if (other is { } openId)
+            {
+                return new ConflictError(
+                    "duplicate-open-lead",
+                    $"Lead {openId} is already open for {lead.Email}; merge the two instead of reopening this one.");
+            }
+        }
+
         var wakeAt = request.WakeAt?.ToUniversalTime();
         var moved = lead.MoveTo(request.To, actor, clock.GetUtcNow().UtcDateTime, reason, note, wakeAt);
         if (moved.Error is { } error)

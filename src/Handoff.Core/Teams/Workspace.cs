@@ -42,7 +42,15 @@ public static class Workspace
             }
         }
 
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+        {
+            // Another node starting at the same moment created the same defaults first.
+            db.ChangeTracker.Clear();
+        }
     }
 
 }

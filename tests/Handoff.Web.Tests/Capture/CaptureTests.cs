@@ -69,6 +69,23 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task RestoringJunk_WhileAnotherLeadIsOpenForTheSameEmail_IsAConflict()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+        var junk = await client.CreateLeadAsync(new { email });
+        await client.MoveAsync(junk.Id(), new { to = "Junk", reason = "test" });
+        var open = await client.CreateLeadAsync(new { email });
+
+        var restore = await client.MoveAsync(junk.Id(), new { to = "New" });
+
+        Assert.Equal(HttpStatusCode.Conflict, restore.StatusCode);
+        var problem = Json.Problem(await restore.Content.ReadAsStringAsync());
+        Assert.Equal("duplicate-open-lead", problem.GetProperty("code").GetString());
+        Assert.Contains(open.Id(), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnonymousVisitorTouches_JoinTheLead_WhenTheVisitorIdentifies()
     {
         var client = app.Admin();
