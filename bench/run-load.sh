@@ -15,7 +15,8 @@
 #
 # Knobs (environment): LEADS (20000), CONCURRENCY (32), WARMUP_LEADS (5000), RATE (500), RATE_SECONDS (20),
 #   WRK_SECONDS (20), WRK_CONNS (64), PORT (5180), PG_PORT (55432), PROVIDERS ("sqlite postgres"),
-#   APP_LOG_LEVEL (unset: the shipped appsettings.json; e.g. Warning to silence every category).
+#   APP_LOG_LEVEL (unset: the shipped appsettings.json; e.g. Warning to silence every category),
+#   PG_CONN_EXTRA (appended to the PostgreSQL connection string, e.g. "Max Auto Prepare=20").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,7 @@ PORT=${PORT:-5180}
 PG_PORT=${PG_PORT:-55432}
 PROVIDERS=${PROVIDERS:-"sqlite postgres"}
 APP_LOG_LEVEL=${APP_LOG_LEVEL:-}
+PG_CONN_EXTRA=${PG_CONN_EXTRA:-}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 MAX_SECONDS=300   # hard limit of any one load run
 
@@ -110,7 +112,7 @@ pg_cpu() {
   for p in "$pm" $(pgrep -P "$pm" || true); do t=$((t + $(proc_cpu "$p"))); done
   echo "$t"
 }
-cores() { awk -v j="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", s > 0 ? j / hz / s : 0 }'; }
+cores() { awk -v j="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (s > 0 ? j / hz / s : 0) }'; }
 
 # ------------------------------------------------------------------ one measured run
 ROWS=()
@@ -143,7 +145,7 @@ run_provider() {
   if [[ "$provider" == postgres ]]; then
     pg_psql -d postgres -c "DROP DATABASE IF EXISTS handoff" -c "CREATE DATABASE handoff"
     env+=(Handoff__Database__Provider=Postgres
-      "ConnectionStrings__Handoff=Host=127.0.0.1;Port=$PG_PORT;Database=handoff;Username=handoff;Password=$PG_PASS")
+      "ConnectionStrings__Handoff=Host=127.0.0.1;Port=$PG_PORT;Database=handoff;Username=handoff;Password=$PG_PASS${PG_CONN_EXTRA:+;$PG_CONN_EXTRA}")
   fi
   [[ -n "$APP_LOG_LEVEL" ]] && env+=(Logging__LogLevel__Default="$APP_LOG_LEVEL"
     Logging__LogLevel__Microsoft.AspNetCore="$APP_LOG_LEVEL" Logging__LogLevel__Microsoft.EntityFrameworkCore="$APP_LOG_LEVEL")
@@ -202,6 +204,6 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
     provider run "leads/s" "p50 ms" "p90 ms" "p99 ms" "max ms" non-201 srv pg client
   for r in "${ROWS[@]}"; do echo "$r"; done
   echo
-  echo "PostgreSQL: ${PG_SETTINGS:-not run}; app log level: ${APP_LOG_LEVEL:-as shipped (appsettings.json)}"
+  echo "PostgreSQL: ${PG_SETTINGS:-not run}${PG_CONN_EXTRA:+; connection string + $PG_CONN_EXTRA}; app log level: ${APP_LOG_LEVEL:-as shipped (appsettings.json)}"
   echo "load average before: $LOAD_BEFORE   after: $LOAD_AFTER   total time: $(($(date +%s) - T0)) s   logs: $LOGS"
 } | tee "$WORK/summary.txt"
