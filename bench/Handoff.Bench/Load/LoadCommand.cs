@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Handoff.Bench.Load;
+
+/// <summary>What one load run does; see <see cref="LoadCommand.Usage"/>.</summary>
+internal sealed record LoadOptions(
+    string Provider,
+    Uri Url,
+    string Key,
+    int Leads,
+    int Concurrency,
+    double? Rate,
+    TimeSpan MaxDuration,
+    string Label);
+
+/// <summary>
+/// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
+/// that is not 201. Closed loop: C workers, each sends its next lead when the previous one is answered.
+/// Open loop (<c>--rate</c>): leads are sent on a fixed schedule whatever the answers do, so a slow server
+/// shows as latency instead of slowing the client down. Bounded by N and by <c>--max-seconds</c>.
+/// </summary>
+internal static class LoadCommand
+{
+    public const string Usage =
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT]";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!TryParse(args, out var options, out var problem))
+        {
+            await Console.Error.WriteLineAsync(problem + Environment.NewLine + "usage: " + Usage);
+            return 2;
+        }
+
+        var bodies = LeadBodies.Make(options.Leads, Guid.NewGuid().ToString("N")[..8]);
+        using var handler = new SocketsHttpHandler
+        {
+            // Closed loop: one connection per worker. Open loop: enough that the pool is not the queue.
+            MaxConnectionsPerServer = options.Rate is null ? options.Concurrency : Math.Max(options.Concurrency, 512),
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseProxy = false,
+        };
+        using var client = new HttpClient(handler) { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Key);
+        using var limit = new CancellationTokenSource(options.MaxDuration);
+
+        var run = new Run(client, bodies, limit.Token);
+        var started = Stopwatch.GetTimestamp();
+        if (options.Rate is { } rate)
+        {
+            await run.OpenLoopAsync(rate);
+        }
+        else
+        {
+            await run.ClosedLoopAsync(options.Concurrency);
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return Report(options, run, seconds);
+    }
+
+    private static int Report(LoadOptions o, Run run, double seconds)
+    {
+        var ok = run.Latencies.Where(l => l > 0).Order().ToArray();
+        var mode = o.Rate is { } r ? $"open loop at {r:0} leads/s" : $"closed loop, concurrency {o.Concurrency}";
+        var rps = ok.Length / seconds;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"[{o.Label}] {o.Provider}, {mode}: {ok.Length}/{o.Leads} leads answered 201 in {seconds:0.00} s = {rps:0.0} leads/s");
+        Console.WriteLine($"[{o.Label}] latency ms: p50 {P(ok, 50):0.00}  p90 {P(ok, 90):0.00}  p99 {P(ok, 99):0.00}  max {P(ok, 100):0.00}");
+        if (o.Rate is not null)
+        {
+            var lag = run.DispatchLag.Order().ToArray();
+            Console.WriteLine($"[{o.Label}] send schedule lag ms (client side): p99 {P(lag, 99):0.00}  max {P(lag, 100):0.00}");
+        }
+
+        Console.WriteLine($"[{o.Label}] non-201 answers: {run.Errors}");
+        if (run.FirstError is not null)
+        {
+            Console.WriteLine($"[{o.Label}] first error: {run.FirstError}");
+        }
+
+        Console.WriteLine(string.Create(inv, $"RESULT label={o.Label} provider={o.Provider} mode={(o.Rate is null ? "closed" : "rate")} " +
+            $"concurrency={o.Concurrency} rate={o.Rate ?? 0:0} leads={o.Leads} ok={ok.Length} seconds={seconds:0.000} rps={rps:0.0} " +
+            $"p50_ms={P(ok, 50):0.00} p90_ms={P(ok, 90):0.00} p99_ms={P(ok, 99):0.00} max_ms={P(ok, 100):0.00} errors={run.Errors}"));
+        return run.Errors == 0 && ok.Length == o.Leads ? 0 : 1;
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values; 0 when there are none.</summary>
+    private static double P(double[] sorted, int percentile) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static bool TryParse(string[] args, out LoadOptions options, out string problem)
+    {
+        options = null!;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                problem = $"expected '--name value', got '{args[i]}'";
+                return false;
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        string? Get(string name) => values.GetValueOrDefault(name);
+        int Int(string name, int fallback) => int.TryParse(Get(name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+
+        var provider = Get("provider");
+        var url = Get("url");
+        var key = Get("key");
+        var leads = Int("leads", 0);
+        var concurrency = Int("concurrency", 0);
+        double? rate = double.TryParse(Get("rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) ? r : null;
+        problem = (provider, url, key) switch
+        {
+            (not ("sqlite" or "postgres"), _, _) => "--provider must be sqlite or postgres (it labels the figures)",
+            (_, null, _) => "--url is required",
+            (_, _, null) => "--key is required",
+            _ when !Uri.TryCreate(url, UriKind.Absolute, out var u) || !IPAddress.IsLoopback(IPAddress.TryParse(u.Host, out var ip) ? ip : IPAddress.None) && u.Host != "localhost"
+                => "--url must be an http URL on this machine (loopback only)",
+            _ when leads is < 1 or > 10_000_000 => "--leads must be between 1 and 10,000,000",
+            _ when concurrency is < 1 or > 1024 => "--concurrency must be between 1 and 1024",
+            _ when rate is not null && rate is not (> 0 and <= 100_000) => "--rate must be between 1 and 100,000 leads/s",
+            _ => "",
+        };
+        if (problem.Length > 0)
+        {
+            return false;
+        }
+
+        options = new LoadOptions(
+            provider!,
+            new Uri(url!),
+            key!,
+            leads,
+            concurrency,
+            rate,
+            TimeSpan.FromSeconds(Int("max-seconds", 600)),
+            Get("label") ?? (rate is null ? "closed" : "rate"));
+        return true;
+    }
+
+    /// <summary>The state of one run: per-lead latency (0 = not answered 201) and the errors.</summary>
+    private sealed class Run(HttpClient client, byte[][] bodies, CancellationToken ct)
+    {
+        private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+        private int _errors;
+        private string? _firstError;
+
+        public double[] Latencies { get; } = new double[bodies.Length];
+
+        public double[] DispatchLag { get; } = new double[bodies.Length];
+
+        public int Errors => _errors;
+
+        public string? FirstError => _firstError;
+
+        public async Task ClosedLoopAsync(int concurrency)
+        {
+            var next = -1;
+            async Task Worker()
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < bodies.Length && !ct.IsCancellationRequested)
+                {
+                    await SendAsync(i);
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker)));
+        }
+
+        public async Task OpenLoopAsync(double rate)
+        {
+            var sends = new List<Task>(bodies.Length);
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < bodies.Length && !ct.IsCancellationRequested; i++)
+            {
+                var due = start + (long)(i * Stopwatch.Frequency / rate);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    // Timers tick at about 1 ms: sleep to just before the slot; the lag is measured and shown.
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(0.5), CancellationToken.None);
+                }
+
+                DispatchLag[i] = Math.Max(0, Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+                sends.Add(SendAsync(i));
+            }
+
+            await Task.WhenAll(sends);
+        }
+
+        private async Task SendAsync(int i)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var content = new ByteArrayContent(bodies[i]);
+                content.Headers.ContentType = JsonType;
+                using var response = await client.PostAsync(new Uri("api/leads", UriKind.Relative), content, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    Latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+                else
+                {
+                    Fail($"{(int)response.StatusCode} {response.StatusCode}: {body}");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                Fail($"{e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        private void Fail(string what)
+        {
+            Interlocked.Increment(ref _errors);
+            Interlocked.CompareExchange(ref _firstError, what, null);
+        }
+    }
+}
