@@ -1,6 +1,8 @@
 using Handoff.Access;
 using Handoff.Capture;
 using Handoff.Data;
+using Handoff.Enrichment;
+using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
@@ -14,6 +16,8 @@ public static class HandoffServices
     public static IServiceCollection AddHandoffCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHandoffData(configuration);
+        services.AddHygiene(configuration);
+        services.AddEnrichment(configuration);
         services.AddSingleton<FallbackQueue>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();

@@ -1,6 +1,8 @@
 using Handoff.Activities;
 using Handoff.Common;
 using Handoff.Data;
+using Handoff.Enrichment;
+using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
@@ -44,7 +46,7 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// updated instead of duplicated) → create in New, owned by the fallback queue → record the touch with its
 /// attribution → join earlier anonymous touches → history and outbox.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher)
 {
     private const int MaxAttempts = 5;
 
@@ -95,6 +97,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     private async Task<CaptureAnswer> CaptureOnceAsync(LeadDetails details, CaptureContext context, Actor actor, DateTime now, CancellationToken ct)
     {
         var junk = Screen(details, context);
+        var accountId = await MatchAccountAsync(details, ct);
         var key = EmailKeys.Of(details.Email);
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review.
@@ -106,7 +109,8 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         if (existing is not null)
         {
             lead = existing;
-            var entry = lead.Update(lead.MergedWith(details), actor, now);
+            var merged = lead.MergedWith(details);
+            var entry = lead.Update(merged, actor, now, enricher.Of(merged));
             if (entry is not null)
             {
                 db.AuditEntries.Add(entry);
@@ -118,16 +122,22 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         else
         {
             var queueId = await fallback.IdAsync(db, ct);
-            (lead, var created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now);
+            (lead, var created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now, enricher.Of(details));
             db.Leads.Add(lead);
             db.StageChanges.Add(created);
             LeadEvents.Created(db, lead, now);
             if (junk is { } verdict)
             {
-                var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), now, verdict.Reason, verdict.Detail, null);
+                var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), now, verdict.Reason, verdict.Detail, null,
+                    $$"""{"check":"hygiene","field":{{System.Text.Json.JsonSerializer.Serialize(verdict.Field)}},"detail":{{System.Text.Json.JsonSerializer.Serialize(verdict.Detail)}}}""");
                 db.StageChanges.Add(junked.Value!);
                 LeadEvents.StageChanged(db, junked.Value!);
             }
+        }
+
+        if (accountId is { } account && lead.AccountId is null)
+        {
+            lead.LinkAccount(account);
         }
 
         var activity = Activity.Record(
@@ -150,8 +160,36 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     }
 
     /// <summary>Why a capture is junk (a Junk reason code and a detail), or null when it is a real lead.</summary>
-    private static (string Reason, string Detail)? Screen(LeadDetails details, CaptureContext context) =>
-        context.HoneypotFilled ? ("spam", "the form's hidden honeypot field was filled in") : null;
+    private JunkVerdict? Screen(LeadDetails details, CaptureContext context) => junkClassifier.Classify(new JunkCheckInput
+    {
+        FirstName = details.FirstName,
+        LastName = details.LastName,
+        Email = details.Email,
+        Company = details.Company,
+        Title = details.Title,
+        Description = details.Description,
+        CustomFields = details.CustomFields,
+        HoneypotFilled = context.HoneypotFilled,
+        PersonalAddressRequired = context.RequiresPerson,
+    });
+
+    /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
+    private async Task<Guid?> MatchAccountAsync(LeadDetails details, CancellationToken ct)
+    {
+        var enrichment = enricher.Of(details);
+        var domains = new[] { enrichment.CompanyDomain, enrichment.WebsiteDomain, ParentDomain(enrichment.CompanyDomain) }
+            .Where(d => d is not null).Distinct().ToList();
+        if (domains.Count == 0)
+        {
+            return null;
+        }
+
+        return await db.Accounts.Where(a => a.Domain != null && domains.Contains(a.Domain)).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>"mail.acme.com" → "acme.com"; two-label domains have no parent here.</summary>
+    private static string? ParentDomain(string? domain) =>
+        domain is not null && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
 
     /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
     private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, CancellationToken ct)

@@ -48,6 +48,10 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.HasIndex(l => new { l.Stage, l.CreatedAt });
         b.HasIndex(l => new { l.OwnerId, l.CreatedAt });
         b.Property(l => l.EmailKey).HasMaxLength(254);
+        b.Property(l => l.CountryCode).HasMaxLength(2);
+        b.Property(l => l.CompanyDomain).HasMaxLength(253);
+        b.Property(l => l.PhoneE164).HasMaxLength(20);
+        b.HasIndex(l => l.CompanyDomain);
         b.Property(l => l.LatestSource).HasMaxLength(100);
         b.Property(l => l.LatestChannel).HasMaxLength(100);
         b.Property(l => l.LatestCampaign).HasMaxLength(200);

@@ -39,5 +39,10 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
         configurationBuilder.Properties<ActivityType>().HaveConversion<string>().HaveMaxLength(30);
         configurationBuilder.Properties<Role>().HaveConversion<string>().HaveMaxLength(20);
         configurationBuilder.Properties<OutboxStatus>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<Enrichment.Seniority>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<Enrichment.Department>().HaveConversion<string>().HaveMaxLength(30);
+        configurationBuilder.Properties<Enrichment.Region>().HaveConversion<string>().HaveMaxLength(10);
+        configurationBuilder.Properties<Enrichment.CompanySizeBand>().HaveConversion<string>().HaveMaxLength(30);
+        configurationBuilder.Properties<Enrichment.Segment>().HaveConversion<string>().HaveMaxLength(20);
     }
 }

@@ -2,6 +2,8 @@ using Handoff.Accounts;
 using Handoff.Activities;
 using Handoff.Common;
 using Handoff.Data;
+using Handoff.Enrichment;
+using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +17,8 @@ namespace Handoff.Demo;
 /// </summary>
 public static class DemoWorkspace
 {
+    private static readonly LeadEnricher Enricher = new(HygieneLists.Shipped);
+
     private static readonly string[] FirstNames =
     [
         "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas", "Mia", "Levi",
@@ -180,7 +184,7 @@ public static class DemoWorkspace
             }.Normalize();
 
             var system = new Actor(ActorKind.Integration, "demo-capture", source.Source);
-            var (lead, created) = Lead.Capture(details, new Owner(OwnerKind.Queue, source.Source == "Demo request" ? demoQueue.Id : fallback.Id), system, createdAt);
+            var (lead, created) = Lead.Capture(details, new Owner(OwnerKind.Queue, source.Source == "Demo request" ? demoQueue.Id : fallback.Id), system, createdAt, Enricher.Of(details));
             if (!freeMail)
             {
                 lead.LinkAccount(accounts[companyIndex].Id);

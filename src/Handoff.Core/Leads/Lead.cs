@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Handoff.Common;
+using Handoff.Enrichment;
 
 namespace Handoff.Leads;
 
@@ -49,6 +50,21 @@ public sealed class Lead
     public string? LatestChannel { get; private set; }
     public string? LatestCampaign { get; private set; }
     public DateTime? LatestTouchAt { get; private set; }
+
+    /// <summary>What the built-in enricher derived from the fields above (recomputed on every change).</summary>
+    public Seniority Seniority { get; private set; }
+    public Department Department { get; private set; }
+    public string? CountryCode { get; private set; }
+    public Region Region { get; private set; }
+    public CompanySizeBand SizeBand { get; private set; }
+    public Segment Segment { get; private set; }
+
+    /// <summary>The company's domain, from a work email or else the website; null for free webmail without a website.</summary>
+    public string? CompanyDomain { get; private set; }
+    public bool IsFreeMail { get; private set; }
+
+    /// <summary>The phone in E.164 when it is a valid number, else null.</summary>
+    public string? PhoneE164 { get; private set; }
 
     public LeadStage Stage { get; private set; }
     public DateTime StageEnteredAt { get; private set; }
@@ -104,7 +120,7 @@ public sealed class Lead
     };
 
     /// <summary>Creates a lead in New, owned by <paramref name="owner"/>, and the history entry of its creation.</summary>
-    public static (Lead Lead, StageChange Created) Capture(LeadDetails details, Owner owner, Actor actor, DateTime at)
+    public static (Lead Lead, StageChange Created) Capture(LeadDetails details, Owner owner, Actor actor, DateTime at, LeadEnrichment? enrichment = null)
     {
         var lead = new Lead
         {
@@ -118,6 +134,7 @@ public sealed class Lead
             Version = 1,
         };
         lead.Apply(details);
+        lead.Enrich(enrichment);
         lead.Touched(at, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
         var created = StageChange.Record(lead, null, LeadStage.New, actor, at, null, null, null, null, null, null);
         return (lead, created);
@@ -189,7 +206,7 @@ public sealed class Lead
     }
 
     /// <summary>Replaces the editable fields; returns the audit entry, or null when nothing changed.</summary>
-    public AuditEntry? Update(LeadDetails details, Actor actor, DateTime at)
+    public AuditEntry? Update(LeadDetails details, Actor actor, DateTime at, LeadEnrichment? enrichment = null)
     {
         var before = JsonSerializer.SerializeToNode(Details, AuditJson.Options)!.AsObject();
         var after = JsonSerializer.SerializeToNode(details, AuditJson.Options)!.AsObject();
@@ -209,6 +226,7 @@ public sealed class Lead
         }
 
         Apply(details);
+        Enrich(enrichment);
         Touch(at);
         return AuditEntry.Record(Id, Version, "fields-updated", actor, at, changes.ToJsonString(), null);
     }
@@ -229,6 +247,20 @@ public sealed class Lead
         OwnerId = owner.Id;
         Touch(at);
         return AuditEntry.Record(Id, Version, "owner-changed", actor, at, changes.ToJsonString(), note);
+    }
+
+    private void Enrich(LeadEnrichment? e)
+    {
+        e ??= new LeadEnrichment();
+        Seniority = e.Seniority;
+        Department = e.Department;
+        CountryCode = e.CountryCode;
+        Region = e.Region;
+        SizeBand = e.SizeBand;
+        Segment = e.Segment;
+        CompanyDomain = e.CompanyDomain ?? e.WebsiteDomain;
+        IsFreeMail = e.IsFreeMail;
+        PhoneE164 = e.PhoneStatus == PhoneStatus.Valid ? e.Phone : null;
     }
 
     /// <summary>Links the lead to its company account.</summary>

@@ -1,3 +1,5 @@
+using Handoff.Enrichment;
+
 namespace Handoff.Leads;
 
 /// <summary>A lead as the API shows it.</summary>
@@ -26,6 +28,15 @@ public sealed record LeadView(
     string? UtmContent,
     bool? EmailConsent,
     IReadOnlyDictionary<string, string> CustomFields,
+    Seniority Seniority,
+    Department Department,
+    string? CountryCode,
+    Region Region,
+    CompanySizeBand SizeBand,
+    Segment Segment,
+    string? CompanyDomain,
+    bool IsFreeMail,
+    string? PhoneE164,
     string? LatestSource,
     string? LatestChannel,
     string? LatestCampaign,
@@ -46,7 +57,8 @@ public sealed record LeadView(
     public static LeadView From(Lead l) => new(
         l.Id, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Title, l.Website, l.Industry, l.EmployeeCount,
         l.Country, l.State, l.City, l.Description, l.Source, l.Channel, l.Campaign, l.UtmSource, l.UtmMedium,
-        l.UtmCampaign, l.UtmTerm, l.UtmContent, l.EmailConsent, l.CustomFields, l.LatestSource, l.LatestChannel,
+        l.UtmCampaign, l.UtmTerm, l.UtmContent, l.EmailConsent, l.CustomFields, l.Seniority, l.Department, l.CountryCode,
+        l.Region, l.SizeBand, l.Segment, l.CompanyDomain, l.IsFreeMail, l.PhoneE164, l.LatestSource, l.LatestChannel,
         l.LatestCampaign, l.LatestTouchAt, l.Stage, l.StageEnteredAt,
         l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.CreatedAt, l.UpdatedAt,
         l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray());

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Handoff.Common;
 using Handoff.Data;
+using Handoff.Enrichment;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Leads;
@@ -11,7 +12,7 @@ namespace Handoff.Leads;
 /// Edits a lead's fields with JSON merge-patch semantics (RFC 7396): a field present sets it, null clears it,
 /// absent leaves it. Stage, owner, scores and ids are refused: they move only through their own use cases.
 /// </summary>
-public sealed class UpdateLead(HandoffDb db, TimeProvider clock)
+public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher enricher)
 {
     private static readonly Dictionary<string, string> Refused = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -90,7 +91,7 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock)
             return errors.ToError();
         }
 
-        var entry = lead.Update(details, actor, clock.GetUtcNow().UtcDateTime);
+        var entry = lead.Update(details, actor, clock.GetUtcNow().UtcDateTime, enricher.Of(details));
         if (entry is not null)
         {
             db.AuditEntries.Add(entry);

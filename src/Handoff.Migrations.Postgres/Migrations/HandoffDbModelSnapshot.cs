@@ -491,10 +491,20 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("company");
 
+                    b.Property<string>("CompanyDomain")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)")
+                        .HasColumnName("company_domain");
+
                     b.Property<string>("Country")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("country");
+
+                    b.Property<string>("CountryCode")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("country_code");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -504,6 +514,12 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("custom_fields");
+
+                    b.Property<string>("Department")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("department");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
@@ -546,6 +562,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("industry");
 
+                    b.Property<bool>("IsFreeMail")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_free_mail");
+
                     b.Property<string>("LastName")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
@@ -585,11 +605,40 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("phone");
 
+                    b.Property<string>("PhoneE164")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("phone_e164");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("region");
+
                     b.Property<string>("SearchText")
                         .IsRequired()
                         .HasMaxLength(700)
                         .HasColumnType("character varying(700)")
                         .HasColumnName("search_text");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("segment");
+
+                    b.Property<string>("Seniority")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("seniority");
+
+                    b.Property<string>("SizeBand")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("size_band");
 
                     b.Property<string>("Source")
                         .HasMaxLength(100)
@@ -669,6 +718,9 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
+
+                    b.HasIndex("CompanyDomain")
+                        .HasDatabaseName("ix_leads_company_domain");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");

@@ -486,10 +486,20 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("company");
 
+                    b.Property<string>("CompanyDomain")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("company_domain");
+
                     b.Property<string>("Country")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("country");
+
+                    b.Property<string>("CountryCode")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country_code");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -499,6 +509,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("custom_fields");
+
+                    b.Property<string>("Department")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("department");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
@@ -541,6 +557,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("industry");
 
+                    b.Property<bool>("IsFreeMail")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_free_mail");
+
                     b.Property<string>("LastName")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
@@ -580,11 +600,40 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("phone");
 
+                    b.Property<string>("PhoneE164")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phone_e164");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region");
+
                     b.Property<string>("SearchText")
                         .IsRequired()
                         .HasMaxLength(700)
                         .HasColumnType("TEXT")
                         .HasColumnName("search_text");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("segment");
+
+                    b.Property<string>("Seniority")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("seniority");
+
+                    b.Property<string>("SizeBand")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("size_band");
 
                     b.Property<string>("Source")
                         .HasMaxLength(100)
@@ -664,6 +713,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
+
+                    b.HasIndex("CompanyDomain")
+                        .HasDatabaseName("ix_leads_company_domain");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using Handoff.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Handoff.Web.Tests.Capture;
 
 public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     where TApp : HandoffApp
 {
-    private static string UniqueEmail(string name = "p") => $"{name}.{Guid.NewGuid():N}@acme-{Guid.NewGuid():N}.example.com";
+    private static string UniqueEmail(string name = "p") => $"{name}.{Guid.NewGuid():N}@acme-{Guid.NewGuid():N}.io";
 
     [Fact]
     public async Task SamePersonTwice_UpdatesTheOpenLead_WithTwoActivities()
@@ -44,7 +45,7 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var email = UniqueEmail();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => client.PostAsJsonAsync("/api/leads", new { email, lastName = $"Try{i}" })));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => client.PostAsJsonAsync("/api/leads", new { email, lastName = new[] { "Ng", "Okafor", "Silva", "Tanaka", "Rossi", "Haddad" }[i] })));
 
         Assert.All(answers, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
         var ids = await Task.WhenAll(answers.Select(async r => (await r.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>()));
@@ -52,6 +53,55 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
         var activities = await (await client.GetAsync($"/api/leads/{ids[0]}/activities")).ReadArrayAsync();
         Assert.Equal(6, activities.Count);
+    }
+
+    [Theory]
+    [InlineData("person@mailinator.com", "disposable-email")]
+    [InlineData("qwxzkjhgf@acme-corp.io", "spam", "Qwxzkjhgf", "Zzzzzz")]
+    [InlineData("jane@acme-corp.io", "spam", "Jane", "Doe <a href=\"http://x.io\">win</a>")]
+    [InlineData("test@test.com", "test", "Test", "Test")]
+    public async Task Junk_IsKeptApart_InJunk_WithItsReason(string email, string reason, string first = "Real", string last = "Person")
+    {
+        var client = app.Admin();
+        var unique = email.Replace("@", $"+{Guid.NewGuid():N}@", StringComparison.Ordinal);
+
+        var response = await client.PostAsJsonAsync("/api/leads", new { email = unique, firstName = first, lastName = last });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var answer = await response.ReadObjectAsync();
+        Assert.Equal(reason, answer["junkReason"]!.GetValue<string>());
+        Assert.Equal("Junk", answer["lead"]!["stage"]!.GetValue<string>());
+        var history = await (await client.GetAsync($"/api/leads/{answer["lead"]!["id"]}/history")).ReadArrayAsync();
+        Assert.Equal("hygiene", history[^1]!["actor"]!["id"]!.GetValue<string>());
+        Assert.NotNull(history[^1]!["note"]);
+    }
+
+    [Fact]
+    public async Task Enrichment_And_AccountMatching_HappenAtCapture()
+    {
+        var client = app.Admin();
+        var domain = $"northwind-{Guid.NewGuid():N}.io";
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+            db.Accounts.Add(Handoff.Accounts.Account.Create("Northwind", domain, DateTime.UtcNow));
+            await db.SaveChangesAsync();
+        }
+
+        var work = await (await client.PostAsJsonAsync("/api/leads", new { email = $"ana@{domain}", lastName = "Lima", title = "VP of Sales", country = "Deutschland", employeeCount = 350, phone = "+49 30 901820" })).ReadObjectAsync();
+        var freeMail = await (await client.PostAsJsonAsync("/api/leads", new { email = $"ana.lima.{Guid.NewGuid():N}@gmail.com", lastName = "Lima" })).ReadObjectAsync();
+
+        var lead = work["lead"]!;
+        Assert.Equal("VP", lead["seniority"]!.GetValue<string>());
+        Assert.Equal("Sales", lead["department"]!.GetValue<string>());
+        Assert.Equal("DE", lead["countryCode"]!.GetValue<string>());
+        Assert.Equal("EMEA", lead["region"]!.GetValue<string>());
+        Assert.Equal("MidMarket", lead["segment"]!.GetValue<string>());
+        Assert.Equal("+4930901820", lead["phoneE164"]!.GetValue<string>());
+        Assert.NotNull(lead["accountId"]);
+        Assert.True(freeMail["lead"]!["isFreeMail"]!.GetValue<bool>());
+        Assert.Null(freeMail["lead"]!["accountId"]);
+        Assert.Equal("New", freeMail["lead"]!["stage"]!.GetValue<string>()); // free webmail is a fit signal, not junk
     }
 
     [Fact]

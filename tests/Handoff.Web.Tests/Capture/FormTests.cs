@@ -36,7 +36,7 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task WebToLead_HubSpotJson_AndApi_OfOnePerson_MakeOneLeadWithThreeActivities()
     {
         var form = await CreateForm();
-        var email = $"grace.{Guid.NewGuid():N}@navy.example.com";
+        var email = $"grace.{Guid.NewGuid():N}@navy-systems.io";
         var browser = Browser();
 
         var w2l = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>())
@@ -78,7 +78,7 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task Honeypot_SendsTheLeadToJunk_WithAReason()
     {
         var form = await CreateForm();
-        var email = $"bot.{Guid.NewGuid():N}@example.net";
+        var email = $"bot.{Guid.NewGuid():N}@acme-corp.io";
 
         var response = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Bot"), ("email", email), ("hp_website", "http://spam.example")));
 
@@ -94,12 +94,12 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     {
         var form = await CreateForm();
         var browser = Browser();
-        var foreign = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"x.{Guid.NewGuid():N}@example.org")) };
+        var foreign = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"x.{Guid.NewGuid():N}@acme-corp.io")) };
         foreign.Headers.Add("Origin", "https://evil.example");
 
         var refused = await browser.SendAsync(foreign);
-        var openRedirect = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"y.{Guid.NewGuid():N}@example.org"), ("retURL", "https://evil.example/phish")));
-        var lookalike = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"z.{Guid.NewGuid():N}@example.org"), ("retURL", "https://www.example.com.evil.example/thanks")));
+        var openRedirect = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"y.{Guid.NewGuid():N}@acme-corp.io"), ("retURL", "https://evil.example/phish")));
+        var lookalike = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"z.{Guid.NewGuid():N}@acme-corp.io"), ("retURL", "https://www.example.com.evil.example/thanks")));
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, openRedirect.StatusCode);
@@ -118,7 +118,7 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task Multipart_IsAccepted_AndBadInput_GetsAPageNamingTheField()
     {
         var form = await CreateForm();
-        var email = $"m.{Guid.NewGuid():N}@example.org";
+        var email = $"m.{Guid.NewGuid():N}@acme-corp.io";
         using var multipart = new MultipartFormDataContent { { new StringContent(email), "email" }, { new StringContent("Lovelace"), "last_name" } };
 
         var ok = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), multipart);
@@ -164,7 +164,7 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {
-            var response = await client.PostAsync(created["postUrl"]!.GetValue<string>(), new FormUrlEncodedContent([new("email", $"r{i}.{Guid.NewGuid():N}@example.org")]));
+            var response = await client.PostAsync(created["postUrl"]!.GetValue<string>(), new FormUrlEncodedContent([new("email", $"r{i}.{Guid.NewGuid():N}@acme-corp.io")]));
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {

@@ -20,7 +20,7 @@ public abstract class IdempotencyTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var key = Guid.NewGuid().ToString();
         var source = $"idem-{Guid.NewGuid():N}";
-        var body = new { email = $"{source}@example.com", source };
+        var body = new { email = $"{source}@acme-corp.io", source };
 
         var first = await client.SendAsync(Post(key, body));
         var again = await client.SendAsync(Post(key, body));
@@ -40,7 +40,7 @@ public abstract class IdempotencyTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var key = Guid.NewGuid().ToString();
         var source = $"idem-{Guid.NewGuid():N}";
-        var body = new { email = $"{source}@example.com", source };
+        var body = new { email = $"{source}@acme-corp.io", source };
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendAsync(Post(key, body))));
 
@@ -58,8 +58,8 @@ public abstract class IdempotencyTests<TApp>(TApp app) : IClassFixture<TApp>
         var key = Guid.NewGuid().ToString();
         var source = $"idem-{Guid.NewGuid():N}";
 
-        await client.SendAsync(Post(key, new { email = $"a.{source}@example.com", source }));
-        var other = await client.SendAsync(Post(key, new { email = $"b.{source}@example.com", source }));
+        await client.SendAsync(Post(key, new { email = $"a.{source}@acme-corp.io", source }));
+        var other = await client.SendAsync(Post(key, new { email = $"b.{source}@acme-corp.io", source }));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
         var list = await (await client.GetAsync($"/api/leads?source={source}")).ReadObjectAsync();
@@ -69,7 +69,7 @@ public abstract class IdempotencyTests<TApp>(TApp app) : IClassFixture<TApp>
     [Fact]
     public async Task BadKey_IsRefused()
     {
-        var response = await app.Admin().SendAsync(Post(new string('k', 201), new { email = "k@example.com" }));
+        var response = await app.Admin().SendAsync(Post(new string('k', 201), new { email = "k@acme-corp.io" }));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Idempotency-Key", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -27,14 +27,14 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
         var read = app.WithKey(await KeyWith("Read"));
         var write = app.WithKey(await KeyWith("Write"));
 
-        var created = await capture.PostAsJsonAsync("/api/leads", new { email = $"c.{Guid.NewGuid():N}@example.com" });
+        var created = await capture.PostAsJsonAsync("/api/leads", new { email = $"c.{Guid.NewGuid():N}@acme-corp.io" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.ReadObjectAsync())["lead"]!.AsObject().Id();
         Assert.Equal(HttpStatusCode.Forbidden, (await capture.GetAsync($"/api/leads/{id}")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await read.GetAsync($"/api/leads/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await read.MoveAsync(id, new { to = "MQL" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await read.PostAsJsonAsync("/api/leads", new { email = "r@example.com" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await read.PostAsJsonAsync("/api/leads", new { email = "r@acme-corp.io" })).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await write.MoveAsync(id, new { to = "MQL" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await write.GetAsync("/api/apikeys")).StatusCode);

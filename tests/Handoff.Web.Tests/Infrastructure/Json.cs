@@ -18,7 +18,7 @@ public static class Json
     /// <summary>Creates a lead with a unique email and returns its JSON.</summary>
     public static async Task<JsonObject> CreateLeadAsync(this HttpClient client, object? body = null)
     {
-        body ??= new { firstName = "Ada", lastName = "Lovelace", email = $"ada.{Guid.NewGuid():N}@example.com", company = "Analytical Engines", source = "Website" };
+        body ??= new { firstName = "Ada", lastName = "Lovelace", email = $"ada.{Guid.NewGuid():N}@acme-corp.io", company = "Analytical Engines", source = "Website" };
         var response = await client.PostAsJsonAsync("/api/leads", body);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"create lead: {(int)response.StatusCode} {text}");

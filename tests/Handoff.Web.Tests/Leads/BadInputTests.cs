@@ -11,11 +11,11 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     [Theory]
     [InlineData("""{"email":""", "body")]
     [InlineData("""{"email": 42}""", "email")]
-    [InlineData("""{"email":"a@example.com","employeeCount":"lots"}""", "employeeCount")]
-    [InlineData("""{"email":"a@example.com","stage":"SQL"}""", "stage")]
-    [InlineData("""{"email":"a@example.com","ownerId":"00000000-0000-0000-0000-000000000001"}""", "ownerId")]
-    [InlineData("""{"email":"a@example.com","customFields":{"x":1}}""", "customFields.x")]
-    [InlineData("""{"email":"a@example.com","emailConsent":"yes"}""", "emailConsent")]
+    [InlineData("""{"email":"a@acme-corp.io","employeeCount":"lots"}""", "employeeCount")]
+    [InlineData("""{"email":"a@acme-corp.io","stage":"SQL"}""", "stage")]
+    [InlineData("""{"email":"a@acme-corp.io","ownerId":"00000000-0000-0000-0000-000000000001"}""", "ownerId")]
+    [InlineData("""{"email":"a@acme-corp.io","customFields":{"x":1}}""", "customFields.x")]
+    [InlineData("""{"email":"a@acme-corp.io","emailConsent":"yes"}""", "emailConsent")]
     [InlineData("""{"email":"nope"}""", "email")]
     [InlineData("""{"company":"Acme"}""", "email")]
     [InlineData("[1,2,3]", "body")]
@@ -32,7 +32,7 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     [Fact]
     public async Task Create_WithOversizeField_NamesIt()
     {
-        var body = $$"""{"email":"a@example.com","company":"{{new string('x', 5000)}}"}""";
+        var body = $$"""{"email":"a@acme-corp.io","company":"{{new string('x', 5000)}}"}""";
 
         var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
 
@@ -43,7 +43,7 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     [Fact]
     public async Task Create_WithOversizeBody_Answers413()
     {
-        var body = $$"""{"email":"a@example.com","description":"{{new string('x', 2 * 1024 * 1024)}}"}""";
+        var body = $$"""{"email":"a@acme-corp.io","description":"{{new string('x', 2 * 1024 * 1024)}}"}""";
 
         var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
 
@@ -53,7 +53,7 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     [Fact]
     public async Task Create_WithWrongContentType_Answers415()
     {
-        var response = await app.Admin().PostAsync("/api/leads", new StringContent("email=a@example.com", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var response = await app.Admin().PostAsync("/api/leads", new StringContent("email=a@acme-corp.io", Encoding.UTF8, "application/x-www-form-urlencoded"));
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }

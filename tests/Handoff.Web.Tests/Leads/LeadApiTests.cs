@@ -19,7 +19,7 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     {
         var client = App.Admin();
 
-        var response = await client.PostAsJsonAsync("/api/leads", new { firstName = " Grace ", lastName = "Hopper", email = "Grace.Hopper@Navy.example.com", company = "US Navy" });
+        var response = await client.PostAsJsonAsync("/api/leads", new { firstName = " Grace ", lastName = "Hopper", email = "Grace.Hopper@Navy-Systems.io", company = "US Navy" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var answer = await response.ReadObjectAsync();
@@ -28,7 +28,7 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal($"/api/leads/{lead.Id()}", response.Headers.Location?.OriginalString);
         Assert.Equal("New", lead.Stage());
         Assert.Equal("Grace", lead["firstName"]!.GetValue<string>());
-        Assert.Equal("grace.hopper@navy.example.com", lead["email"]!.GetValue<string>());
+        Assert.Equal("grace.hopper@navy-systems.io", lead["email"]!.GetValue<string>());
         Assert.Equal("Queue", lead["owner"]!["kind"]!.GetValue<string>());
         var queues = await (await client.GetAsync("/api/queues")).ReadArrayAsync();
         var fallback = queues.Single(q => q!["isFallback"]!.GetValue<bool>())!;
@@ -278,7 +278,7 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task Assign_ToAUserOrQueue_IsRecorded()
     {
         var client = App.Admin();
-        var user = await (await client.PostAsJsonAsync("/api/users", new { email = $"sdr.{Guid.NewGuid():N}@example.com", name = "Sam SDR", role = "Sdr" })).ReadObjectAsync();
+        var user = await (await client.PostAsJsonAsync("/api/users", new { email = $"sdr.{Guid.NewGuid():N}@acme-corp.io", name = "Sam SDR", role = "Sdr" })).ReadObjectAsync();
         var id = (await client.CreateLeadAsync()).Id();
 
         var nobody = await client.PutAsJsonAsync($"/api/leads/{id}/owner", new { kind = "User", id = Guid.NewGuid() });
@@ -300,7 +300,7 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await client.CreateLeadAsync(new { lastName = $"Zed{i}", email = $"p{i}.{source}@example.com", company = i == 3 ? "Needle Industries" : "Hay Co", source })).Id());
+            ids.Add((await client.CreateLeadAsync(new { lastName = new[] { "Abara", "Baptiste", "Castillo", "Dimitrov", "Eriksen" }[i], email = $"p{i}.{source}@acme-corp.io", company = i == 3 ? "Needle Industries" : "Hay Co", source })).Id());
         }
 
         await client.MoveAsync(ids[1], new { to = "MQL" });

@@ -96,6 +96,15 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     latest_channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     latest_campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     latest_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    seniority = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    department = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    country_code = table.Column<string>(type: "TEXT", maxLength: 2, nullable: true),
+                    region = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    size_band = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    segment = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    company_domain = table.Column<string>(type: "TEXT", maxLength: 253, nullable: true),
+                    is_free_mail = table.Column<bool>(type: "INTEGER", nullable: false),
+                    phone_e164 = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
                     stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     stage_entered_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     stage_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
@@ -370,6 +379,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_leads_account_id",
                 table: "leads",
                 column: "account_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_company_domain",
+                table: "leads",
+                column: "company_domain");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_created_at_id",
