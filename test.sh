@@ -51,8 +51,8 @@ status=${PIPESTATUS[0]}
 set -e
 
 # One plain closing line for CI: "N passed, N failed".
-passed=$(grep -Eo 'Passed: +[0-9]+' "$PG_DIR/test.log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$PG_DIR/test.log" | awk '{s+=$2} END {print s+0}')
+passed=$( (grep -Eo '^ +Passed: +[0-9]+' "$PG_DIR/test.log" || true) | awk '{s+=$2} END {print s+0}')
+failed=$( (grep -Eo '^ +Failed: +[0-9]+' "$PG_DIR/test.log" || true) | awk '{s+=$2} END {print s+0}')
 sqlite=$(grep -Ec '^\s+Passed .*_Sqlite\.' "$PG_DIR/test.log" || true)
 postgres=$(grep -Ec '^\s+Passed .*_Postgres\.' "$PG_DIR/test.log" || true)
 log "integration tests passed on SQLite: $sqlite, on PostgreSQL: $postgres"

@@ -1,7 +1,13 @@
 using Handoff.Web.Api;
 using Handoff.Web.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships beside the binary: read it from there when the app is started from another folder
+// (`dotnet path/to/Handoff.Web.dll`), instead of silently running without it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
+});
 builder.AddHandoff();
 
 var app = builder.Build();

@@ -153,6 +153,7 @@ public static class DemoWorkspace
         db.Accounts.AddRange(accounts);
 
         var titleBag = Titles.SelectMany(t => Enumerable.Repeat(t.Title, t.Weight)).ToArray();
+        var usedEmails = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < leadCount; i++)
         {
             var companyIndex = random.Next(Companies.Length);
@@ -162,12 +163,18 @@ public static class DemoWorkspace
             var source = Pick(random, Sources);
             var createdAt = start.AddMinutes(random.Next(0, (int)(now - start).TotalMinutes - 60 * 24));
             var freeMail = random.Next(10) == 0;
-            var local = $"{Ascii(first)}.{Ascii(last)}{(random.Next(4) == 0 ? random.Next(2, 99).ToString() : "")}".ToLowerInvariant();
+            var local = $"{Ascii(first)}.{Ascii(last)}".ToLowerInvariant();
+            var domain = freeMail ? "gmail.com" : company.Domain;
+            for (var n = 2; !usedEmails.Add($"{local}@{domain}"); n++)
+            {
+                local = $"{Ascii(first)}.{Ascii(last)}{n}".ToLowerInvariant(); // one person per address, as capture would keep it
+            }
+
             var details = new LeadDetails
             {
                 FirstName = first,
                 LastName = last,
-                Email = $"{local}@{(freeMail ? "gmail.com" : company.Domain)}",
+                Email = $"{local}@{domain}",
                 Phone = random.Next(3) == 0 ? null : $"+1 555 {random.Next(100, 999)} {random.Next(1000, 9999)}",
                 Company = company.Name,
                 Title = Pick(random, titleBag),

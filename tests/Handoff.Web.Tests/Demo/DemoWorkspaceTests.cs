@@ -18,11 +18,11 @@ public abstract class DemoWorkspaceTests<TApp>(TApp app) : IClassFixture<TApp>
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
 
-        Assert.True(await DemoWorkspace.SeedAsync(db, TimeProvider.System, leadCount: 300));
+        Assert.True(await DemoWorkspace.SeedAsync(db, TimeProvider.System));
         Assert.False(await DemoWorkspace.SeedAsync(db, TimeProvider.System));
 
         var leads = await db.Leads.AsNoTracking().ToListAsync();
-        Assert.Equal(300, leads.Count);
+        Assert.Equal(400, leads.Count);
         var stages = leads.Select(l => l.Stage).Distinct().ToHashSet();
         Assert.Superset(new HashSet<LeadStage> { LeadStage.New, LeadStage.MQL, LeadStage.SAL, LeadStage.SQL, LeadStage.Opportunity, LeadStage.Nurture, LeadStage.Disqualified, LeadStage.Junk }, stages);
         Assert.All(leads.Where(l => l.Stage == LeadStage.Nurture), l => Assert.NotNull(l.WakeAt));
