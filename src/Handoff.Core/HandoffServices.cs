@@ -29,6 +29,8 @@ public static class HandoffServices
         services.AddScoped<TransitionLead>();
         services.AddScoped<AssignLead>();
         services.AddScoped<LeadHistory>();
+        services.AddScoped<MergeLeads>();
+        services.Configure<MergeOptions>(configuration.GetSection("Handoff:Merge"));
         services.AddScoped<ReasonCatalogue>();
         services.AddScoped<ApiKeys>();
         services.AddScoped<People>();

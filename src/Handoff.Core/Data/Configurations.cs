@@ -52,6 +52,11 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.Property(l => l.CompanyDomain).HasMaxLength(253);
         b.Property(l => l.PhoneE164).HasMaxLength(20);
         b.HasIndex(l => l.CompanyDomain);
+        b.Property(l => l.NameKey).HasMaxLength(210);
+        b.Property(l => l.CompanyKey).HasMaxLength(210);
+        b.HasIndex(l => l.NameKey);
+        b.HasIndex(l => l.PhoneE164);
+        b.HasIndex(l => l.MergedIntoId);
         b.Property(l => l.LatestSource).HasMaxLength(100);
         b.Property(l => l.LatestChannel).HasMaxLength(100);
         b.Property(l => l.LatestCampaign).HasMaxLength(200);

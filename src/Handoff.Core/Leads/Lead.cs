@@ -45,6 +45,13 @@ public sealed class Lead
     /// <summary>The dedupe key of the email (see <see cref="EmailKeys"/>); one open lead per key.</summary>
     public string? EmailKey { get; private set; }
 
+    /// <summary>Folded person and company names, for fuzzy duplicate suggestions (see <see cref="MatchKeys"/>).</summary>
+    public string? NameKey { get; private set; }
+    public string? CompanyKey { get; private set; }
+
+    /// <summary>The lead this one was merged into; set on the duplicate, which stays for its history.</summary>
+    public Guid? MergedIntoId { get; private set; }
+
     /// <summary>Attribution of the latest touch; the fields above (Source, Channel, Campaign, Utm*) are the first touch.</summary>
     public string? LatestSource { get; private set; }
     public string? LatestChannel { get; private set; }
@@ -263,6 +270,29 @@ public sealed class Lead
         PhoneE164 = e.PhoneStatus == PhoneStatus.Valid ? e.Phone : null;
     }
 
+    /// <summary>
+    /// Closes this lead as a duplicate of <paramref name="survivor"/>: an open lead is disqualified with reason
+    /// <c>duplicate</c>; a closed one only records where it went. Returns the stage change, if any.
+    /// </summary>
+    public StageChange? MergeInto(Guid survivor, Actor actor, DateTime at, string? note)
+    {
+        MergedIntoId = survivor;
+        if (!StageRules.IsOpen(Stage))
+        {
+            Touch(at);
+            return null;
+        }
+
+        return Enter(LeadStage.Disqualified, actor, at, "duplicate", note ?? $"Merged into lead {survivor}", null, null, undoOf: null);
+    }
+
+    /// <summary>Records, on the surviving lead, that another lead was merged into it.</summary>
+    public AuditEntry Absorbed(Guid duplicate, string changes, Actor actor, DateTime at, string? note)
+    {
+        Touch(at);
+        return AuditEntry.Record(Id, Version, "merged", actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
+    }
+
     /// <summary>Links the lead to its company account.</summary>
     public void LinkAccount(Guid accountId) => AccountId = accountId;
 
@@ -312,6 +342,8 @@ public sealed class Lead
         CustomFields = d.CustomFields is null ? [] : new Dictionary<string, string>(d.CustomFields, StringComparer.Ordinal);
         SearchText = string.Join(' ', new[] { FirstName, LastName, Email, Company }.Where(s => s is not null)).ToLowerInvariant();
         EmailKey = EmailKeys.Of(Email);
+        NameKey = MatchKeys.Name(FirstName, LastName);
+        CompanyKey = MatchKeys.Company(Company);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ namespace Handoff.Leads;
 
 /// <summary>One entry of a lead's history: a stage move or another recorded change.</summary>
 public sealed record HistoryEntry(
+    Guid LeadId,
     int Sequence,
     string Kind,
     DateTime At,
@@ -33,10 +34,20 @@ public sealed class LeadHistory(HandoffDb db)
             return LeadErrors.NotFound(id);
         }
 
-        var moves = await db.StageChanges.AsNoTracking().Where(c => c.LeadId == id).ToListAsync(ct);
-        var audits = await db.AuditEntries.AsNoTracking().Where(a => a.LeadId == id).ToListAsync(ct);
+        // A lead's history includes the history of every lead merged into it (and into those, and so on).
+        var ids = new List<Guid> { id };
+        for (var level = ids; level.Count > 0 && ids.Count < 1000;)
+        {
+            var current = level;
+            level = await db.Leads.Where(l => l.MergedIntoId != null && current.Contains(l.MergedIntoId.Value)).Select(l => l.Id).ToListAsync(ct);
+            ids.AddRange(level);
+        }
+
+        var moves = await db.StageChanges.AsNoTracking().Where(c => ids.Contains(c.LeadId)).ToListAsync(ct);
+        var audits = await db.AuditEntries.AsNoTracking().Where(a => ids.Contains(a.LeadId)).ToListAsync(ct);
         var entries = moves
             .Select(c => new HistoryEntry(
+                c.LeadId,
                 c.Sequence,
                 c.From is null ? "created" : c.UndoOf is null ? "stage-changed" : "undone",
                 c.At,
@@ -51,6 +62,7 @@ public sealed class LeadHistory(HandoffDb db)
                 c.UndoOf,
                 null))
             .Concat(audits.Select(a => new HistoryEntry(
+                a.LeadId,
                 a.Sequence,
                 a.Action,
                 a.At,
@@ -64,7 +76,7 @@ public sealed class LeadHistory(HandoffDb db)
                 null,
                 null,
                 Parse(a.Changes))))
-            .OrderBy(e => e.Sequence)
+            .OrderBy(e => e.At).ThenBy(e => e.LeadId != id).ThenBy(e => e.Sequence)
             .ToList();
         return entries;
     }

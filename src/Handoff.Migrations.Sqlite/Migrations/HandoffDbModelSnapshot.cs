@@ -491,6 +491,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("company_domain");
 
+                    b.Property<string>("CompanyKey")
+                        .HasMaxLength(210)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("company_key");
+
                     b.Property<string>("Country")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
@@ -584,6 +589,15 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     b.Property<DateTime?>("LatestTouchAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("latest_touch_at");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merged_into_id");
+
+                    b.Property<string>("NameKey")
+                        .HasMaxLength(210)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name_key");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("TEXT")
@@ -716,6 +730,15 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
                     b.HasIndex("CompanyDomain")
                         .HasDatabaseName("ix_leads_company_domain");
+
+                    b.HasIndex("MergedIntoId")
+                        .HasDatabaseName("ix_leads_merged_into_id");
+
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_leads_name_key");
+
+                    b.HasIndex("PhoneE164")
+                        .HasDatabaseName("ix_leads_phone_e164");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");

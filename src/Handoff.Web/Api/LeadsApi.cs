@@ -59,6 +59,15 @@ internal static class LeadsApi
         group.MapGet("/{id:guid}/history", History).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("The lead's append-only history: every change with actor, reason and time")
             .Produces<IReadOnlyList<HistoryEntry>>();
+        group.MapGet("/{id:guid}/duplicates", async (Guid id, MergeLeads merge, CancellationToken ct) => (await merge.SuggestAsync(id, ct)).ToHttp(TypedResults.Ok))
+            .RequireAuthorization(nameof(ApiScope.Read))
+            .WithSummary("Leads that are probably the same person, with a confidence and the reasons")
+            .Produces<IReadOnlyList<DuplicateSuggestion>>();
+        group.MapPost("/{id:guid}/merge", async (Guid id, MergeRequest body, MergeLeads merge, ClaimsPrincipal user, CancellationToken ct) =>
+                (await merge.MergeAsync(id, body, user.ActorOf(), ct)).ToHttp(TypedResults.Ok))
+            .RequireAuthorization(nameof(ApiScope.Write))
+            .WithSummary("Merge another lead into this one: fields by survivorship rule, activities and both histories kept")
+            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id:guid}/activities", Activities).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("The lead's touches, newest first (limit 1-1000, default 200)")
             .Produces<IReadOnlyList<ActivityView>>();

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Handoff.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(HandoffDb))]
-    [Migration("20261123174642_Initial")]
+    [Migration("20261123175715_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -499,6 +499,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(253)")
                         .HasColumnName("company_domain");
 
+                    b.Property<string>("CompanyKey")
+                        .HasMaxLength(210)
+                        .HasColumnType("character varying(210)")
+                        .HasColumnName("company_key");
+
                     b.Property<string>("Country")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
@@ -592,6 +597,15 @@ namespace Handoff.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("LatestTouchAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("latest_touch_at");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merged_into_id");
+
+                    b.Property<string>("NameKey")
+                        .HasMaxLength(210)
+                        .HasColumnType("character varying(210)")
+                        .HasColumnName("name_key");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid")
@@ -724,6 +738,15 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasIndex("CompanyDomain")
                         .HasDatabaseName("ix_leads_company_domain");
+
+                    b.HasIndex("MergedIntoId")
+                        .HasDatabaseName("ix_leads_merged_into_id");
+
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_leads_name_key");
+
+                    b.HasIndex("PhoneE164")
+                        .HasDatabaseName("ix_leads_phone_e164");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");

@@ -92,6 +92,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     email_consent = table.Column<bool>(type: "INTEGER", nullable: true),
                     custom_fields = table.Column<string>(type: "TEXT", nullable: false),
                     email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    name_key = table.Column<string>(type: "TEXT", maxLength: 210, nullable: true),
+                    company_key = table.Column<string>(type: "TEXT", maxLength: 210, nullable: true),
+                    merged_into_id = table.Column<Guid>(type: "TEXT", nullable: true),
                     latest_source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     latest_channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     latest_campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
@@ -403,9 +406,24 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 filter: "email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
             migrationBuilder.CreateIndex(
+                name: "ix_leads_merged_into_id",
+                table: "leads",
+                column: "merged_into_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_name_key",
+                table: "leads",
+                column: "name_key");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_leads_owner_id_created_at",
                 table: "leads",
                 columns: new[] { "owner_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_phone_e164",
+                table: "leads",
+                column: "phone_e164");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_stage_created_at",

@@ -1,0 +1,42 @@
+using Handoff.Hygiene;
+
+namespace Handoff.Leads;
+
+/// <summary>Folded keys under which two leads may be the same person: names and company names without accents, case or legal suffixes.</summary>
+public static class MatchKeys
+{
+    private static readonly HashSet<string> LegalSuffixes = new(StringComparer.Ordinal)
+    {
+        "inc", "incorporated", "llc", "llp", "ltd", "limited", "gmbh", "ag", "sa", "sas", "sarl", "bv", "nv", "plc", "corp",
+        "corporation", "co", "company", "srl", "spa", "oy", "ab", "as", "kk", "pty", "pte", "lp", "the",
+    };
+
+    /// <summary>"José  O'Neil" → "jose oneil"; null without a last name (a first name alone is not a person key).</summary>
+    public static string? Name(string? firstName, string? lastName) =>
+        string.IsNullOrWhiteSpace(lastName) ? null : Fold($"{firstName} {lastName}");
+
+    /// <summary>"The Acme Corp., Inc." → "acme"; null when nothing is left.</summary>
+    public static string? Company(string? company)
+    {
+        var folded = Fold(company);
+        if (folded is null)
+        {
+            return null;
+        }
+
+        var words = folded.Split(' ').Where(w => !LegalSuffixes.Contains(w)).ToArray();
+        return words.Length == 0 ? null : string.Join(' ', words);
+    }
+
+    private static string? Fold(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        Span<char> buffer = text.Length <= 256 ? stackalloc char[TextFold.MaxOutput(text.Length)] : new char[TextFold.MaxOutput(text.Length)];
+        var length = TextFold.Fold(text, buffer, dropDots: true);
+        return length == 0 ? null : new string(buffer[..length]);
+    }
+}

@@ -1,0 +1,226 @@
+using System.Text.Json.Nodes;
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Enrichment;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Leads;
+
+/// <summary>How field values survive a merge.</summary>
+public enum SurvivorshipRule
+{
+    /// <summary>For each field, the value of the lead changed most recently, unless it is empty.</summary>
+    NewestNonEmpty,
+
+    /// <summary>For each field, the value of the lead whose source ranks higher in <c>Handoff:Merge:TrustedSources</c>.</summary>
+    TrustedSource,
+}
+
+public sealed record MergeRequest(Guid DuplicateId, SurvivorshipRule Rule = SurvivorshipRule.NewestNonEmpty, string? Note = null);
+
+/// <summary>A lead that may be the same person, with how sure Handoff is and why.</summary>
+public sealed record DuplicateSuggestion(Guid LeadId, double Confidence, IReadOnlyList<string> Reasons, string? Name, string? Email, string? Company, LeadStage Stage);
+
+/// <summary>The <c>Handoff:Merge</c> section: sources from most to least trusted (e.g. "Sales", "Referral", "Web form", "Import").</summary>
+public sealed class MergeOptions
+{
+    public List<string> TrustedSources { get; set; } = [];
+}
+
+/// <summary>
+/// Finds probable duplicates (same phone; same name at the same company domain or company name) and merges two
+/// leads: fields by a survivorship rule, every activity and visitor moved to the survivor, the duplicate closed
+/// with reason <c>duplicate</c> and kept, both histories shown on the survivor.
+/// </summary>
+public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher enricher, Microsoft.Extensions.Options.IOptions<MergeOptions> options)
+{
+    public async Task<Result<IReadOnlyList<DuplicateSuggestion>>> SuggestAsync(Guid id, CancellationToken ct)
+    {
+        var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);
+        if (lead is null)
+        {
+            return new NotFoundError($"No lead with id {id}.");
+        }
+
+        if (lead.NameKey is null && lead.PhoneE164 is null && lead.EmailKey is null)
+        {
+            return Array.Empty<DuplicateSuggestion>();
+        }
+
+        var candidates = await db.Leads.AsNoTracking()
+            .Where(l => l.Id != id && l.MergedIntoId == null && l.Stage != LeadStage.Junk
+                && ((lead.NameKey != null && l.NameKey == lead.NameKey)
+                    || (lead.PhoneE164 != null && l.PhoneE164 == lead.PhoneE164)
+                    || (lead.EmailKey != null && l.EmailKey == lead.EmailKey)))
+            .Take(200)
+            .ToListAsync(ct);
+
+        return candidates
+            .Select(c => Score(lead, c))
+            .Where(s => s.Confidence >= 0.5)
+            .OrderByDescending(s => s.Confidence)
+            .Take(20)
+            .ToList();
+    }
+
+    public async Task<Result<LeadView>> MergeAsync(Guid survivorId, MergeRequest request, Actor actor, CancellationToken ct)
+    {
+        if (request.DuplicateId == survivorId)
+        {
+            return ValidationError.For("duplicateId", "a lead cannot be merged into itself");
+        }
+
+        if (request.Note is { Length: > 4000 })
+        {
+            return ValidationError.For("note", "must be at most 4000 characters");
+        }
+
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        var survivor = await db.Leads.FirstOrDefaultAsync(l => l.Id == survivorId, ct);
+        var duplicate = await db.Leads.FirstOrDefaultAsync(l => l.Id == request.DuplicateId, ct);
+        if (survivor is null)
+        {
+            return new NotFoundError($"No lead with id {survivorId}.");
+        }
+
+        if (duplicate is null)
+        {
+            return ValidationError.For("duplicateId", $"no lead with id {request.DuplicateId}");
+        }
+
+        if (duplicate.MergedIntoId is not null || survivor.MergedIntoId is not null)
+        {
+            return new ConflictError("already-merged", "One of the two leads was already merged into another lead.");
+        }
+
+        if (StageRules.IsSetByPipelineOnly(duplicate.Stage) && !StageRules.IsSetByPipelineOnly(survivor.Stage))
+        {
+            return new ConflictError("merge-direction", $"Lead {duplicate.Id} is already in the pipeline ({duplicate.Stage}); merge the other lead into it instead.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var merged = Survive(survivor, duplicate, request.Rule);
+        var errors = new FieldErrors();
+        merged.Validate(errors);
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        // The duplicate leaves the open stages first, so the survivor may take its email without breaking "one open lead per email".
+        var closed = duplicate.MergeInto(survivor.Id, actor, now, request.Note);
+        if (closed is not null)
+        {
+            db.StageChanges.Add(closed);
+            LeadEvents.StageChanged(db, closed);
+        }
+
+        await db.SaveChangesAsync(ct);
+
+        var edit = survivor.Update(merged, actor, now, enricher.Of(merged));
+        if (edit is not null)
+        {
+            db.AuditEntries.Add(edit);
+        }
+
+        if (survivor.AccountId is null && duplicate.AccountId is { } account)
+        {
+            survivor.LinkAccount(account);
+        }
+
+        var changes = new JsonObject
+        {
+            ["mergedLeadId"] = duplicate.Id.ToString(),
+            ["rule"] = request.Rule.ToString(),
+            ["fields"] = edit is null ? new JsonObject() : JsonNode.Parse(edit.Changes),
+        };
+        var absorbed = survivor.Absorbed(duplicate.Id, changes.ToJsonString(), actor, now, request.Note);
+        db.AuditEntries.Add(absorbed);
+        LeadEvents.Audited(db, absorbed);
+        await db.SaveChangesAsync(ct);
+
+        await db.Activities.Where(a => a.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, survivor.Id), ct);
+        await db.VisitorLinks.Where(v => v.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.LeadId, survivor.Id), ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+
+        return LeadView.From(survivor);
+    }
+
+    /// <summary>
+    /// The surviving field values: the winner's non-empty values over the other's; first-touch attribution always
+    /// from the lead captured first; an email consent withdrawn on either lead stays withdrawn.
+    /// </summary>
+    private LeadDetails Survive(Lead survivor, Lead duplicate, SurvivorshipRule rule)
+    {
+        var survivorWins = rule switch
+        {
+            SurvivorshipRule.TrustedSource => Rank(survivor.Source) <= Rank(duplicate.Source),
+            _ => survivor.UpdatedAt >= duplicate.UpdatedAt,
+        };
+        var (winner, loser) = survivorWins ? (survivor, duplicate) : (duplicate, survivor);
+        var first = survivor.CreatedAt <= duplicate.CreatedAt ? survivor : duplicate;
+        var fields = loser.MergedWith(winner.Details);
+        return fields with
+        {
+            Email = winner.Email ?? loser.Email,
+            Source = first.Source,
+            Channel = first.Channel,
+            Campaign = first.Campaign,
+            UtmSource = first.UtmSource,
+            UtmMedium = first.UtmMedium,
+            UtmCampaign = first.UtmCampaign,
+            UtmTerm = first.UtmTerm,
+            UtmContent = first.UtmContent,
+            EmailConsent = survivor.EmailConsent == false || duplicate.EmailConsent == false ? false : winner.EmailConsent ?? loser.EmailConsent,
+        };
+    }
+
+    private int Rank(string? source)
+    {
+        var index = source is null ? -1 : options.Value.TrustedSources.FindIndex(s => string.Equals(s, source, StringComparison.OrdinalIgnoreCase));
+        return index < 0 ? int.MaxValue : index;
+    }
+
+    private static DuplicateSuggestion Score(Lead lead, Lead other)
+    {
+        var reasons = new List<string>();
+        double confidence = 0;
+        void Add(double value, string reason)
+        {
+            reasons.Add(reason);
+            confidence = 1 - ((1 - confidence) * (1 - value)); // independent pieces of evidence add up, never past 1
+        }
+
+        if (lead.EmailKey is not null && lead.EmailKey == other.EmailKey)
+        {
+            Add(0.99, "same email");
+        }
+
+        if (lead.PhoneE164 is not null && lead.PhoneE164 == other.PhoneE164)
+        {
+            Add(0.8, "same phone");
+        }
+
+        if (lead.NameKey is not null && lead.NameKey == other.NameKey)
+        {
+            if (lead.CompanyDomain is not null && lead.CompanyDomain == other.CompanyDomain)
+            {
+                Add(0.9, "same name at the same company domain");
+            }
+            else if (lead.CompanyKey is not null && lead.CompanyKey == other.CompanyKey)
+            {
+                Add(0.8, "same name at the same company");
+            }
+            else
+            {
+                Add(0.3, "same name");
+            }
+        }
+
+        var name = string.Join(' ', new[] { other.FirstName, other.LastName }.Where(n => n is not null));
+        return new DuplicateSuggestion(other.Id, Math.Round(confidence, 2), reasons, name.Length == 0 ? null : name, other.Email, other.Company, other.Stage);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Json;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Leads;
+
+public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Fact]
+    public async Task SamePersonUnderTwoEmails_IsSuggested_AndMerges_KeepingActivitiesAndBothHistories()
+    {
+        var client = app.Admin();
+        var domain = $"initech-{Guid.NewGuid():N}.io";
+        var last = $"Lumbergh{new string(Guid.NewGuid().ToString("N").Where(char.IsLetter).Take(6).ToArray())}";
+        var older = await client.CreateLeadAsync(new { firstName = "Bill", lastName = last, email = $"bill@{domain}", company = "Initech", title = "Manager", utmSource = "google" });
+        await client.PostAsJsonAsync("/api/activities", new { type = "PageView", leadId = older.Id(), url = "/pricing" });
+        var newer = await client.CreateLeadAsync(new { firstName = "Bill", lastName = last, email = $"b.lumbergh@{domain}", company = "Initech, Inc.", title = "VP of Operations", phone = "+1 415 555 0134" });
+        await client.MoveAsync(newer.Id(), new { to = "MQL" });
+
+        var suggestions = await (await client.GetAsync($"/api/leads/{newer.Id()}/duplicates")).ReadArrayAsync();
+        var suggestion = Assert.Single(suggestions);
+        Assert.Equal(older.Id(), suggestion!["leadId"]!.GetValue<string>());
+        Assert.True(suggestion["confidence"]!.GetValue<double>() >= 0.9);
+        Assert.Contains("same name at the same company domain", suggestion["reasons"]!.AsArray().Select(r => r!.GetValue<string>()));
+
+        var merged = await client.PostAsJsonAsync($"/api/leads/{newer.Id()}/merge", new { duplicateId = older.Id(), note = "same Bill" });
+
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        var survivor = await merged.ReadObjectAsync();
+        Assert.Equal("VP of Operations", survivor["title"]!.GetValue<string>()); // newest non-empty
+        Assert.Equal("google", survivor["utmSource"]!.GetValue<string>());     // first touch from the lead captured first
+        Assert.Equal("MQL", survivor.Stage());
+        var loser = await (await client.GetAsync($"/api/leads/{older.Id()}")).ReadObjectAsync();
+        Assert.Equal("Disqualified", loser.Stage());
+        Assert.Equal("duplicate", loser["stageReason"]!.GetValue<string>());
+
+        var activities = await (await client.GetAsync($"/api/leads/{newer.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(3, activities.Count); // two captures and the page view
+        var history = await (await client.GetAsync($"/api/leads/{newer.Id()}/history")).ReadArrayAsync();
+        Assert.Contains(history, h => h!["leadId"]!.GetValue<string>() == older.Id() && h["kind"]!.GetValue<string>() == "created");
+        Assert.Contains(history, h => h!["kind"]!.GetValue<string>() == "merged" && h["changes"]!["mergedLeadId"]!.GetValue<string>() == older.Id());
+
+        var again = await client.PostAsJsonAsync($"/api/leads/{newer.Id()}/merge", new { duplicateId = older.Id() });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Merge_TakesTheDuplicatesEmail_WhenTheSurvivorHasNone()
+    {
+        var client = app.Admin();
+        var email = $"solo.{Guid.NewGuid():N}@umbrella-labs.io";
+        var withEmail = await client.CreateLeadAsync(new { lastName = "Wesker", email });
+        var phoneOnly = await client.CreateLeadAsync(new { lastName = "Wesker", phone = "+44 20 7946 0018" });
+
+        var merged = await client.PostAsJsonAsync($"/api/leads/{phoneOnly.Id()}/merge", new { duplicateId = withEmail.Id() });
+
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        Assert.Equal(email, (await merged.ReadObjectAsync())["email"]!.GetValue<string>());
+        var recapture = await client.PostAsJsonAsync("/api/leads", new { email });
+        Assert.Equal(phoneOnly.Id(), (await recapture.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Merge_RefusesItself_AndTheWrongDirection()
+    {
+        var client = app.Admin();
+        var lead = await client.CreateLeadAsync();
+
+        var self = await client.PostAsJsonAsync($"/api/leads/{lead.Id()}/merge", new { duplicateId = lead.Id() });
+        var missing = await client.PostAsJsonAsync($"/api/leads/{lead.Id()}/merge", new { duplicateId = Guid.NewGuid() });
+
+        Assert.Equal(HttpStatusCode.BadRequest, self.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+    }
+}
+
+public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
+
+public sealed class MergeTests_Postgres(PostgresApp app) : MergeTests<PostgresApp>(app);
