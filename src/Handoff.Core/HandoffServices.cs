@@ -30,6 +30,7 @@ public static class HandoffServices
         services.AddScoped<AssignLead>();
         services.AddScoped<LeadHistory>();
         services.AddScoped<MergeLeads>();
+        services.AddScoped<EnrichFromProvider>();
         services.Configure<MergeOptions>(configuration.GetSection("Handoff:Merge"));
         services.AddScoped<ReasonCatalogue>();
         services.AddScoped<ApiKeys>();

@@ -57,6 +57,7 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.HasIndex(l => l.NameKey);
         b.HasIndex(l => l.PhoneE164);
         b.HasIndex(l => l.MergedIntoId);
+        b.HasIndex(l => new { l.ProviderCheckedAt, l.CreatedAt });
         b.Property(l => l.LatestSource).HasMaxLength(100);
         b.Property(l => l.LatestChannel).HasMaxLength(100);
         b.Property(l => l.LatestCampaign).HasMaxLength(200);

@@ -27,5 +27,8 @@ public interface IEnrichmentProvider
     /// <summary>A short stable name ("clearbit", "crm"), recorded with the facts.</summary>
     string Name { get; }
 
+    /// <summary>False when the provider has no settings; it is then never asked.</summary>
+    bool IsConfigured { get; }
+
     ValueTask<EnrichmentFacts?> LookupAsync(EnrichmentQuery query, CancellationToken cancellationToken = default);
 }

@@ -73,6 +73,12 @@ public sealed class Lead
     /// <summary>The phone in E.164 when it is a valid number, else null.</summary>
     public string? PhoneE164 { get; private set; }
 
+    /// <summary>When an external enrichment provider was last asked about this lead (null: not yet).</summary>
+    public DateTime? ProviderCheckedAt { get; private set; }
+
+    /// <summary>After a provider failure: not before this time again.</summary>
+    public DateTime? ProviderRetryAt { get; private set; }
+
     public LeadStage Stage { get; private set; }
     public DateTime StageEnteredAt { get; private set; }
 
@@ -291,6 +297,13 @@ public sealed class Lead
     {
         Touch(at);
         return AuditEntry.Record(Id, Version, "merged", actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
+    }
+
+    /// <summary>Notes a provider lookup (answered, or failed and to be retried later); not an edit, so no new version.</summary>
+    public void ProviderChecked(DateTime at, DateTime? retryAt)
+    {
+        ProviderCheckedAt = retryAt is null ? at : null;
+        ProviderRetryAt = retryAt;
     }
 
     /// <summary>Links the lead to its company account.</summary>

@@ -624,6 +624,14 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("phone_e164");
 
+                    b.Property<DateTime?>("ProviderCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("provider_checked_at");
+
+                    b.Property<DateTime?>("ProviderRetryAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("provider_retry_at");
+
                     b.Property<string>("Region")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -750,6 +758,9 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt")
                         .HasDatabaseName("ix_leads_owner_id_created_at");
+
+                    b.HasIndex("ProviderCheckedAt", "CreatedAt")
+                        .HasDatabaseName("ix_leads_provider_checked_at_created_at");
 
                     b.HasIndex("Stage", "CreatedAt")
                         .HasDatabaseName("ix_leads_stage_created_at");

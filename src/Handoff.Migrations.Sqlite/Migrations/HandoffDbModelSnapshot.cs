@@ -619,6 +619,14 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("phone_e164");
 
+                    b.Property<DateTime?>("ProviderCheckedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_checked_at");
+
+                    b.Property<DateTime?>("ProviderRetryAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_retry_at");
+
                     b.Property<string>("Region")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -745,6 +753,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt")
                         .HasDatabaseName("ix_leads_owner_id_created_at");
+
+                    b.HasIndex("ProviderCheckedAt", "CreatedAt")
+                        .HasDatabaseName("ix_leads_provider_checked_at_created_at");
 
                     b.HasIndex("Stage", "CreatedAt")
                         .HasDatabaseName("ix_leads_stage_created_at");

@@ -26,6 +26,7 @@ internal static class HandoffHost
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemHandling>();
         services.AddSingleton<Idempotency>();
+        services.AddHostedService<EnrichmentWorker>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {

@@ -108,6 +108,8 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     company_domain = table.Column<string>(type: "TEXT", maxLength: 253, nullable: true),
                     is_free_mail = table.Column<bool>(type: "INTEGER", nullable: false),
                     phone_e164 = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    provider_checked_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    provider_retry_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     stage_entered_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     stage_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
@@ -424,6 +426,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_leads_phone_e164",
                 table: "leads",
                 column: "phone_e164");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_leads_provider_checked_at_created_at",
+                table: "leads",
+                columns: new[] { "provider_checked_at", "created_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_stage_created_at",
