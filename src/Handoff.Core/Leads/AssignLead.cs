@@ -25,29 +25,21 @@ public sealed class AssignLead(HandoffDb db, TimeProvider clock)
             return ValidationError.For("note", "must be at most 4000 characters");
         }
 
-        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
-        if (lead is null)
+        var loaded = await LeadChanges.LoadAsync(db, id, expectedVersion, ct);
+        if (loaded.Error is { } notLoaded)
         {
-            return LeadErrors.NotFound(id);
+            return notLoaded;
         }
 
-        if (expectedVersion is { } expected && expected != lead.Version)
-        {
-            return LeadErrors.Stale(expected, lead.Version);
-        }
-
+        var lead = loaded.Value!;
         var entry = lead.AssignTo(new Owner(request.Kind, request.Id), actor, clock.GetUtcNow().UtcDateTime, request.Note?.Trim());
         if (entry is not null)
         {
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
-            try
+            if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
             {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                return LeadErrors.ConcurrentChange();
+                return conflict;
             }
         }
 

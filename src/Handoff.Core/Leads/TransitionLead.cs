@@ -55,17 +55,13 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
             return errors.ToError();
         }
 
-        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
-        if (lead is null)
+        var loaded = await LeadChanges.LoadAsync(db, id, expectedVersion, ct);
+        if (loaded.Error is { } notLoaded)
         {
-            return LeadErrors.NotFound(id);
+            return notLoaded;
         }
 
-        if (expectedVersion is { } expected && expected != lead.Version)
-        {
-            return LeadErrors.Stale(expected, lead.Version);
-        }
-
+        var lead = loaded.Value!;
         if (!StageRules.IsOpen(lead.Stage) && StageRules.IsOpen(request.To) && lead.EmailKey is { } key)
         {
             var other = await db.Leads.Where(l => l.Id != lead.Id && l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))
@@ -91,17 +87,13 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
     /// <summary>Reverses the lead's latest move that has not been undone yet, with a compensating change.</summary>
     public async Task<Result<LeadView>> UndoAsync(Guid id, string? note, int? expectedVersion, Actor actor, CancellationToken ct)
     {
-        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
-        if (lead is null)
+        var loaded = await LeadChanges.LoadAsync(db, id, expectedVersion, ct);
+        if (loaded.Error is { } notLoaded)
         {
-            return LeadErrors.NotFound(id);
+            return notLoaded;
         }
 
-        if (expectedVersion is { } expected && expected != lead.Version)
-        {
-            return LeadErrors.Stale(expected, lead.Version);
-        }
-
+        var lead = loaded.Value!;
         var undone = db.StageChanges.Where(c => c.LeadId == id && c.UndoOf != null).Select(c => c.UndoOf);
         var latest = await db.StageChanges
             .Where(c => c.LeadId == id && c.From != null && c.UndoOf == null && !undone.Contains(c.Id))
@@ -131,21 +123,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
     {
         db.StageChanges.Add(change);
         LeadEvents.StageChanged(db, change);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return LeadErrors.ConcurrentChange();
-        }
-        catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
-        {
-            // The (lead, sequence) index caught a concurrent writer that the version check let through.
-            return LeadErrors.ConcurrentChange();
-        }
-
-        return LeadView.From(lead);
+        return await LeadChanges.SaveAsync(db, ct) is { } conflict ? conflict : LeadView.From(lead);
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,49}$")]

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Enrichment;
-using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Leads;
 
@@ -55,17 +54,13 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher en
             return errors.ToError();
         }
 
-        var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id, ct);
-        if (lead is null)
+        var loaded = await LeadChanges.LoadAsync(db, id, expectedVersion, ct);
+        if (loaded.Error is { } notLoaded)
         {
-            return LeadErrors.NotFound(id);
+            return notLoaded;
         }
 
-        if (expectedVersion is { } expected && expected != lead.Version)
-        {
-            return LeadErrors.Stale(expected, lead.Version);
-        }
-
+        var lead = loaded.Value!;
         var current = JsonSerializer.SerializeToNode(lead.Details, Strict)!.AsObject();
         Merge(current, patch);
         LeadDetails details;
@@ -96,13 +91,9 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher en
         {
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
-            try
+            if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
             {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                return LeadErrors.ConcurrentChange();
+                return conflict;
             }
         }
 

@@ -136,6 +136,20 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task EditingAnEmail_IntoAnotherOpenLeads_IsAConflict_NotACrash()
+    {
+        var client = app.Admin();
+        var taken = UniqueEmail("taken");
+        await client.CreateLeadAsync(new { email = taken });
+        var other = await client.CreateLeadAsync(new { email = UniqueEmail("other") });
+
+        var response = await client.PatchAsync($"/api/leads/{other.Id()}", Json.Raw($$"""{"email":"{{taken.ToUpperInvariant()}}"}"""));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("duplicate-open-lead", Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task AnonymousVisitorTouches_JoinTheLead_WhenTheVisitorIdentifies()
     {
         var client = app.Admin();
