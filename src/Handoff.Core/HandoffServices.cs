@@ -19,6 +19,7 @@ public static class HandoffServices
         services.AddHygiene(configuration);
         services.AddEnrichment(configuration);
         services.AddSingleton<FallbackQueue>();
+        services.AddSingleton<SqliteWriteGate>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();
         services.AddScoped<WebForms>();

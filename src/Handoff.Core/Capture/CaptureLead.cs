@@ -46,7 +46,7 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// updated instead of duplicated) → create in New, owned by the fallback queue → record the touch with its
 /// attribution → join earlier anonymous touches → history and outbox.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate)
 {
     private const int MaxAttempts = 5;
 
@@ -72,6 +72,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        using var turn = await gate.EnterAsync(db, ct);
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         for (var attempt = 0; ; attempt++)
         {

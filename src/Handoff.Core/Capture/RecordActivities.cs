@@ -57,7 +57,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        for (var i = 0; i < items.Count && errors.Any == false; i++)
+        for (var i = 0; i < items.Count && !errors.Any; i++)
         {
             Validate(items[i], batch ? $"[{i}]." : "", now, errors);
         }

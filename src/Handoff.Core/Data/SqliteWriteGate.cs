@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Data;
+
+/// <summary>
+/// SQLite has one writer at a time; concurrent writers otherwise wait in its busy handler, which sleeps and polls
+/// (1, 2, 5 … 100 ms) and turns a queue of captures into seconds of latency. On SQLite, hot-path writers queue here
+/// instead, in process and in order, and each gets the lock the moment the previous one commits. On PostgreSQL the
+/// gate is open: row locks and the unique indexes do the work there.
+/// </summary>
+public sealed class SqliteWriteGate : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Waits for the write turn when <paramref name="db"/> is SQLite; dispose the result to pass it on.</summary>
+    public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct)
+    {
+        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction is not null)
+        {
+            return null;
+        }
+
+        await _gate.WaitAsync(ct);
+        return new Turn(_gate);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
