@@ -25,6 +25,8 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Capture.WebForm> WebForms => Set<Capture.WebForm>();
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
+    public DbSet<Import.ImportJob> ImportJobs => Set<Import.ImportJob>();
+    public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);
@@ -39,5 +41,6 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
         configurationBuilder.Properties<ActivityType>().HaveConversion<string>().HaveMaxLength(30);
         configurationBuilder.Properties<Role>().HaveConversion<string>().HaveMaxLength(20);
         configurationBuilder.Properties<OutboxStatus>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<Import.ImportStatus>().HaveConversion<string>().HaveMaxLength(20);
     }
 }

@@ -26,6 +26,8 @@ internal static class HandoffHost
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ProblemHandling>();
         services.AddSingleton<Idempotency>();
+        services.AddSingleton<ImportWorker>();
+        services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {
