@@ -39,6 +39,8 @@ public static class HandoffCli
             SeedCommand.Create(host),
             ApiKeyCommands.Create(host),
             LeadsCommands.Create(host),
+            ImportCommand.Create(host),
+            ImportSampleCommand.Create(host),
         };
 
         var parse = root.Parse(args.Count == 0 ? ["--help"] : args);

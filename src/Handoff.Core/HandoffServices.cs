@@ -36,6 +36,8 @@ public static class HandoffServices
         services.AddScoped<ReasonCatalogue>();
         services.AddScoped<ApiKeys>();
         services.AddScoped<People>();
+        services.AddScoped<Import.ImportJobs>();
+        services.AddScoped<Import.RunImport>();
         return services;
     }
 }

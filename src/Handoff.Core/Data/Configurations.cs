@@ -242,3 +242,35 @@ internal sealed class WebFormConfiguration : IEntityTypeConfiguration<Capture.We
         b.HasIndex(f => f.Key).IsUnique();
     }
 }
+
+internal sealed class ImportJobConfiguration : IEntityTypeConfiguration<Import.ImportJob>
+{
+    public void Configure(EntityTypeBuilder<Import.ImportJob> b)
+    {
+        b.HasKey(j => j.Id);
+        b.Ignore(j => j.Counts);
+        b.Ignore(j => j.Actor);
+        b.Property(j => j.FileName).HasMaxLength(255);
+        b.Property(j => j.Sha256).HasMaxLength(64);
+        b.Property(j => j.Error).HasMaxLength(2000);
+        b.Property(j => j.CreatedBy).HasMaxLength(100);
+        b.Property(j => j.RunnerId).HasMaxLength(200);
+
+        // The same file uploaded again finds its job instead of importing twice.
+        b.HasIndex(j => j.Sha256).IsUnique();
+        b.HasIndex(j => new { j.Status, j.CreatedAt });
+    }
+}
+
+internal sealed class ImportRowErrorConfiguration : IEntityTypeConfiguration<Import.ImportRowError>
+{
+    public void Configure(EntityTypeBuilder<Import.ImportRowError> b)
+    {
+        b.HasKey(e => e.Id);
+        b.Property(e => e.Column).HasMaxLength(200);
+        b.Property(e => e.Reason).HasMaxLength(500);
+        b.Property(e => e.Value).HasMaxLength(Import.ImportRowError.MaxValueLength);
+        b.HasOne<Import.ImportJob>().WithMany().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(e => new { e.JobId, e.RowNumber });
+    }
+}

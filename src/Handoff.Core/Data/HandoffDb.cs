@@ -25,6 +25,8 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Capture.WebForm> WebForms => Set<Capture.WebForm>();
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
+    public DbSet<Import.ImportJob> ImportJobs => Set<Import.ImportJob>();
+    public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);
@@ -44,5 +46,6 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
         configurationBuilder.Properties<Enrichment.Region>().HaveConversion<string>().HaveMaxLength(10);
         configurationBuilder.Properties<Enrichment.CompanySizeBand>().HaveConversion<string>().HaveMaxLength(30);
         configurationBuilder.Properties<Enrichment.Segment>().HaveConversion<string>().HaveMaxLength(20);
+        configurationBuilder.Properties<Import.ImportStatus>().HaveConversion<string>().HaveMaxLength(20);
     }
 }

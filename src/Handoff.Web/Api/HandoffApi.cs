@@ -15,6 +15,7 @@ internal static class HandoffApi
         api.MapAdminApi();
         app.MapActivitiesApi();
         app.MapFormsApi();
+        app.MapImportsApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

@@ -27,6 +27,8 @@ internal static class HandoffHost
         services.AddExceptionHandler<ProblemHandling>();
         services.AddSingleton<Idempotency>();
         services.AddHostedService<EnrichmentWorker>();
+        services.AddSingleton<ImportWorker>();
+        services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {

@@ -64,6 +64,37 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "import_jobs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    file_name = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    file_size = table.Column<long>(type: "INTEGER", nullable: false),
+                    mapping = table.Column<string>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    total_rows = table.Column<int>(type: "INTEGER", nullable: false),
+                    imported = table.Column<int>(type: "INTEGER", nullable: false),
+                    merged = table.Column<int>(type: "INTEGER", nullable: false),
+                    duplicates = table.Column<int>(type: "INTEGER", nullable: false),
+                    rejected = table.Column<int>(type: "INTEGER", nullable: false),
+                    junk = table.Column<int>(type: "INTEGER", nullable: false),
+                    last_committed_row = table.Column<int>(type: "INTEGER", nullable: false),
+                    bytes_committed = table.Column<long>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    started_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    runner_id = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    lease_until = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_import_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "leads",
                 columns: table => new
                 {
@@ -207,6 +238,28 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_web_forms", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "import_row_errors",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    job_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    row_number = table.Column<int>(type: "INTEGER", nullable: false),
+                    column = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    value = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_import_row_errors", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_import_row_errors_import_jobs_job_id",
+                        column: x => x.job_id,
+                        principalTable: "import_jobs",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -381,6 +434,22 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 column: "created_at");
 
             migrationBuilder.CreateIndex(
+                name: "ix_import_jobs_sha256",
+                table: "import_jobs",
+                column: "sha256",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_import_jobs_status_created_at",
+                table: "import_jobs",
+                columns: new[] { "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_import_row_errors_job_id_row_number",
+                table: "import_row_errors",
+                columns: new[] { "job_id", "row_number" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_leads_account_id",
                 table: "leads",
                 column: "account_id");
@@ -507,6 +576,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "idempotency_records");
 
             migrationBuilder.DropTable(
+                name: "import_row_errors");
+
+            migrationBuilder.DropTable(
                 name: "outbox");
 
             migrationBuilder.DropTable(
@@ -526,6 +598,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "web_forms");
+
+            migrationBuilder.DropTable(
+                name: "import_jobs");
 
             migrationBuilder.DropTable(
                 name: "teams");

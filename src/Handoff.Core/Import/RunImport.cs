@@ -1,0 +1,637 @@
+using System.Numerics;
+using System.Threading.Channels;
+using CsvHelper;
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Enrichment;
+using Handoff.Hygiene;
+using Handoff.Integrations;
+using Handoff.Leads;
+using Handoff.Teams;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Handoff.Import;
+
+/// <summary>Why a row is junk: a Junk reason code (e.g. <c>spam</c>, <c>test</c>) and a detail for the history.</summary>
+
+/// <summary>How far a running import is: the committed counts and the share of the file they cover.</summary>
+public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, double Fraction);
+
+/// <summary>
+/// Runs an import job: reads the stored file row by row and runs each row through the same pipeline as a capture, in
+/// streaming batches. One task reads, maps, normalizes and validates rows; this one dedupes each batch (within the
+/// file and against the open leads, with one query per batch), creates and merges leads with the domain methods, and
+/// writes the new rows with the provider's bulk insert. Each batch commits together with the job's counts and
+/// checkpoint, under the runner's lease.
+/// </summary>
+public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher)
+{
+    public const int DefaultBatchSize = 5_000;
+
+    /// <summary>A runner holds a job this long after its last commit; past it, another runner may take the job over.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private const int MaxAttempts = 4;
+
+    /// <summary>
+    /// Up to this many open leads, the run keeps 64-bit hashes of their email keys (about 20 bytes each) so that a
+    /// batch asks the database only about keys that may exist; past it, every key is looked up.
+    /// </summary>
+    private const int MaxKnownKeys = 5_000_000;
+
+    internal int BatchSize { get; set; } = DefaultBatchSize;
+
+    /// <summary>Tests only: runs after a batch is written and before it commits, with the batch's number (from 1).</summary>
+    internal Func<int, Task>? BeforeCommit { get; set; }
+
+    /// <summary>The oldest job a runner may take now: a pending one, or a running one whose runner vanished.</summary>
+    public async Task<Guid?> NextAsync(CancellationToken ct)
+    {
+        var now = Now();
+        return await db.ImportJobs.AsNoTracking()
+            .Where(j => j.Status == ImportStatus.Pending || (j.Status == ImportStatus.Running && j.LeaseUntil < now))
+            .OrderBy(j => j.CreatedAt)
+            .Select(j => (Guid?)j.Id)
+            .FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// Claims the job for <paramref name="runnerId"/> and imports it to the end. Returns null when another runner
+    /// holds it or it is finished. Cancelling puts the job back to Pending (it resumes from its checkpoint); an error
+    /// marks it Failed with the reason (uploading the same file again resumes it).
+    /// </summary>
+    public async Task<ImportJobView?> RunAsync(Guid jobId, string runnerId, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        if (!await ClaimAsync(jobId, runnerId, ct))
+        {
+            return null;
+        }
+
+        var job = await db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
+        try
+        {
+            await ImportAsync(job, runnerId, progress, ct);
+            var now = Now();
+            await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId).ExecuteUpdateAsync(
+                s => s.SetProperty(j => j.Status, ImportStatus.Completed)
+                    .SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.BytesCommitted, j => j.FileSize)
+                    .SetProperty(j => j.RunnerId, (string?)null)
+                    .SetProperty(j => j.LeaseUntil, (DateTime?)null),
+                ct);
+            File.Delete(ImportFile.PathOf(options.Value.DataDirectory, jobId));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            db.ChangeTracker.Clear();
+            await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId && j.Status == ImportStatus.Running).ExecuteUpdateAsync(
+                s => s.SetProperty(j => j.Status, ImportStatus.Pending)
+                    .SetProperty(j => j.RunnerId, (string?)null)
+                    .SetProperty(j => j.LeaseUntil, (DateTime?)null),
+                CancellationToken.None);
+            throw;
+        }
+        catch (LeaseLostException)
+        {
+            log.LogWarning("Import {JobId}: another runner took the job over; this one stops", jobId);
+        }
+        catch (Exception e)
+        {
+            // Expected failures (a file that cannot be read on, a database that went away) and bugs alike leave the
+            // job Failed with the reason, resumable from its checkpoint; the rows before it stay committed.
+            log.LogError(e, "Import {JobId} failed", jobId);
+            db.ChangeTracker.Clear();
+            var message = ImportJob.Clip(e is ImportFailedException or CsvFormatException ? e.Message : $"unexpected error: {e.Message}", 2000);
+            await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId).ExecuteUpdateAsync(
+                s => s.SetProperty(j => j.Status, ImportStatus.Failed)
+                    .SetProperty(j => j.Error, message)
+                    .SetProperty(j => j.RunnerId, (string?)null)
+                    .SetProperty(j => j.LeaseUntil, (DateTime?)null),
+                CancellationToken.None);
+        }
+
+        return ImportJobView.From(await db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// ═══ HOOK: hygiene and enrichment ═══ Every valid row passes here after normalization and validation and before
+    /// dedupe. Return the details to import (enriched) and a junk verdict when the row is junk: such a row becomes a
+    /// lead in Junk (moved there by <c>System "hygiene"</c>), never merges into a real lead, and counts as junk.
+    /// Runs on the reading task, not the writing one: it must not use the import's <see cref="HandoffDb"/>.
+    /// </summary>
+    /// <summary>The same hygiene screen as capture (forms' honeypot and person-only checks do not apply to files).</summary>
+    private JunkVerdict? Screen(LeadDetails details) => junkClassifier.Classify(new JunkCheckInput
+    {
+        FirstName = details.FirstName,
+        LastName = details.LastName,
+        Email = details.Email,
+        Company = details.Company,
+        Title = details.Title,
+        Description = details.Description,
+        CustomFields = details.CustomFields,
+    });
+
+    private async Task<bool> ClaimAsync(Guid jobId, string runnerId, CancellationToken ct)
+    {
+        var now = Now();
+        var leaseUntil = now + Lease;
+        var claimed = await db.ImportJobs
+            .Where(j => j.Id == jobId
+                && (j.Status == ImportStatus.Pending
+                    || (j.Status == ImportStatus.Running && (j.RunnerId == runnerId || j.LeaseUntil < now))))
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(j => j.Status, ImportStatus.Running)
+                    .SetProperty(j => j.RunnerId, runnerId)
+                    .SetProperty(j => j.LeaseUntil, leaseUntil)
+                    .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
+                    .SetProperty(j => j.Error, (string?)null),
+                ct);
+        return claimed == 1;
+    }
+
+    private async Task ImportAsync(ImportJob job, string runnerId, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var path = ImportFile.PathOf(options.Value.DataDirectory, job.Id);
+        if (!File.Exists(path))
+        {
+            throw new ImportFailedException($"the file of this import is gone ({path}); upload the same file again to resume");
+        }
+
+        var mapping = ImportMapping.FromColumns(job.Columns());
+        var owner = new Owner(OwnerKind.Queue, await fallback.IdAsync(db, ct));
+
+        // One connection for the whole run. On SQLite it gets a bigger page cache while importing: the default 2 MB
+        // thrashes on the eight indexes of leads once the table outgrows it.
+        await db.Database.OpenConnectionAsync(ct);
+        var sqlite = db.Database.IsSqlite();
+        if (sqlite)
+        {
+            // Checkpoints copy the WAL back into the database file and sync it; letting the WAL grow to ~400 MB
+            // between them writes each hot index page back once instead of once per batch.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 100000;", ct);
+        }
+
+        try
+        {
+            await ImportRowsAsync(job, runnerId, mapping, owner, path, progress, ct);
+        }
+        finally
+        {
+            if (sqlite)
+            {
+                await db.Database.ExecuteSqlRawAsync(
+                    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+            }
+
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task ImportRowsAsync(ImportJob job, string runnerId, ImportMapping mapping, Owner owner, string path, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db));
+        await writer.LoadKnownKeysAsync(ct);
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(() => ReadAsync(path, mapping, job, owner, batches.Writer, stopReading.Token), stopReading.Token);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(ct))
+            {
+                if (batch.Replayed)
+                {
+                    writer.Replay(batch);
+                    await RenewLeaseAsync(job.Id, runnerId, ct);
+                    continue;
+                }
+
+                await writer.CommitAsync(batch, ct);
+                progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, job.FileSize == 0 ? 1 : (double)batch.BytesRead / job.FileSize));
+            }
+        }
+        finally
+        {
+            await stopReading.CancelAsync();
+            try
+            {
+                await reading;
+            }
+            catch (OperationCanceledException)
+            {
+                // The reader stops when the writer does; the writer's exception (if any) is the one that matters.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the file and prepares its rows in batches, with the lead each valid row would create: that work does not
+    /// depend on the database, so it runs here, beside the writer. Rows up to the job's checkpoint were committed by
+    /// an earlier run: they are prepared again only to learn their email keys (for in-file duplicate counts).
+    /// </summary>
+    private async Task ReadAsync(string path, ImportMapping mapping, ImportJob job, Owner owner, ChannelWriter<Batch> output, CancellationToken ct)
+    {
+        try
+        {
+            var checkpoint = job.LastCommittedRow;
+            var actor = job.Actor;
+            var malformed = new Dictionary<long, CsvMalformedRecord>();
+            await using var reader = CsvReader.FromFile(path, ImportFile.ReaderOptions(m => malformed[m.RecordNumber] = m));
+            await reader.ReadHeaderAsync(ct);
+            var width = reader.Headers.Count;
+            var values = new string[width];
+            var rows = new List<PreparedRow>(BatchSize);
+            var replaying = checkpoint > 1;
+            var at = Now();
+            long bytes = 0;
+            while (await reader.ReadAsync(ct))
+            {
+                var number = checked((int)reader.RowNumber + 1);
+                var replay = number <= checkpoint;
+                if (replay != replaying || rows.Count == BatchSize)
+                {
+                    if (rows.Count > 0)
+                    {
+                        await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
+                        rows = new List<PreparedRow>(BatchSize);
+                        at = Now();
+                    }
+
+                    replaying = replay;
+                }
+
+                bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
+                var row = Prepare(reader, number, width, values, mapping, malformed);
+                if (!replay && row.Details is { } details)
+                {
+                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher);
+                }
+
+                rows.Add(row);
+            }
+
+            if (rows.Count > 0)
+            {
+                await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
+            }
+
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.Complete(e);
+        }
+    }
+
+    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)
+    {
+        if (malformed.Remove(number, out var bad) && bad.Reason != CsvMalformedReason.StrayQuote)
+        {
+            // A quote inside an unquoted value (O"Brien) is kept as text, as spreadsheets do; other quoting is broken.
+            var why = bad.Reason switch
+            {
+                CsvMalformedReason.TextAfterClosingQuote => "broken quoting: text after the closing quote of a field",
+                CsvMalformedReason.UnterminatedQuote => "broken quoting: a quoted field is never closed, so it runs to the end of the file",
+                _ => $"broken quoting ({bad.Reason})",
+            };
+            var lines = reader.LineNumber > 0 ? $" (starts on line {reader.LineNumber})" : "";
+            return PreparedRow.Rejected(number, new RowProblem(null, why + lines, System.Text.Encoding.UTF8.GetString(reader.RawRecord)));
+        }
+
+        if (reader.FieldCount != width)
+        {
+            return PreparedRow.Rejected(
+                number,
+                new RowProblem(null, $"has {reader.FieldCount} columns but the header has {width}", System.Text.Encoding.UTF8.GetString(reader.RawRecord)));
+        }
+
+        for (var i = 0; i < width; i++)
+        {
+            values[i] = reader.GetString(i);
+        }
+
+        var (details, problems) = mapping.Map(values);
+        if (details is null)
+        {
+            return new PreparedRow(number, null, null, null, problems);
+        }
+
+        var junk = Screen(details);
+        return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
+    }
+
+    private async Task RenewLeaseAsync(Guid jobId, string runnerId, CancellationToken ct)
+    {
+        var leaseUntil = Now() + Lease;
+        var renewed = await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, leaseUntil), ct);
+        if (renewed == 0)
+        {
+            throw new LeaseLostException();
+        }
+    }
+
+    internal LeadEnricher Enricher => enricher;
+
+    private DateTime Now() => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>One row, ready for the writer: valid details (and its email key and junk verdict), or its problems.</summary>
+    private sealed class PreparedRow(int number, LeadDetails? details, string? key, JunkVerdict? junk, List<RowProblem>? problems)
+    {
+        public int Number => number;
+        public LeadDetails? Details => details;
+        public string? Key => key;
+        public JunkVerdict? Junk => junk;
+        public List<RowProblem>? Problems => problems;
+
+        /// <summary>The lead the row creates if it turns out to be new, made ahead by the reader.</summary>
+        public Draft? Draft { get; set; }
+
+        public static PreparedRow Rejected(int number, RowProblem problem) => new(number, null, null, null, [problem]);
+
+        /// <summary>
+        /// The draft made ahead, once: a batch that runs again (after a conflict) makes fresh ones, since the first
+        /// attempt may have merged later rows into its drafts.
+        /// </summary>
+        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher)
+        {
+            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher);
+            Draft = null;
+            return draft;
+        }
+    }
+
+    /// <summary>A new lead with its history and events, exactly as capture makes them; in Junk when screened out.</summary>
+    private sealed record Draft(Lead Lead, StageChange[] Changes, OutboxMessage[] Events)
+    {
+        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher)
+        {
+            var (lead, created) = Lead.Capture(details, owner, actor, at, enricher.Of(details));
+            var createdEvent = LeadEvents.CreatedMessage(lead, at);
+            if (junk is not { } verdict)
+            {
+                return new Draft(lead, [created], [createdEvent]);
+            }
+
+            // Junk never merges into a real lead: it is kept apart, in Junk, for review (as capture does).
+            var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), at, verdict.Reason, verdict.Detail, null).Value!;
+            return new Draft(lead, [created, junked], [createdEvent, LeadEvents.StageChangedMessage(junked)]);
+        }
+    }
+
+    /// <summary>Consecutive rows, prepared at <see cref="At"/>; <see cref="BytesRead"/> is how far into the file the last one ends.</summary>
+    private sealed record Batch(List<PreparedRow> Rows, bool Replayed, long BytesRead, DateTime At);
+
+    /// <summary>The writing side of one run: what it has seen so far, and how each batch becomes rows in the database.</summary>
+    private sealed class BatchWriter(RunImport run, HandoffDb db, ImportJob job, string runnerId, Owner owner, IBulkInsert bulk)
+    {
+        /// <summary>64-bit hashes of the email keys of the file so far: 8 bytes a row instead of the key itself.</summary>
+        private readonly HashSet<ulong> _seen = [];
+
+        /// <summary>
+        /// Hashes of the keys that had an open lead when the run started (null when there are too many): with
+        /// <see cref="_seen"/>, every key that may have an open lead now. A lead opened since by someone else is
+        /// missed here; inserting its twin then violates the one-open-lead index, and the batch runs again with a
+        /// full lookup.
+        /// </summary>
+        private HashSet<ulong>? _known = [];
+        private int _batches;
+
+        public ImportCounts Counts { get; private set; } = job.Counts;
+
+        public int LastRow { get; private set; } = job.LastCommittedRow;
+
+        public async Task LoadKnownKeysAsync(CancellationToken ct)
+        {
+            var keys = db.Leads.AsNoTracking()
+                .Where(l => l.EmailKey != null && StageRules.OpenStages.Contains(l.Stage))
+                .Select(l => l.EmailKey!)
+                .AsAsyncEnumerable();
+            await foreach (var key in keys.WithCancellation(ct))
+            {
+                if (_known!.Count == MaxKnownKeys)
+                {
+                    _known = null;
+                    break;
+                }
+
+                _known.Add(Hash(key));
+            }
+        }
+
+        public void Replay(Batch batch)
+        {
+            foreach (var row in batch.Rows)
+            {
+                if (row.Key is not null)
+                {
+                    _seen.Add(Hash(row.Key));
+                }
+            }
+        }
+
+        public async Task CommitAsync(Batch batch, CancellationToken ct)
+        {
+            _batches++;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var (delta, keys) = await CommitOnceAsync(batch, fullLookup: attempt > 1, ct);
+                    Counts += delta;
+                    LastRow = batch.Rows[^1].Number;
+                    foreach (var key in keys)
+                    {
+                        _seen.Add(Hash(key));
+                    }
+
+                    await RefreshStatisticsAsync(ct);
+                    return;
+                }
+                catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
+                {
+                    // A capture created or changed one of these people between the lookup and the write: the
+                    // transaction rolled back, so the batch runs again against the current leads.
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+
+        private async Task<(ImportCounts Delta, HashSet<string> Keys)> CommitOnceAsync(Batch batch, bool fullLookup, CancellationToken ct)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var at = batch.At;
+            var actor = job.Actor;
+            var keys = batch.Rows.Where(r => r.Key is not null).Select(r => r.Key!)
+                .Where(k => fullLookup || _known is null || _known.Contains(Hash(k)) || _seen.Contains(Hash(k)))
+                .Distinct().ToList();
+
+            // One query for the whole batch. Open stages are picked here rather than in SQL: with the stage in the
+            // WHERE clause SQLite chooses the stage index and scans every open lead.
+            var open = keys.Count == 0
+                ? []
+                : (await db.Leads.Where(l => EF.Parameter(keys).Contains(l.EmailKey!)).ToListAsync(ct))
+                    .Where(l => StageRules.IsOpen(l.Stage))
+                    .ToDictionary(l => l.EmailKey!, StringComparer.Ordinal);
+
+            var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
+            var batchKeys = new HashSet<string>(StringComparer.Ordinal);
+            var leads = new List<Lead>(batch.Rows.Count);
+            var changes = new List<StageChange>(batch.Rows.Count);
+            var audits = new List<AuditEntry>();
+            var outbox = new List<OutboxMessage>(batch.Rows.Count);
+            var errors = new List<ImportRowError>();
+            int imported = 0, merged = 0, duplicates = 0, rejected = 0, junk = 0;
+
+            foreach (var row in batch.Rows)
+            {
+                if (row.Details is not { } details)
+                {
+                    rejected++;
+                    errors.AddRange(row.Problems!.Select(p => ImportRowError.Create(job.Id, row.Number, p.Column, p.Reason, p.Value)));
+                    continue;
+                }
+
+                if (row.Junk is not null)
+                {
+                    Create(row);
+                    junk++;
+                    continue;
+                }
+
+                var key = row.Key;
+                var duplicate = key is not null && (batchKeys.Contains(key) || _seen.Contains(Hash(key)));
+                if (key is not null && (open.TryGetValue(key, out var lead) || pending.TryGetValue(key, out lead)))
+                {
+                    // The same person again: survivorship as in capture (a newer non-empty value wins), with history.
+                    var survived = lead.MergedWith(details);
+                    var entry = lead.Update(survived, actor, at, run.Enricher.Of(survived));
+                    if (entry is not null)
+                    {
+                        audits.Add(entry);
+                        outbox.Add(LeadEvents.AuditedMessage(entry));
+                    }
+
+                    if (duplicate)
+                    {
+                        duplicates++;
+                    }
+                    else
+                    {
+                        merged++;
+                    }
+                }
+                else
+                {
+                    var created = Create(row);
+                    if (key is not null)
+                    {
+                        pending[key] = created;
+                    }
+
+                    imported++;
+                }
+
+                if (key is not null)
+                {
+                    batchKeys.Add(key);
+                }
+            }
+
+            // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
+            // everything new goes in through the bulk insert.
+            await db.SaveChangesAsync(ct);
+            await bulk.InsertAsync(leads, ct);
+            await bulk.InsertAsync(changes, ct);
+            await bulk.InsertAsync(audits, ct);
+            await bulk.InsertAsync(outbox, ct);
+            await bulk.InsertAsync(errors, ct);
+
+            var delta = new ImportCounts(batch.Rows.Count, imported, merged, duplicates, rejected, junk);
+            var counts = Counts + delta;
+            var lastRow = batch.Rows[^1].Number;
+            var leaseUntil = at + Lease;
+            var saved = await db.ImportJobs.Where(j => j.Id == job.Id && j.RunnerId == runnerId).ExecuteUpdateAsync(
+                s => s.SetProperty(j => j.TotalRows, counts.TotalRows)
+                    .SetProperty(j => j.Imported, counts.Imported)
+                    .SetProperty(j => j.Merged, counts.Merged)
+                    .SetProperty(j => j.Duplicates, counts.Duplicates)
+                    .SetProperty(j => j.Rejected, counts.Rejected)
+                    .SetProperty(j => j.Junk, counts.Junk)
+                    .SetProperty(j => j.LastCommittedRow, lastRow)
+                    .SetProperty(j => j.BytesCommitted, batch.BytesRead)
+                    .SetProperty(j => j.LeaseUntil, leaseUntil),
+                ct);
+            if (saved == 0)
+            {
+                throw new LeaseLostException();
+            }
+
+            if (run.BeforeCommit is { } hook)
+            {
+                await hook(_batches);
+            }
+
+            await transaction.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            return (delta, batchKeys);
+
+            Lead Create(PreparedRow row)
+            {
+                var draft = row.TakeDraft(owner, actor, at, run.Enricher);
+                leads.Add(draft.Lead);
+                changes.AddRange(draft.Changes);
+                outbox.AddRange(draft.Events);
+                return draft.Lead;
+            }
+        }
+
+        /// <summary>
+        /// PostgreSQL plans the foreign key checks of stage_changes (and the batch lookup) once per connection; planned
+        /// while leads was small, they scan the table, and every batch gets slower than the one before. Fresh
+        /// statistics make it plan again with index lookups: after batches 1, 2, 4, 8, ... (a few ANALYZEs in all).
+        /// </summary>
+        private async Task RefreshStatisticsAsync(CancellationToken ct)
+        {
+            if (!db.Database.IsNpgsql() || !BitOperations.IsPow2(_batches))
+            {
+                return;
+            }
+
+            var leads = db.Model.FindEntityType(typeof(Lead))!.GetTableName()!;
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = $"ANALYZE \"{leads}\"";
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        private static bool IsConflict(Exception e) => e switch
+        {
+            DbUpdateConcurrencyException => true,
+            DbUpdateException update => DbErrors.IsUniqueViolation(update),
+            PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+            SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555, // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+            _ => false,
+        };
+
+        /// <summary>FNV-1a, 64 bits: stable, and collisions among a few million keys are vanishingly rare.</summary>
+        private static ulong Hash(string key)
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var c in key)
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            return hash;
+        }
+    }
+}
+
+/// <summary>An import cannot go on, for a reason its user can act on; the message says what to do.</summary>
+public sealed class ImportFailedException(string message) : Exception(message);
+
+/// <summary>Another runner took the job over (this one's lease expired): this one must stop without writing.</summary>
+internal sealed class LeaseLostException() : Exception("The import job's lease was lost to another runner.");

@@ -1,0 +1,54 @@
+using System.Text;
+using Handoff.Common;
+using Handoff.Import;
+
+namespace Handoff.Core.Tests.Import;
+
+public sealed class ImportFileTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "handoff-import-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private Task<Result<ReceivedFile>> ReceiveAsync(byte[] content) =>
+        ImportFile.ReceiveAsync(new MemoryStream(content), "../../leads.csv", _directory, CancellationToken.None);
+
+    private static string FileError(Result<ReceivedFile> result) =>
+        Assert.IsType<ValidationError>(result.Error).Fields["file"][0];
+
+    [Fact]
+    public async Task Utf8WithBom_IsStored_WithItsHashAndHeader()
+    {
+        var content = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("First Name,Email\r\nZoë,zoe@example.com\r\n")).ToArray();
+
+        var received = await ReceiveAsync(content);
+
+        Assert.True(received.IsSuccess);
+        var file = received.Value!;
+        Assert.Equal(["First Name", "Email"], file.Headers);
+        Assert.Equal("leads.csv", file.FileName);
+        Assert.Equal(content.Length, file.Size);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), file.Sha256);
+        Assert.Equal(content, await File.ReadAllBytesAsync(file.Path));
+    }
+
+    [Fact]
+    public async Task InvalidUtf8_IsRefused_NamingTheByteAndLine()
+    {
+        var latin1 = Encoding.Latin1.GetBytes("Email,City\nzoe@example.com,Zürich\n");
+
+        var error = FileError(await ReceiveAsync(latin1));
+
+        Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+        Assert.Contains("line 2", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(ImportFile.Directory(_directory)));
+    }
+
+    [Fact]
+    public async Task BinaryUtf16AndEmptyFiles_AreRefused()
+    {
+        Assert.Contains("not text", FileError(await ReceiveAsync([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00])), StringComparison.Ordinal);
+        Assert.Contains("UTF-16", FileError(await ReceiveAsync(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("Email\n")).ToArray())), StringComparison.Ordinal);
+        Assert.Contains("empty", FileError(await ReceiveAsync([])), StringComparison.Ordinal);
+    }
+}

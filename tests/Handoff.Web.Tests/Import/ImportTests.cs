@@ -1,0 +1,476 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Import;
+using Handoff.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Handoff.Web.Tests.Import;
+
+public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    private const string Salesforce =
+        "First Name,Last Name,Email,Company,Title,Phone,Mobile Phone,Website,Industry,No. of Employees,Country,State/Province,City,Lead Source,Description,Email Opt Out,Lead Status";
+
+    private static string Token() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task SalesforceExport_ImportsEveryField_WithQuotedNewlines_CrLf_AndBom()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "\uFEFF" + Salesforce + "\r\n" +
+            $"Ada,Lovelace,ada@{t}.io,{t} Engines,CTO,+44 20 7946 0000,+44 7700 900000,www.{t}.io,Software,250,United Kingdom,London,London,Webinar,\"Wants pricing, SSO\r\nand an API\",1,Open - Not Contacted\r\n" +
+            $"Grace,Hopper,grace@{t}.io,{t} Navy,Rear Admiral,,+1 555 0100,,Defense,\"1,200\",United States,VA,Arlington,Trade Show,,0,Working\r\n";
+
+        var job = await ImportAsync(client, csv);
+
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(2, job["imported"]!.GetValue<int>());
+        Assert.Contains(job["mapping"]!.AsArray(), m => m!["column"]!.GetValue<string>() == "Email Opt Out" && m["target"]!.GetValue<string>() == "emailOptOut");
+        var ada = await LeadAsync(client, $"ada@{t}.io");
+        Assert.Equal("Lovelace", ada["lastName"]!.GetValue<string>());
+        Assert.Equal($"{t} Engines", ada["company"]!.GetValue<string>());
+        Assert.Equal("+44 20 7946 0000", ada["phone"]!.GetValue<string>());
+        Assert.Equal(250, ada["employeeCount"]!.GetValue<int>());
+        Assert.Equal("London", ada["state"]!.GetValue<string>());
+        Assert.Equal("Webinar", ada["source"]!.GetValue<string>());
+        Assert.Equal("Wants pricing, SSO\nand an API", ada["description"]!.GetValue<string>().Replace("\r", "", StringComparison.Ordinal));
+        Assert.False(ada["emailConsent"]!.GetValue<bool>());
+        Assert.Equal("Open - Not Contacted", ada["customFields"]!["Lead Status"]!.GetValue<string>());
+        Assert.Equal("New", ada.Stage());
+        var grace = await LeadAsync(client, $"grace@{t}.io");
+        Assert.Equal("+1 555 0100", grace["phone"]!.GetValue<string>());
+        Assert.Equal(1200, grace["employeeCount"]!.GetValue<int>());
+        Assert.True(grace["emailConsent"]!.GetValue<bool>());
+
+        var history = await (await client.GetAsync($"/api/leads/{ada.Id()}/history")).ReadArrayAsync();
+        var created = Assert.Single(history);
+        Assert.Equal($"import:{job["id"]}", created!["actor"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task HubSpotExport_ImportsEveryField_AndKeepsUnknownColumnsAsCustomFields()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv =
+            "Record ID,First Name,Last Name,Email,Company Name,Job Title,Phone Number,Website URL,Industry,Number of Employees,Country/Region,State/Region,City,Original Source,Unsubscribed from all email\n" +
+            $"901,Linus,Torvalds,linus@{t}.io,{t} Kernel,Maintainer,+358 9 123 4567,https://{t}.io,Software,51-200,Finland,Uusimaa,Helsinki,ORGANIC_SEARCH,false\n";
+
+        var job = await ImportAsync(client, csv);
+
+        Assert.Equal(1, job["imported"]!.GetValue<int>());
+        var lead = await LeadAsync(client, $"linus@{t}.io");
+        Assert.Equal("Maintainer", lead["title"]!.GetValue<string>());
+        Assert.Equal($"{t} Kernel", lead["company"]!.GetValue<string>());
+        Assert.Equal(51, lead["employeeCount"]!.GetValue<int>());
+        Assert.Equal("Finland", lead["country"]!.GetValue<string>());
+        Assert.Equal("Uusimaa", lead["state"]!.GetValue<string>());
+        Assert.Equal("ORGANIC_SEARCH", lead["source"]!.GetValue<string>());
+        Assert.True(lead["emailConsent"]!.GetValue<bool>());
+        Assert.Equal("901", lead["customFields"]!["Record ID"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ExplicitMapping_MapsOddHeaders_ToFieldsCustomFieldsOrNothing()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = $"Mail,Nom,Notes,Internal\nzoe@{t}.io,Zoé,met at booth,x-1\n";
+
+        var job = await ImportAsync(client, csv, mapping: """{"Mail":"email","Nom":"lastName","Notes":"custom:notes","Internal":"ignore"}""");
+        var unknown = await UploadAsync(client, Encoding.UTF8.GetBytes(csv + "\n"), mapping: """{"Mail":"electronicMail"}""");
+
+        var lead = await LeadAsync(client, $"zoe@{t}.io");
+        Assert.Equal("Zoé", lead["lastName"]!.GetValue<string>());
+        Assert.Equal("met at booth", lead["customFields"]!["notes"]!.GetValue<string>());
+        Assert.Null(lead["customFields"]!["Internal"]);
+        Assert.Equal("ignore", job["mapping"]![3]!["target"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("mapping.Mail", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadRows_AreReportedWithRowAndColumn_AndTheGoodRowsImport()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "First Name,Email,Title,City\n" +
+            $"Good,good1@{t}.io,CTO,Paris\n" +
+            $"Bad,not-an-email,CTO,Paris\n" +
+            $"Long,long@{t}.io,{new string('x', 201)},Paris\n" +
+            $"\"Broken\"quote,broken@{t}.io,CTO,Paris\n" +
+            $"Short,short@{t}.io,CTO\n" +
+            $"Good,good2@{t}.io,CFO,Lyon\n";
+
+        var job = await ImportAsync(client, csv);
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal(6, job["totalRows"]!.GetValue<int>());
+        Assert.Equal(2, job["imported"]!.GetValue<int>());
+        Assert.Equal(4, job["rejected"]!.GetValue<int>());
+        Assert.Equal(7, job["lastCommittedRow"]!.GetValue<int>());
+        Assert.Equal(["row", "column", "reason", "value"], errors[0]);
+        Assert.Equal(["3", "Email", "must be an email address such as name@example.com", "not-an-email"], errors[1]);
+        Assert.Equal(("4", "Title"), (errors[2][0], errors[2][1]));
+        Assert.Contains("at most 200", errors[2][2], StringComparison.Ordinal);
+        Assert.Equal(("5", ""), (errors[3][0], errors[3][1]));
+        Assert.Contains("broken quoting", errors[3][2], StringComparison.Ordinal);
+        Assert.Equal(("6", ""), (errors[4][0], errors[4][1]));
+        Assert.Equal("has 3 columns but the header has 4", errors[4][2]);
+        Assert.Equal(5, errors.Count);
+        Assert.Equal("CFO", (await LeadAsync(client, $"good2@{t}.io"))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ErrorReport_NeutralizesFormulaCells()
+    {
+        var client = app.Admin();
+        var csv = $"Email,City\n=HYPERLINK(\"http://evil.io\"),Paris\n@SUM(1+1),{Token()}\n";
+
+        var job = await ImportAsync(client, csv);
+        var response = await client.GetAsync($"/api/imports/{job["id"]}/errors.csv");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("'=HYPERLINK", text, StringComparison.Ordinal);
+        Assert.Contains("\"'@SUM(1+1)\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(",=HYPERLINK", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"=HYPERLINK", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Duplicates_InTheFileAndAgainstOpenLeads_MergeInsteadOfDuplicating()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var existing = await client.CreateLeadAsync(new { email = $"known@{t}.io", firstName = "Known", title = "Engineer", company = $"{t} Old" });
+        var csv = "Email,First Name,Title,Phone\n" +
+            $"KNOWN@{t}.io,,CTO,\n" +
+            $"new@{t}.io,Nina,,\n" +
+            $"New@{t}.io,,,+1 555 0199\n" +
+            $"known@{t}.io,,VP Engineering,\n";
+
+        var job = await ImportAsync(client, csv);
+
+        Assert.Equal(1, job["imported"]!.GetValue<int>());
+        Assert.Equal(1, job["merged"]!.GetValue<int>());
+        Assert.Equal(2, job["duplicates"]!.GetValue<int>());
+        var leads = await SearchAsync(client, t);
+        Assert.Equal(2, leads.Count);
+        var known = await LeadAsync(client, $"known@{t}.io");
+        Assert.Equal(existing.Id(), known.Id());
+        Assert.Equal("VP Engineering", known["title"]!.GetValue<string>()); // a newer non-empty value wins
+        Assert.Equal("Known", known["firstName"]!.GetValue<string>()); // an empty one never erases
+        var fresh = await LeadAsync(client, $"new@{t}.io");
+        Assert.Equal("Nina", fresh["firstName"]!.GetValue<string>());
+        Assert.Equal("+1 555 0199", fresh["phone"]!.GetValue<string>());
+        var history = await (await client.GetAsync($"/api/leads/{known.Id()}/history")).ReadArrayAsync();
+        Assert.Equal(2, history.Count(h => h!["kind"]!.GetValue<string>() == "fields-updated" && h["actor"]!["id"]!.GetValue<string>() == $"import:{job["id"]}"));
+    }
+
+    [Fact]
+    public async Task SameFileTwice_AnswersWithTheFirstJob_AndCreatesNothingNew()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes($"Email,Company\nonce@{t}.io,{t}\ntwice@{t}.io,{t}\n");
+
+        var first = await ImportAsync(client, Encoding.UTF8.GetString(csv));
+        var again = await UploadAsync(client, csv);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var job = await again.ReadObjectAsync();
+        Assert.Equal(first["id"]!.GetValue<string>(), job["id"]!.GetValue<string>());
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(2, (await SearchAsync(client, t)).Count);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8_AndUtf16_AreRefusedWithAClearError_AndNoJob()
+    {
+        var client = app.Admin();
+        var latin1 = Encoding.Latin1.GetBytes($"Email,City\nzoe@{Token()}.io,Zürich\n");
+        var utf16 = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("Email\nzoe@acme-corp.io\n")).ToArray();
+
+        var refused = await UploadAsync(client, latin1);
+        var wide = await UploadAsync(client, utf16);
+        var jobs = await (await client.GetAsync("/api/imports?limit=200")).ReadArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var error = Json.Problem(await refused.Content.ReadAsStringAsync()).GetProperty("errors").GetProperty("file")[0].GetString();
+        Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+        Assert.Contains("line 2", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, wide.StatusCode);
+        Assert.Contains("UTF-16", await wide.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(jobs, j => j!["sha256"]!.GetValue<string>() == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(latin1)));
+    }
+
+    [Fact]
+    public async Task NotMultipart_OrWithoutAFile_IsRefused_AndWriteScopeIsRequired()
+    {
+        var client = app.Admin();
+        var json = await client.PostAsJsonAsync("/api/imports", new { file = "x" });
+        using var empty = new MultipartFormDataContent { { new StringContent("{}"), "mapping" } };
+        var noFile = await client.PostAsync("/api/imports", empty);
+        var anonymous = await app.WithKey(null).PostAsync("/api/imports", new MultipartFormDataContent());
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, noFile.StatusCode);
+        Assert.Contains("'file'", await noFile.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task InterruptedImport_ResumesAfterTheLastCommittedBatch_WithExactlyTheRightLeads()
+    {
+        var client = app.Admin();
+        var t = Token();
+
+        // 230 rows, one of them (row 181) the same person as row 11, across the checkpoint; batches of 50.
+        string[] names = ["Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hal", "Ida", "Jon"];
+        var rows = Enumerable.Range(0, 230).Select(i => i == 179 ? $"p9@{t}.io,Again,{t}" : $"p{i}@{t}.io,{names[i % names.Length]},{t}");
+        var csv = Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', rows) + "\n");
+        var job = await StartInProcessAsync(csv, "interrupted.csv");
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 50;
+            run.BeforeCommit = batch => batch == 3 ? throw new IOException("the disk went away (simulated crash)") : Task.CompletedTask;
+            var failed = await run.RunAsync(job.Id, "test-runner", null, CancellationToken.None);
+            Assert.Equal(ImportStatus.Failed, failed!.Status);
+            Assert.Equal(101, failed.LastCommittedRow);
+            Assert.Equal(100, failed.Imported);
+        }
+
+        Assert.Equal(100, (await SearchAsync(client, t)).Count);
+
+        // Uploading the same file again resumes the failed job in the background.
+        var resumed = await UploadAsync(client, csv, "interrupted.csv");
+        Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
+        var done = await WaitAsync(client, job.Id.ToString());
+
+        Assert.Equal("Completed", done["status"]!.GetValue<string>());
+        Assert.Equal(230, done["totalRows"]!.GetValue<int>());
+        Assert.Equal(229, done["imported"]!.GetValue<int>());
+        Assert.Equal(1, done["duplicates"]!.GetValue<int>());
+        Assert.Equal(0, done["merged"]!.GetValue<int>());
+        Assert.Equal(229, (await SearchAsync(client, t)).Count);
+        Assert.Equal("Again", (await LeadAsync(client, $"p9@{t}.io"))["firstName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CancelledImport_GoesBackToPending_AndTheNextRunFinishesIt()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes("Email,Company\n" + string.Join('\n', Enumerable.Range(0, 120).Select(i => $"c{i}@{t}.io,{t}")) + "\n");
+        var job = await StartInProcessAsync(csv, "cancelled.csv");
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 40;
+            using var stop = new CancellationTokenSource();
+            run.BeforeCommit = batch =>
+            {
+                if (batch == 2)
+                {
+                    stop.Cancel();
+                }
+
+                return Task.CompletedTask;
+            };
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.RunAsync(job.Id, "test-runner", null, stop.Token));
+        }
+
+        var paused = await (await client.GetAsync($"/api/imports/{job.Id}")).ReadObjectAsync();
+        if (paused["status"]!.GetValue<string>() == "Pending")
+        {
+            Assert.Equal(41, paused["lastCommittedRow"]!.GetValue<int>()); // batch 2 was cancelled before its commit
+        }
+        else
+        {
+            // The background worker (it polls every few seconds) picked the job up already.
+            Assert.Contains(paused["status"]!.GetValue<string>(), new[] { "Running", "Completed" });
+        }
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // The background worker may have taken it already; either way it ends complete.
+            await scope.ServiceProvider.GetRequiredService<RunImport>().RunAsync(job.Id, "test-runner", null, CancellationToken.None);
+        }
+
+        var done = await WaitAsync(client, job.Id.ToString());
+        Assert.Equal(120, done["imported"]!.GetValue<int>());
+        Assert.Equal(120, (await SearchAsync(client, t)).Count);
+    }
+
+    [Fact]
+    public async Task JobOfAVanishedRunner_IsResumedWhenItsFileComesAgain()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes($"Email,Company\nv1@{t}.io,{t}\nv2@{t}.io,{t}\n");
+        var job = await StartInProcessAsync(csv, "vanished.csv");
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // A runner that claimed the job and died: its lease ran out.
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            await db.ImportJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, DateTime.UtcNow.AddMinutes(-1)));
+        }
+
+        var again = await UploadAsync(client, csv, "vanished.csv");
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var done = await WaitAsync(client, job.Id.ToString());
+        Assert.Equal(2, done["imported"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task JunkVerdict_PutsTheRowInJunk_ByHygiene_AndCountsIt()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes($"Email,First Name,Last Name,Company\nreal@{t}.io,Real,Person,{t}\nsomeone@mailinator.com,Some,One,{t}\n");
+        var job = await StartInProcessAsync(csv, "junk.csv");
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            var done = await run.RunAsync(job.Id, "test-runner", null, CancellationToken.None);
+            Assert.Equal((1, 1), (done!.Imported, done.Junk));
+        }
+
+        var junk = await LeadAsync(client, "someone@mailinator.com");
+        Assert.Equal("Junk", junk.Stage());
+        Assert.Equal("disposable-email", junk["stageReason"]!.GetValue<string>());
+        var history = await (await client.GetAsync($"/api/leads/{junk.Id()}/history")).ReadArrayAsync();
+        Assert.Equal("hygiene", history[^1]!["actor"]!["id"]!.GetValue<string>());
+        Assert.Equal("New", (await LeadAsync(client, $"real@{t}.io")).Stage());
+    }
+
+    [Fact]
+    public async Task XEducationLeads_WithoutEmailsOrNames_AreEachRejected_WithTheIdentityError()
+    {
+        var client = app.Admin();
+        var path = SharedData("x-education/Leads.csv");
+
+        var response = await UploadAsync(client, await File.ReadAllBytesAsync(path), "Leads.csv");
+        var job = await WaitAsync(client, (await response.ReadObjectAsync())["id"]!.GetValue<string>());
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(9240, job["totalRows"]!.GetValue<int>());
+        Assert.Equal(9240, job["rejected"]!.GetValue<int>());
+        Assert.Equal(9241, errors.Count);
+        Assert.All(errors.Skip(1), e => Assert.Equal("a lead needs an email, a phone or a name", e[2]));
+        var mapping = job["mapping"]!.AsArray().ToDictionary(m => m!["column"]!.GetValue<string>(), m => m!["target"]!.GetValue<string>());
+        Assert.Equal("source", mapping["Lead Source"]);
+        Assert.Equal("emailOptOut", mapping["Do Not Email"]);
+        Assert.Equal("custom:Prospect ID", mapping["Prospect ID"]);
+    }
+
+    private async Task<ImportJobView> StartInProcessAsync(byte[] csv, string fileName)
+    {
+        app.Admin();
+        await using var scope = app.Services.CreateAsyncScope();
+        var jobs = scope.ServiceProvider.GetRequiredService<ImportJobs>();
+        var received = await jobs.ReceiveAsync(new MemoryStream(csv), fileName, CancellationToken.None);
+        var started = await jobs.StartAsync(received.Value!, new ImportRequest(), new Actor(ActorKind.Integration, "test", "test"), "test-runner", CancellationToken.None);
+        Assert.Equal(ImportStartOutcome.Created, started.Value!.Outcome);
+        return started.Value.Job;
+    }
+
+    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] csv, string fileName = "leads.csv", string? mapping = null)
+    {
+        using var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(csv);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        content.Add(file, "file", fileName);
+        if (mapping is not null)
+        {
+            content.Add(new StringContent(mapping), "mapping");
+        }
+
+        return await client.PostAsync("/api/imports", content);
+    }
+
+    /// <summary>Uploads and waits for the background job to finish.</summary>
+    private static async Task<JsonObject> ImportAsync(HttpClient client, string csv, string? mapping = null)
+    {
+        var response = await UploadAsync(client, Encoding.UTF8.GetBytes(csv), mapping: mapping);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
+        Assert.NotNull(response.Headers.Location);
+        return await WaitAsync(client, JsonNode.Parse(text)!["id"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonObject> WaitAsync(HttpClient client, string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var job = await (await client.GetAsync($"/api/imports/{id}")).ReadObjectAsync();
+            var status = job["status"]!.GetValue<string>();
+            if (status is "Completed" or "Failed")
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"import {id} still {status}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<List<string[]>> ErrorsAsync(HttpClient client, JsonObject job)
+    {
+        var text = await client.GetStringAsync($"/api/imports/{job["id"]}/errors.csv");
+        using var reader = CsvHelper.CsvReader.FromText(text, new CsvHelper.CsvReaderOptions { HasHeader = false });
+        var rows = new List<string[]>();
+        while (reader.Read())
+        {
+            rows.Add(reader.Current.ToArray());
+        }
+
+        return rows;
+    }
+
+    private static async Task<JsonObject> LeadAsync(HttpClient client, string email)
+    {
+        var page = await (await client.GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}&limit=10")).ReadObjectAsync();
+        return Assert.Single(page["items"]!.AsArray(), l => l!["email"]?.GetValue<string>() == email)!.AsObject();
+    }
+
+    private static async Task<JsonArray> SearchAsync(HttpClient client, string text)
+    {
+        var page = await (await client.GetAsync($"/api/leads?q={text}&limit=500")).ReadObjectAsync();
+        return page["items"]!.AsArray();
+    }
+
+    /// <summary>A file of ../shared/data beside the repository (DESIGN.md section 7).</summary>
+    private static string SharedData(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "shared", "data", relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"shared/data/{relative} was not found beside the repository or above it.");
+    }
+}
+
+public sealed class ImportTests_Sqlite(SqliteApp app) : ImportTests<SqliteApp>(app);
+
+public sealed class ImportTests_Postgres(PostgresApp app) : ImportTests<PostgresApp>(app);
