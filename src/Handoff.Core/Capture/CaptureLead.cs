@@ -97,8 +97,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     private async Task<CaptureAnswer> CaptureOnceAsync(LeadDetails details, CaptureContext context, Actor actor, DateTime now, CancellationToken ct)
     {
-        var junk = Screen(details, context);
-        var accountId = await MatchAccountAsync(details, ct);
+        var junk = junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson);
+        var enrichment = enricher.Of(details);
+        var accountId = await MatchAccountAsync(enrichment, ct);
         var key = EmailKeys.Of(details.Email);
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review.
@@ -123,7 +124,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         else
         {
             var queueId = await fallback.IdAsync(db, ct);
-            (lead, var created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now, enricher.Of(details));
+            (lead, var created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now, enrichment);
             db.Leads.Add(lead);
             db.StageChanges.Add(created);
             LeadEvents.Created(db, lead, now);
@@ -160,24 +161,10 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
     }
 
-    /// <summary>Why a capture is junk (a Junk reason code and a detail), or null when it is a real lead.</summary>
-    private JunkVerdict? Screen(LeadDetails details, CaptureContext context) => junkClassifier.Classify(new JunkCheckInput
-    {
-        FirstName = details.FirstName,
-        LastName = details.LastName,
-        Email = details.Email,
-        Company = details.Company,
-        Title = details.Title,
-        Description = details.Description,
-        CustomFields = details.CustomFields,
-        HoneypotFilled = context.HoneypotFilled,
-        PersonalAddressRequired = context.RequiresPerson,
-    });
 
     /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
-    private async Task<Guid?> MatchAccountAsync(LeadDetails details, CancellationToken ct)
+    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, CancellationToken ct)
     {
-        var enrichment = enricher.Of(details);
         var domains = new[] { enrichment.CompanyDomain, enrichment.WebsiteDomain, ParentDomain(enrichment.CompanyDomain) }
             .Where(d => d is not null).Distinct().ToList();
         if (domains.Count == 0)

@@ -123,17 +123,6 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// lead in Junk (moved there by <c>System "hygiene"</c>), never merges into a real lead, and counts as junk.
     /// Runs on the reading task, not the writing one: it must not use the import's <see cref="HandoffDb"/>.
     /// </summary>
-    /// <summary>The same hygiene screen as capture (forms' honeypot and person-only checks do not apply to files).</summary>
-    private JunkVerdict? Screen(LeadDetails details) => junkClassifier.Classify(new JunkCheckInput
-    {
-        FirstName = details.FirstName,
-        LastName = details.LastName,
-        Email = details.Email,
-        Company = details.Company,
-        Title = details.Title,
-        Description = details.Description,
-        CustomFields = details.CustomFields,
-    });
 
     private async Task<bool> ClaimAsync(Guid jobId, string runnerId, CancellationToken ct)
     {
@@ -319,7 +308,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             return new PreparedRow(number, null, null, null, problems);
         }
 
-        var junk = Screen(details);
+        var junk = junkClassifier.Screen(details); // as capture; honeypot and person-only checks are for forms
         return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
     }
 
