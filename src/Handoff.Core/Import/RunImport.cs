@@ -25,8 +25,8 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// Runs an import job: reads the stored file row by row and runs each row through the same pipeline as a capture, in
 /// streaming batches. One task reads, maps, normalizes and validates rows; this one dedupes each batch (within the
 /// file and against the open leads, with one query per batch), creates and merges leads with the domain methods, and
-/// writes the new rows with the provider's bulk insert. Each batch commits together with the job's counts and
-/// checkpoint, under the runner's lease.
+/// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
+/// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
 public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log)
 {
