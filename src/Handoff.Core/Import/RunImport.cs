@@ -10,6 +10,7 @@ using Handoff.Leads;
 using Handoff.Teams;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,8 +26,8 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// Runs an import job: reads the stored file row by row and runs each row through the same pipeline as a capture, in
 /// streaming batches. One task reads, maps, normalizes and validates rows; this one dedupes each batch (within the
 /// file and against the open leads, with one query per batch), creates and merges leads with the domain methods, and
-/// writes the new rows with the provider's bulk insert. Each batch commits together with the job's counts and
-/// checkpoint, under the runner's lease.
+/// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
+/// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
 public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher)
 {
@@ -38,6 +39,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private const int MaxAttempts = 4;
 
     /// <summary>
+    /// On SQLite a transaction spans five batches: each commit writes every page it changed to the WAL, and the
+    /// email-key indexes take random inserts, so a batch of 5,000 rows rewrites thousands of index pages; five
+    /// batches rewrite them once. It holds the write lock a second or two (captures wait that long meanwhile).
+    /// PostgreSQL commits every batch.
+    /// </summary>
+    private const int SqliteRowsPerTransaction = 25_000;
+
+    /// <summary>
     /// Up to this many open leads, the run keeps 64-bit hashes of their email keys (about 20 bytes each) so that a
     /// batch asks the database only about keys that may exist; past it, every key is looked up.
     /// </summary>
@@ -45,8 +54,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     internal int BatchSize { get; set; } = DefaultBatchSize;
 
+    /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
+    internal int? RowsPerTransaction { get; set; }
+
     /// <summary>Tests only: runs after a batch is written and before it commits, with the batch's number (from 1).</summary>
     internal Func<int, Task>? BeforeCommit { get; set; }
+
+    /// <summary>Tests only: runs after the run has read the open leads' keys, before its first batch.</summary>
+    internal Func<Task>? AfterKeysLoaded { get; set; }
 
     /// <summary>The oldest job a runner may take now: a pending one, or a running one whose runner vanished.</summary>
     public async Task<Guid?> NextAsync(CancellationToken ct)
@@ -76,13 +91,18 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         {
             await ImportAsync(job, runnerId, progress, ct);
             var now = Now();
-            await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId).ExecuteUpdateAsync(
+            var completed = await db.ImportJobs.Where(j => j.Id == jobId && j.RunnerId == runnerId).ExecuteUpdateAsync(
                 s => s.SetProperty(j => j.Status, ImportStatus.Completed)
                     .SetProperty(j => j.FinishedAt, now)
                     .SetProperty(j => j.BytesCommitted, j => j.FileSize)
                     .SetProperty(j => j.RunnerId, (string?)null)
                     .SetProperty(j => j.LeaseUntil, (DateTime?)null),
                 ct);
+            if (completed == 0)
+            {
+                throw new LeaseLostException();
+            }
+
             File.Delete(ImportFile.PathOf(options.Value.DataDirectory, jobId));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -121,7 +141,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// ═══ HOOK: hygiene and enrichment ═══ Every valid row passes here after normalization and validation and before
     /// dedupe. Return the details to import (enriched) and a junk verdict when the row is junk: such a row becomes a
     /// lead in Junk (moved there by <c>System "hygiene"</c>), never merges into a real lead, and counts as junk.
-    /// Runs on the reading task, not the writing one: it must not use the import's <see cref="HandoffDb"/>.
+    /// Runs on the reading task, not the writing one: it must not use the import's <see cref="HandoffDb"/>. Rows
+    /// that an earlier run of the job committed are not screened again when it resumes.
     /// </summary>
 
     private async Task<bool> ClaimAsync(Guid jobId, string runnerId, CancellationToken ct)
@@ -170,20 +191,34 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         }
         finally
         {
-            if (sqlite)
+            try
             {
-                await db.Database.ExecuteSqlRawAsync(
-                    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
-            }
+                if (sqlite)
+                {
+                    await db.Database.ExecuteSqlRawAsync(
+                        "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+                }
 
-            await db.Database.CloseConnectionAsync();
+                await db.Database.CloseConnectionAsync();
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // The connection is going anyway; the import's own outcome (or exception) is what matters.
+                log.LogWarning(e, "Import {JobId}: could not restore the connection settings", job.Id);
+            }
         }
     }
 
     private async Task ImportRowsAsync(ImportJob job, string runnerId, ImportMapping mapping, Owner owner, string path, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
-        var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db));
+        var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
+        await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         await writer.LoadKnownKeysAsync(ct);
+        if (AfterKeysLoaded is { } loaded)
+        {
+            await loaded();
+        }
+
         var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reading = Task.Run(() => ReadAsync(path, mapping, job, owner, batches.Writer, stopReading.Token), stopReading.Token);
@@ -198,8 +233,15 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     continue;
                 }
 
-                await writer.CommitAsync(batch, ct);
-                progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, job.FileSize == 0 ? 1 : (double)batch.BytesRead / job.FileSize));
+                if (await writer.WriteAsync(batch, ct))
+                {
+                    progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, job.FileSize == 0 ? 1 : (double)writer.BytesCommitted / job.FileSize));
+                }
+            }
+
+            if (await writer.CommitAsync(ct))
+            {
+                progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, 1));
             }
         }
         finally
@@ -253,7 +295,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
-                var row = Prepare(reader, number, width, values, mapping, malformed);
+                var row = Prepare(reader, number, width, values, mapping, malformed, screen: !replay);
                 if (!replay && row.Details is { } details)
                 {
                     row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher);
@@ -275,7 +317,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         }
     }
 
-    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)
+    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed, bool screen)
     {
         if (malformed.Remove(number, out var bad) && bad.Reason != CsvMalformedReason.StrayQuote)
         {
@@ -308,7 +350,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             return new PreparedRow(number, null, null, null, problems);
         }
 
-        var junk = junkClassifier.Screen(details); // as capture; honeypot and person-only checks are for forms
+        // Rows replayed on resume only need their email key: they are not screened a second time. The screen is
+        // capture's; the honeypot and person-only checks are for forms.
+        var junk = screen ? junkClassifier.Screen(details) : null;
         return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
     }
 
@@ -375,7 +419,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private sealed record Batch(List<PreparedRow> Rows, bool Replayed, long BytesRead, DateTime At);
 
     /// <summary>The writing side of one run: what it has seen so far, and how each batch becomes rows in the database.</summary>
-    private sealed class BatchWriter(RunImport run, HandoffDb db, ImportJob job, string runnerId, Owner owner, IBulkInsert bulk)
+    private sealed class BatchWriter(RunImport run, HandoffDb db, ImportJob job, string runnerId, Owner owner, IBulkInsert bulk, int rowsPerTransaction)
+        : IAsyncDisposable
     {
         /// <summary>64-bit hashes of the email keys of the file so far: 8 bytes a row instead of the key itself.</summary>
         private readonly HashSet<ulong> _seen = [];
@@ -387,11 +432,19 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// full lookup.
         /// </summary>
         private HashSet<ulong>? _known = [];
+
+        /// <summary>The batches written in the open transaction, kept until it commits in case they must run again.</summary>
+        private readonly List<Batch> _open = [];
+        private readonly HashSet<ulong> _openKeys = [];
+        private IDbContextTransaction? _transaction;
+        private ImportCounts _openCounts;
         private int _batches;
 
         public ImportCounts Counts { get; private set; } = job.Counts;
 
         public int LastRow { get; private set; } = job.LastCommittedRow;
+
+        public long BytesCommitted { get; private set; } = job.BytesCommitted;
 
         public async Task LoadKnownKeysAsync(CancellationToken ct)
         {
@@ -422,40 +475,94 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
         }
 
-        public async Task CommitAsync(Batch batch, CancellationToken ct)
+        /// <summary>Writes the batch in the open transaction, and commits when it holds enough rows; true when it did.</summary>
+        public async Task<bool> WriteAsync(Batch batch, CancellationToken ct)
         {
             _batches++;
+            _open.Add(batch);
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    var (delta, keys) = await CommitOnceAsync(batch, fullLookup: attempt > 1, ct);
-                    Counts += delta;
-                    LastRow = batch.Rows[^1].Number;
-                    foreach (var key in keys)
+                    _transaction ??= await db.Database.BeginTransactionAsync(ct);
+                    if (attempt == 1)
                     {
-                        _seen.Add(Hash(key));
+                        await WriteOnceAsync(batch, fullLookup: false, ct);
+                    }
+                    else
+                    {
+                        foreach (var again in _open)
+                        {
+                            await WriteOnceAsync(again, fullLookup: true, ct);
+                        }
                     }
 
-                    await RefreshStatisticsAsync(ct);
-                    return;
+                    break;
                 }
                 catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
                 {
-                    // A capture created or changed one of these people between the lookup and the write: the
-                    // transaction rolled back, so the batch runs again against the current leads.
-                    db.ChangeTracker.Clear();
+                    // A capture created or changed one of these people between a lookup and the write: roll back
+                    // and write the open batches again against the current leads.
+                    await RollbackAsync();
                 }
             }
+
+            return _openCounts.TotalRows >= rowsPerTransaction && await CommitAsync(ct);
         }
 
-        private async Task<(ImportCounts Delta, HashSet<string> Keys)> CommitOnceAsync(Batch batch, bool fullLookup, CancellationToken ct)
+        /// <summary>Commits the open transaction with the job's counts and checkpoint; false when none is open.</summary>
+        public async Task<bool> CommitAsync(CancellationToken ct)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (_transaction is null)
+            {
+                return false;
+            }
+
+            if (run.BeforeCommit is { } hook)
+            {
+                await hook(_batches);
+            }
+
+            await _transaction.CommitAsync(ct);
+            await _transaction.DisposeAsync();
+            _transaction = null;
+            Counts += _openCounts;
+            LastRow = _open[^1].Rows[^1].Number;
+            BytesCommitted = _open[^1].BytesRead;
+            _seen.UnionWith(_openKeys);
+            ResetOpen();
+            await RefreshStatisticsAsync(ct);
+            return true;
+        }
+
+        public async ValueTask DisposeAsync() => await RollbackAsync();
+
+        private async Task RollbackAsync()
+        {
+            if (_transaction is not null)
+            {
+                await _transaction.DisposeAsync(); // rolls back
+                _transaction = null;
+            }
+
+            db.ChangeTracker.Clear();
+            _openCounts = default;
+            _openKeys.Clear();
+        }
+
+        private void ResetOpen()
+        {
+            _open.Clear();
+            _openKeys.Clear();
+            _openCounts = default;
+        }
+
+        private async Task WriteOnceAsync(Batch batch, bool fullLookup, CancellationToken ct)
+        {
             var at = batch.At;
             var actor = job.Actor;
             var keys = batch.Rows.Where(r => r.Key is not null).Select(r => r.Key!)
-                .Where(k => fullLookup || _known is null || _known.Contains(Hash(k)) || _seen.Contains(Hash(k)))
+                .Where(k => fullLookup || _known is null || Seen(k) || _known.Contains(Hash(k)))
                 .Distinct().ToList();
 
             // One query for the whole batch. Open stages are picked here rather than in SQL: with the stage in the
@@ -492,7 +599,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 var key = row.Key;
-                var duplicate = key is not null && (batchKeys.Contains(key) || _seen.Contains(Hash(key)));
+                var duplicate = key is not null && (batchKeys.Contains(key) || Seen(key));
                 if (key is not null && (open.TryGetValue(key, out var lead) || pending.TryGetValue(key, out lead)))
                 {
                     // The same person again: survivorship as in capture (a newer non-empty value wins), with history.
@@ -540,7 +647,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             await bulk.InsertAsync(errors, ct);
 
             var delta = new ImportCounts(batch.Rows.Count, imported, merged, duplicates, rejected, junk);
-            var counts = Counts + delta;
+            var counts = Counts + _openCounts + delta;
             var lastRow = batch.Rows[^1].Number;
             var leaseUntil = at + Lease;
             var saved = await db.ImportJobs.Where(j => j.Id == job.Id && j.RunnerId == runnerId).ExecuteUpdateAsync(
@@ -559,14 +666,17 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 throw new LeaseLostException();
             }
 
-            if (run.BeforeCommit is { } hook)
+            db.ChangeTracker.Clear();
+            foreach (var row in batch.Rows)
             {
-                await hook(_batches);
+                row.Draft = null; // the drafts of merged rows are not needed; a rerun makes fresh ones
             }
 
-            await transaction.CommitAsync(ct);
-            db.ChangeTracker.Clear();
-            return (delta, batchKeys);
+            _openCounts += delta;
+            foreach (var key in batchKeys)
+            {
+                _openKeys.Add(Hash(key));
+            }
 
             Lead Create(PreparedRow row)
             {
@@ -594,6 +704,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = $"ANALYZE \"{leads}\"";
             await command.ExecuteNonQueryAsync(ct);
+        }
+
+        /// <summary>Whether the key appeared earlier in the file: in a committed batch or in the open transaction.</summary>
+        private bool Seen(string key)
+        {
+            var hash = Hash(key);
+            return _seen.Contains(hash) || _openKeys.Contains(hash);
         }
 
         private static bool IsConflict(Exception e) => e switch
