@@ -20,6 +20,7 @@ public static class HandoffServices
         services.AddEnrichment(configuration);
         services.AddSingleton<FallbackQueue>();
         services.AddSingleton<SqliteWriteGate>();
+        services.AddScoped<LeadAutomations>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();
         services.AddScoped<WebForms>();

@@ -46,7 +46,7 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// updated instead of duplicated) → create in New, owned by the fallback queue → record the touch with its
 /// attribution → join earlier anonymous touches → history and outbox.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations)
 {
     private const int MaxAttempts = 5;
 
@@ -108,6 +108,8 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             : await db.Leads.FirstOrDefaultAsync(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage), ct);
 
         Lead lead;
+        var fieldsChanged = false;
+        StageChange? junkMove = null;
         if (existing is not null)
         {
             lead = existing;
@@ -116,6 +118,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             if (entry is not null)
             {
                 db.AuditEntries.Add(entry);
+                fieldsChanged = true;
             }
 
             lead.Touched(now, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
@@ -132,8 +135,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             {
                 var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), now, verdict.Reason, verdict.Detail, null,
                     $$"""{"check":"hygiene","field":{{System.Text.Json.JsonSerializer.Serialize(verdict.Field)}},"detail":{{System.Text.Json.JsonSerializer.Serialize(verdict.Detail)}}}""");
-                db.StageChanges.Add(junked.Value!);
-                LeadEvents.StageChanged(db, junked.Value!);
+                junkMove = junked.Value!;
+                db.StageChanges.Add(junkMove);
+                LeadEvents.StageChanged(db, junkMove);
             }
         }
 
@@ -155,6 +159,15 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             visitorId: context.VisitorId,
             properties: AttributionProperties(details, context));
         db.Activities.Add(activity);
+
+        var change = new LeadChange(lead, actor, now) { Created = existing is null, FieldsChanged = fieldsChanged };
+        change.Activities.Add(activity);
+        if (junkMove is not null)
+        {
+            change.StageChanges.Add(junkMove);
+        }
+
+        await automations.RunAsync(change, ct);
         await db.SaveChangesAsync(ct);
 
         await StitchAsync(lead.Id, key, context.VisitorId, now, ct);

@@ -40,11 +40,11 @@ public sealed record RecordedActivities(int Accepted, int Matched, int Anonymous
 /// Records one touchpoint or a batch of up to 10,000, all or nothing: every item is checked first, and one bad
 /// item refuses the batch with its index named. Touches of unknown people are kept and join the lead later.
 /// </summary>
-public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
+public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutomations automations)
 {
     public const int MaxBatch = 10_000;
 
-    public async Task<Result<RecordedActivities>> HandleAsync(IReadOnlyList<ActivityInput> items, bool batch, CancellationToken ct)
+    public async Task<Result<RecordedActivities>> HandleAsync(IReadOnlyList<ActivityInput> items, bool batch, Actor actor, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (items.Count == 0)
@@ -92,6 +92,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
         var recorded = new List<RecordedActivity>(items.Count);
         var newLinks = new Dictionary<string, Guid>(StringComparer.Ordinal);
         var latestTouch = new Dictionary<Guid, ActivityInput>();
+        var touches = new Dictionary<Guid, List<Activity>>();
         foreach (var item in items)
         {
             var visitor = item.VisitorId?.Trim();
@@ -112,6 +113,11 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
                 item.UserId, visitor, emailKey, item.Properties is { Count: > 0 } p ? new Dictionary<string, string>(p, StringComparer.Ordinal) : null);
             db.Activities.Add(activity);
             recorded.Add(new RecordedActivity(activity.Id, leadId, match));
+            if (leadId is { } owner)
+            {
+                (touches.TryGetValue(owner, out var list) ? list : touches[owner] = []).Add(activity);
+            }
+
             if (leadId is { } touched && (item.Source ?? item.Campaign ?? item.Channel) is not null
                 && (!latestTouch.TryGetValue(touched, out var before) || (before.OccurredAt ?? now) < occurredAt))
             {
@@ -125,13 +131,19 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock)
             db.VisitorLinks.Add(VisitorLink.Create(visitor, lead, now));
         }
 
-        if (latestTouch.Count > 0)
+        if (touches.Count > 0)
         {
-            var touchedIds = latestTouch.Keys.ToList();
+            var touchedIds = touches.Keys.ToList();
             foreach (var lead in await db.Leads.Where(l => touchedIds.Contains(l.Id)).ToListAsync(ct))
             {
-                var touch = latestTouch[lead.Id];
-                lead.Touched(touch.OccurredAt!.Value, Trim(touch.Source), Trim(touch.Channel), Trim(touch.Campaign));
+                if (latestTouch.TryGetValue(lead.Id, out var touch))
+                {
+                    lead.Touched(touch.OccurredAt!.Value, Trim(touch.Source), Trim(touch.Channel), Trim(touch.Campaign));
+                }
+
+                var change = new LeadChange(lead, actor, now);
+                change.Activities.AddRange(touches[lead.Id]);
+                await automations.RunAsync(change, ct);
             }
         }
 

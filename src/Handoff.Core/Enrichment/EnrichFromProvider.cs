@@ -11,7 +11,7 @@ namespace Handoff.Enrichment;
 /// and fills only the fields that are still empty (a person's own answer beats a vendor's guess). A provider that
 /// fails or is down delays enrichment; it never blocks or fails a capture.
 /// </summary>
-public sealed partial class EnrichFromProvider(HandoffDb db, TimeProvider clock, IEnumerable<IEnrichmentProvider> providers, LeadEnricher enricher, ILogger<EnrichFromProvider> log)
+public sealed partial class EnrichFromProvider(HandoffDb db, TimeProvider clock, IEnumerable<IEnrichmentProvider> providers, LeadEnricher enricher, Leads.LeadAutomations automations, ILogger<EnrichFromProvider> log)
 {
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(5);
 
@@ -71,6 +71,7 @@ public sealed partial class EnrichFromProvider(HandoffDb db, TimeProvider clock,
             if (lead.Update(filled, actor, now, enricher.Of(filled)) is { } entry)
             {
                 db.AuditEntries.Add(entry);
+                await automations.RunAsync(new Leads.LeadChange(lead, actor, now) { FieldsChanged = true }, ct);
             }
         }
 

@@ -8,7 +8,7 @@ namespace Handoff.Leads;
 public sealed record AssignRequest(OwnerKind Kind, Guid Id, string? Note = null);
 
 /// <summary>Gives a lead to an active user or to a queue; recorded in history.</summary>
-public sealed class AssignLead(HandoffDb db, TimeProvider clock)
+public sealed class AssignLead(HandoffDb db, TimeProvider clock, LeadAutomations automations)
 {
     public async Task<Result<LeadView>> HandleAsync(Guid id, AssignRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
     {
@@ -32,11 +32,13 @@ public sealed class AssignLead(HandoffDb db, TimeProvider clock)
         }
 
         var lead = loaded.Value!;
-        var entry = lead.AssignTo(new Owner(request.Kind, request.Id), actor, clock.GetUtcNow().UtcDateTime, request.Note?.Trim());
+        var now = clock.GetUtcNow().UtcDateTime;
+        var entry = lead.AssignTo(new Owner(request.Kind, request.Id), actor, now, request.Note?.Trim());
         if (entry is not null)
         {
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
+            await automations.RunAsync(new LeadChange(lead, actor, now) { OwnerChanged = true }, ct);
             if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
             {
                 return conflict;

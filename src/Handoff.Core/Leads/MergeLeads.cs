@@ -32,7 +32,7 @@ public sealed class MergeOptions
 /// leads: fields by a survivorship rule, every activity and visitor moved to the survivor, the duplicate closed
 /// with reason <c>duplicate</c> and kept, both histories shown on the survivor.
 /// </summary>
-public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher enricher, Microsoft.Extensions.Options.IOptions<MergeOptions> options)
+public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher enricher, Microsoft.Extensions.Options.IOptions<MergeOptions> options, LeadAutomations automations)
 {
     public async Task<Result<IReadOnlyList<DuplicateSuggestion>>> SuggestAsync(Guid id, CancellationToken ct)
     {
@@ -141,6 +141,8 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
 
         await db.Activities.Where(a => a.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, survivor.Id), ct);
         await db.VisitorLinks.Where(v => v.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.LeadId, survivor.Id), ct);
+        await automations.RunAsync(new LeadChange(survivor, actor, now) { FieldsChanged = edit is not null, ActivitiesMerged = true }, ct);
+        await db.SaveChangesAsync(ct);
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);

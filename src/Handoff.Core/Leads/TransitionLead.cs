@@ -12,7 +12,7 @@ public sealed record TransitionRequest(LeadStage To, string? Reason = null, stri
 /// Moves a lead along the stage machine, or undoes its latest move, with optimistic concurrency: of two people
 /// moving the same lead at once, one succeeds and the other gets a conflict, never a lost update.
 /// </summary>
-public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
+public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, LeadAutomations automations)
 {
     public async Task<Result<LeadView>> HandleAsync(Guid id, TransitionRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
     {
@@ -81,7 +81,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
             return error;
         }
 
-        return await SaveAsync(lead, moved.Value!, ct);
+        return await SaveAsync(lead, moved.Value!, actor, ct);
     }
 
     /// <summary>Reverses the lead's latest move that has not been undone yet, with a compensating change.</summary>
@@ -116,13 +116,16 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock)
             return error;
         }
 
-        return await SaveAsync(lead, reversed.Value!, ct);
+        return await SaveAsync(lead, reversed.Value!, actor, ct);
     }
 
-    private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, CancellationToken ct)
+    private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, Actor actor, CancellationToken ct)
     {
         db.StageChanges.Add(change);
         LeadEvents.StageChanged(db, change);
+        var automated = new LeadChange(lead, actor, change.At);
+        automated.StageChanges.Add(change);
+        await automations.RunAsync(automated, ct);
         return await LeadChanges.SaveAsync(db, ct) is { } conflict ? conflict : LeadView.From(lead);
     }
 

@@ -11,7 +11,7 @@ namespace Handoff.Leads;
 /// Edits a lead's fields with JSON merge-patch semantics (RFC 7396): a field present sets it, null clears it,
 /// absent leaves it. Stage, owner, scores and ids are refused: they move only through their own use cases.
 /// </summary>
-public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher enricher)
+public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher enricher, LeadAutomations automations)
 {
     private static readonly Dictionary<string, string> Refused = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -86,11 +86,13 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher en
             return errors.ToError();
         }
 
-        var entry = lead.Update(details, actor, clock.GetUtcNow().UtcDateTime, enricher.Of(details));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var entry = lead.Update(details, actor, now, enricher.Of(details));
         if (entry is not null)
         {
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
+            await automations.RunAsync(new LeadChange(lead, actor, now) { FieldsChanged = true }, ct);
             if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
             {
                 return conflict;

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Handoff.Access;
 using Handoff.Capture;
 using Handoff.Common;
+using Handoff.Web.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +27,7 @@ internal static class ActivitiesApi
             .ProducesValidationProblem();
     }
 
-    private static async Task<IResult> Record(JsonElement body, RecordActivities record, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<IResult> Record(JsonElement body, RecordActivities record, IOptions<JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
     {
         var options = json.Value.SerializerOptions;
         IReadOnlyList<ActivityInput> items;
@@ -44,7 +46,7 @@ internal static class ActivitiesApi
             return ApiResults.Problem(ValidationError.For(field, message));
         }
 
-        return (await record.HandleAsync(items, body.ValueKind == JsonValueKind.Array, ct))
+        return (await record.HandleAsync(items, body.ValueKind == JsonValueKind.Array, user.ActorOf(), ct))
             .ToHttp(result => TypedResults.Created((string?)null, result));
     }
 }
