@@ -2,6 +2,10 @@ using System.Net.Http.Headers;
 using Handoff.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Handoff.Web.Tests.Infrastructure;
@@ -19,6 +23,22 @@ public abstract class HandoffApp : WebApplicationFactory<Program>, IAsyncLifetim
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "handoff-tests", Guid.NewGuid().ToString("N"));
 
     public abstract DatabaseProvider Provider { get; }
+
+    /// <summary>
+    /// The app's clock when <see cref="UsesFakeClock"/>: tests move it (<c>Clock.Advance(TimeSpan.FromDays(1))</c>)
+    /// to make decay, deadlines and wake dates happen. It starts at the real time so timestamps stay plausible.
+    /// </summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>
+    /// The app's <see cref="TimeProvider"/> is <see cref="Clock"/>. Off by default: the HTTP resilience pipeline
+    /// (retry delays, timeouts) waits on the app's TimeProvider and would never wake on a clock nobody moves.
+    /// Background workers poll on real time and read the business time from the TimeProvider.
+    /// </summary>
+    public bool UsesFakeClock { get; init; }
+
+    /// <summary>Extra configuration for this app (<c>"Handoff:Section:Key" → value</c>), set before it starts.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
 
     protected abstract string ConnectionString { get; }
 
@@ -57,6 +77,33 @@ public abstract class HandoffApp : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Handoff:BootstrapApiKey", AdminKey);
         builder.UseSetting("Handoff:SeedDemo", "false");
         builder.UseSetting("Handoff:Forms:PostsPerMinutePerAddress", FormPostsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            if (UsesFakeClock)
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
+            }
+
+            ConfigureServices(services);
+        });
+    }
+
+    /// <summary>Replaces or adds services for one kind of test app (a stub provider, a notification sink).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    /// <summary>A scope on the running app's services, for tests that read the database or call a use case directly.</summary>
+    public AsyncServiceScope Scope()
+    {
+        StartServer();
+        return Services.CreateAsyncScope();
     }
 
     /// <summary>Every test posts from 127.0.0.1, so the per-address form limit is raised except where it is tested.</summary>
@@ -97,9 +144,30 @@ public class SqliteApp : HandoffApp
     }
 }
 
-public sealed class PostgresApp : HandoffApp
+/// <summary>
+/// The app on a fresh PostgreSQL database; or, made with <see cref="PostgresApp(string, bool)"/>, one more node on a
+/// database another app owns (see <see cref="PostgresCluster"/>).
+/// </summary>
+public class PostgresApp : HandoffApp
 {
-    private readonly string _database = $"handoff_test_{Guid.NewGuid():N}";
+    private readonly string _database;
+    private readonly bool _ownsDatabase;
+
+    public PostgresApp()
+    {
+        _database = $"handoff_test_{Guid.NewGuid():N}";
+        _ownsDatabase = true;
+    }
+
+    /// <summary>Another node on the database of a running app: it neither creates nor drops it.</summary>
+    internal PostgresApp(string database, bool fakeClock)
+    {
+        _database = database;
+        _ownsDatabase = false;
+        UsesFakeClock = fakeClock;
+    }
+
+    public string Database => _database;
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
@@ -107,7 +175,7 @@ public sealed class PostgresApp : HandoffApp
         new NpgsqlConnectionStringBuilder(AdminConnection) { Database = _database }.ToString();
 
     /// <summary>The server the tests use; ./test.sh sets it. Missing means a broken setup, so it fails loudly.</summary>
-    private static string AdminConnection =>
+    public static string AdminConnection =>
         Environment.GetEnvironmentVariable("HANDOFF_TEST_POSTGRES")
         ?? throw new InvalidOperationException(
             "HANDOFF_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a PostgreSQL server, " +
@@ -115,6 +183,11 @@ public sealed class PostgresApp : HandoffApp
 
     public override async Task InitializeAsync()
     {
+        if (!_ownsDatabase)
+        {
+            return;
+        }
+
         await using var connection = new NpgsqlConnection(AdminConnection);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
@@ -124,10 +197,27 @@ public sealed class PostgresApp : HandoffApp
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsDatabase)
+        {
+            return;
+        }
+
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(AdminConnection);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
     }
+}
+
+/// <summary>The SQLite app on a clock the test moves (<see cref="HandoffApp.Clock"/>).</summary>
+public class ClockedSqliteApp : SqliteApp
+{
+    public ClockedSqliteApp() => UsesFakeClock = true;
+}
+
+/// <summary>The PostgreSQL app on a clock the test moves (<see cref="HandoffApp.Clock"/>).</summary>
+public class ClockedPostgresApp : PostgresApp
+{
+    public ClockedPostgresApp() => UsesFakeClock = true;
 }
