@@ -27,6 +27,8 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
     public DbSet<Import.ImportJob> ImportJobs => Set<Import.ImportJob>();
     public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
+    public DbSet<Scoring.ScoringModel> ScoringModels => Set<Scoring.ScoringModel>();
+    public DbSet<Scoring.RescoreJob> RescoreJobs => Set<Scoring.RescoreJob>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

@@ -94,6 +94,21 @@ public sealed class Lead
     public int FitScore { get; private set; }
     public int EngagementScore { get; private set; }
 
+    /// <summary>The part of <see cref="EngagementScore"/> from buying signals (pricing, demo requests, replies).</summary>
+    public int IntentScore { get; private set; }
+
+    /// <summary>A to D from the fit score and the active model's thresholds; null until scored.</summary>
+    public string? FitGrade { get; private set; }
+
+    /// <summary>The scoring model version of the scores; null for a lead never scored (an import not swept yet).</summary>
+    public int? ScoreModelVersion { get; private set; }
+
+    /// <summary>When the scores were computed; engagement decays after it (read the exact value at /score).</summary>
+    public DateTime? ScoredAt { get; private set; }
+
+    /// <summary>The scoring engine's running state (JSON), so that an activity updates only the rules it matches.</summary>
+    public string? ScoreState { get; private set; }
+
     public DateTime CreatedAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
@@ -304,6 +319,20 @@ public sealed class Lead
     {
         ProviderCheckedAt = retryAt is null ? at : null;
         ProviderRetryAt = retryAt;
+    }
+
+    /// <summary>
+    /// Records the lead's scores. Not an edit of the lead: no new version, no history (the breakdown explains them).
+    /// </summary>
+    public void Scored(int fit, string fitGrade, int engagement, int intent, int modelVersion, DateTime at, string? state)
+    {
+        FitScore = fit;
+        FitGrade = fitGrade;
+        EngagementScore = engagement;
+        IntentScore = intent;
+        ScoreModelVersion = modelVersion;
+        ScoredAt = at;
+        ScoreState = state;
     }
 
     /// <summary>Links the lead to its company account.</summary>

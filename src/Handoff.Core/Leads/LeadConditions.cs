@@ -235,6 +235,8 @@ public static class LeadFields
         ["stage"] = Text(f => f.Lead.Stage.ToString()),
         ["fitScore"] = new(FieldKind.Number, f => f.Lead.FitScore),
         ["engagementScore"] = new(FieldKind.Number, f => f.Lead.EngagementScore),
+        ["intentScore"] = new(FieldKind.Number, f => f.Lead.IntentScore),
+        ["fitGrade"] = Text(f => f.Lead.FitGrade),
         ["createdAt"] = new(FieldKind.Date, f => f.Lead.CreatedAt),
         ["latestTouchAt"] = new(FieldKind.Date, f => f.Lead.LatestTouchAt),
         ["hasAccount"] = new(FieldKind.Boolean, f => f.Lead.AccountId is not null),

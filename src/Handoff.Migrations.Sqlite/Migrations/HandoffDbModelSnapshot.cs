@@ -704,6 +704,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("first_name");
 
+                    b.Property<string>("FitGrade")
+                        .HasMaxLength(1)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fit_grade");
+
                     b.Property<int>("FitScore")
                         .HasColumnType("INTEGER")
                         .HasColumnName("fit_score");
@@ -712,6 +717,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("industry");
+
+                    b.Property<int>("IntentScore")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("intent_score");
 
                     b.Property<bool>("IsFreeMail")
                         .HasColumnType("INTEGER")
@@ -783,6 +792,18 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasMaxLength(10)
                         .HasColumnType("TEXT")
                         .HasColumnName("region");
+
+                    b.Property<int?>("ScoreModelVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("score_model_version");
+
+                    b.Property<string>("ScoreState")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("score_state");
+
+                    b.Property<DateTime?>("ScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scored_at");
 
                     b.Property<string>("SearchText")
                         .IsRequired()
@@ -898,6 +919,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
                     b.HasIndex("PhoneE164")
                         .HasDatabaseName("ix_leads_phone_e164");
+
+                    b.HasIndex("ScoreModelVersion")
+                        .HasDatabaseName("ix_leads_score_model_version");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_leads_created_at_id");
@@ -1044,6 +1068,134 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_stage_changes_lead_id_sequence");
 
                     b.ToTable("stage_changes", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Scoring.RescoreJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Done")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("done");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTime?>("HeartbeatAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<int>("ModelVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("Runner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("runner");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rescore_jobs");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_rescore_jobs_status_created_at");
+
+                    b.ToTable("rescore_jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Scoring.ScoringModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("ActivatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activated_at");
+
+                    b.Property<string>("ActivatedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activated_by");
+
+                    b.Property<int?>("BasedOnVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("based_on_version");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("document");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scoring_models");
+
+                    b.HasIndex("Status")
+                        .IsUnique()
+                        .HasDatabaseName("ix_scoring_models_status")
+                        .HasFilter("status = 'Active'");
+
+                    b.HasIndex("Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_scoring_models_version");
+
+                    b.ToTable("scoring_models", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Teams.Team", b =>

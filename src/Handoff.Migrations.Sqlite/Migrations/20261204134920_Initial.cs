@@ -150,6 +150,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     account_id = table.Column<Guid>(type: "TEXT", nullable: true),
                     fit_score = table.Column<int>(type: "INTEGER", nullable: false),
                     engagement_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    intent_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    fit_grade = table.Column<string>(type: "TEXT", maxLength: 1, nullable: true),
+                    score_model_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    scored_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    score_state = table.Column<string>(type: "TEXT", nullable: true),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     version = table.Column<int>(type: "INTEGER", nullable: false),
@@ -203,6 +208,48 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_reason_codes", x => new { x.stage, x.code });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "rescore_jobs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    model_version = table.Column<int>(type: "INTEGER", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    total = table.Column<int>(type: "INTEGER", nullable: false),
+                    done = table.Column<int>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    started_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    runner = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    heartbeat_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_rescore_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "scoring_models",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    document = table.Column<string>(type: "TEXT", nullable: false),
+                    based_on_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    activated_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    retired_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    activated_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_scoring_models", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -502,6 +549,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 columns: new[] { "provider_checked_at", "created_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_leads_score_model_version",
+                table: "leads",
+                column: "score_model_version");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_leads_stage_created_at",
                 table: "leads",
                 columns: new[] { "stage", "created_at" });
@@ -515,6 +567,24 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_queues_name",
                 table: "queues",
                 column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_rescore_jobs_status_created_at",
+                table: "rescore_jobs",
+                columns: new[] { "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_scoring_models_status",
+                table: "scoring_models",
+                column: "status",
+                unique: true,
+                filter: "status = 'Active'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_scoring_models_version",
+                table: "scoring_models",
+                column: "version",
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -586,6 +656,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "reason_codes");
+
+            migrationBuilder.DropTable(
+                name: "rescore_jobs");
+
+            migrationBuilder.DropTable(
+                name: "scoring_models");
 
             migrationBuilder.DropTable(
                 name: "stage_changes");
