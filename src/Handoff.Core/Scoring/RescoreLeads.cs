@@ -96,6 +96,13 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         return job;
     }
 
+    /// <summary>A job is queued or running somewhere: the sweep leaves the leads to it.</summary>
+    public async Task<bool> AnyJobOpenAsync(CancellationToken ct)
+    {
+        var silentSince = clock.GetUtcNow().UtcDateTime - Lease;
+        return await db.RescoreJobs.AnyAsync(j => j.Status == RescoreStatus.Pending || (j.Status == RescoreStatus.Running && j.HeartbeatAt >= silentSince), ct);
+    }
+
     /// <summary>Leads whose scores are not from <paramref name="version"/>.</summary>
     public Task<int> CountStaleAsync(int version, CancellationToken ct) =>
         db.Leads.CountAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
