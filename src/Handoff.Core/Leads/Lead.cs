@@ -94,6 +94,9 @@ public sealed class Lead
     public int FitScore { get; private set; }
     public int EngagementScore { get; private set; }
 
+    /// <summary>How many times the lead came back from Nurture (woke on its date or on new high-intent engagement).</summary>
+    public int RecycleCount { get; private set; }
+
     public DateTime CreatedAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
@@ -305,6 +308,9 @@ public sealed class Lead
         ProviderCheckedAt = retryAt is null ? at : null;
         ProviderRetryAt = retryAt;
     }
+
+    /// <summary>Flags the lead as recycled: it is re-entering the funnel from Nurture.</summary>
+    public void MarkRecycled() => RecycleCount++;
 
     /// <summary>Links the lead to its company account.</summary>
     public void LinkAccount(Guid accountId) => AccountId = accountId;

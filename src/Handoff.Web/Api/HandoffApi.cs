@@ -16,6 +16,8 @@ internal static class HandoffApi
         app.MapActivitiesApi();
         app.MapFormsApi();
         app.MapImportsApi();
+        api.MapQualificationApi();
+        api.MapPipelineApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }
