@@ -107,7 +107,14 @@ public sealed class LeadEvaluator(HandoffDb db, TimeProvider clock, ActiveDefini
         var facts = await FactsAsync(lead, ct);
         var variation = definition.VariationFor(facts);
         var bar = variation?.Mql ?? definition.Mql;
-        var touches = bar.Activities.Count == 0 ? [] : await TouchesAsync(lead.Id, unsaved, ct);
+        var fieldChecks = bar.Rules.Select(r => Check(r, facts)).ToList();
+        if (bar.Activities.Count == 0 || fieldChecks.Any(c => !c.Passed))
+        {
+            // Most captures fail on a field rule: they cost no query of their touches.
+            return (new MqlEvaluation(fieldChecks.All(c => c.Passed) && bar.Activities.Count == 0, fieldChecks), variation?.Name);
+        }
+
+        var touches = await TouchesAsync(lead.Id, unsaved, ct);
         return (JudgeMql(bar, facts, touches, now), variation?.Name);
     }
 
