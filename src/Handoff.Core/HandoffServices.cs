@@ -4,6 +4,7 @@ using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Handoff.Qualification;
 using Handoff.Scoring;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
@@ -41,6 +42,7 @@ public static class HandoffServices
         services.AddScoped<Import.ImportJobs>();
         services.AddScoped<Import.RunImport>();
         services.AddScoring(configuration);
+        services.AddQualification(configuration);
         return services;
     }
 }

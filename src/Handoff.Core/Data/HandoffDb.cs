@@ -29,6 +29,12 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
     public DbSet<Scoring.ScoringModel> ScoringModels => Set<Scoring.ScoringModel>();
     public DbSet<Scoring.RescoreJob> RescoreJobs => Set<Scoring.RescoreJob>();
+    public DbSet<Qualification.QualificationDefinition> QualificationDefinitions => Set<Qualification.QualificationDefinition>();
+    public DbSet<Qualification.DefinitionSignOff> DefinitionSignOffs => Set<Qualification.DefinitionSignOff>();
+    public DbSet<Qualification.QualificationAnswer> QualificationAnswers => Set<Qualification.QualificationAnswer>();
+    public DbSet<Qualification.QualificationException> QualificationExceptions => Set<Qualification.QualificationException>();
+    public DbSet<Pipeline.Opportunity> Opportunities => Set<Pipeline.Opportunity>();
+    public DbSet<Pipeline.Contact> Contacts => Set<Pipeline.Contact>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

@@ -109,6 +109,9 @@ public sealed class Lead
     /// <summary>The scoring engine's running state (JSON), so that an activity updates only the rules it matches.</summary>
     public string? ScoreState { get; private set; }
 
+    /// <summary>How many times the lead came back from Nurture (woke on its date or on new high-intent engagement).</summary>
+    public int RecycleCount { get; private set; }
+
     public DateTime CreatedAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
@@ -334,6 +337,9 @@ public sealed class Lead
         ScoredAt = at;
         ScoreState = state;
     }
+
+    /// <summary>Flags the lead as recycled: it is re-entering the funnel from Nurture.</summary>
+    public void MarkRecycled() => RecycleCount++;
 
     /// <summary>Links the lead to its company account.</summary>
     public void LinkAccount(Guid accountId) => AccountId = accountId;

@@ -787,6 +787,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("provider_retry_at");
 
+                    b.Property<int>("RecycleCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recycle_count");
+
                     b.Property<string>("Region")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -1070,6 +1074,405 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     b.ToTable("stage_changes", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Pipeline.Contact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email_key");
+
+                    b.Property<string>("FirstName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_name");
+
+                    b.Property<string>("LastName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_name");
+
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_id");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phone");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_contacts");
+
+                    b.HasIndex("AccountId")
+                        .HasDatabaseName("ix_contacts_account_id");
+
+                    b.HasIndex("EmailKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_contacts_email_key");
+
+                    b.ToTable("contacts", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Pipeline.Opportunity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_id");
+
+                    b.Property<decimal?>("Amount")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("amount");
+
+                    b.Property<string>("CloseNote")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("close_note");
+
+                    b.Property<string>("CloseReason")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("close_reason");
+
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("closed_at");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("currency");
+
+                    b.Property<DateOnly>("ExpectedCloseDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expected_close_date");
+
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_user_id");
+
+                    b.Property<string>("PipelineStage")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pipeline_stage");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_opportunities");
+
+                    b.HasIndex("AccountId")
+                        .HasDatabaseName("ix_opportunities_account_id");
+
+                    b.HasIndex("ContactId")
+                        .HasDatabaseName("ix_opportunities_contact_id");
+
+                    b.HasIndex("LeadId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_opportunities_lead_id");
+
+                    b.ToTable("opportunities", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.DefinitionSignOff", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("comment");
+
+                    b.Property<Guid>("DefinitionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_id");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<string>("Side")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("side");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_definition_sign_offs");
+
+                    b.HasIndex("DefinitionId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_definition_sign_offs_definition_id_user_id");
+
+                    b.ToTable("definition_sign_offs", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.QualificationAnswer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_kind");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Criterion")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("criterion");
+
+                    b.Property<string>("Evidence")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("evidence");
+
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_qualification_answers");
+
+                    b.HasIndex("LeadId", "Criterion", "At")
+                        .HasDatabaseName("ix_qualification_answers_lead_id_criterion_at");
+
+                    b.ToTable("qualification_answers", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.QualificationDefinition", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("ActivatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activated_at");
+
+                    b.Property<string>("ActivatedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activated_by");
+
+                    b.Property<DateTime?>("ActiveFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("active_from");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("document");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("ReviewDueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("review_due_at");
+
+                    b.Property<DateTime?>("ReviewedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_qualification_definitions");
+
+                    b.HasIndex("Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_qualification_definitions_version");
+
+                    b.ToTable("qualification_definitions", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.QualificationException", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_kind");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<int>("DefinitionVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("definition_version");
+
+                    b.Property<string>("Failed")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failed");
+
+                    b.Property<string>("Justification")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("justification");
+
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_id");
+
+                    b.Property<Guid>("StageChangeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stage_change_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_qualification_exceptions");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_qualification_exceptions_at");
+
+                    b.HasIndex("LeadId")
+                        .HasDatabaseName("ix_qualification_exceptions_lead_id");
+
+                    b.ToTable("qualification_exceptions", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Scoring.RescoreJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1349,6 +1752,70 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_stage_changes_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Pipeline.Contact", b =>
+                {
+                    b.HasOne("Handoff.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_contacts_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Handoff.Pipeline.Opportunity", b =>
+                {
+                    b.HasOne("Handoff.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_opportunities_accounts_account_id");
+
+                    b.HasOne("Handoff.Pipeline.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_opportunities_contacts_contact_id");
+
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_opportunities_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.DefinitionSignOff", b =>
+                {
+                    b.HasOne("Handoff.Qualification.QualificationDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("DefinitionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_definition_sign_offs_qualification_definitions_definition_id");
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.QualificationAnswer", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_qualification_answers_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Qualification.QualificationException", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithMany()
+                        .HasForeignKey("LeadId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_qualification_exceptions_leads_lead_id");
                 });
 
             modelBuilder.Entity("Handoff.Teams.User", b =>

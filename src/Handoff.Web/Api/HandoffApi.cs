@@ -17,6 +17,8 @@ internal static class HandoffApi
         app.MapFormsApi();
         app.MapImportsApi();
         api.MapScoringApi();
+        api.MapQualificationApi();
+        api.MapPipelineApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

@@ -30,6 +30,7 @@ internal static class HandoffHost
         services.AddSingleton<ImportWorker>();
         services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
         services.AddSingleton<RescoreWorker>().AddHostedService(provider => provider.GetRequiredService<RescoreWorker>());
+        services.AddSingleton<WakeWorker>().AddHostedService(provider => provider.GetRequiredService<WakeWorker>());
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {

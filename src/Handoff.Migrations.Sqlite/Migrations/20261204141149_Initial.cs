@@ -155,6 +155,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     score_model_version = table.Column<int>(type: "INTEGER", nullable: true),
                     scored_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     score_state = table.Column<string>(type: "TEXT", nullable: true),
+                    recycle_count = table.Column<int>(type: "INTEGER", nullable: false),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     version = table.Column<int>(type: "INTEGER", nullable: false),
@@ -181,6 +182,27 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "qualification_definitions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    document = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    active_from = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    activated_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    activated_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    review_due_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    reviewed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_qualification_definitions", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -288,6 +310,32 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "contacts",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    account_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    first_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    last_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    phone = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_contacts", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_contacts_accounts_account_id",
+                        column: x => x.account_id,
+                        principalTable: "accounts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "import_row_errors",
                 columns: table => new
                 {
@@ -366,6 +414,58 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "qualification_answers",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    criterion = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    value = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    evidence = table.Column<string>(type: "TEXT", nullable: true),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_qualification_answers", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_qualification_answers_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "qualification_exceptions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    stage_change_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    definition_version = table.Column<int>(type: "INTEGER", nullable: false),
+                    justification = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    failed = table.Column<string>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_qualification_exceptions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_qualification_exceptions_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "stage_changes",
                 columns: table => new
                 {
@@ -418,6 +518,30 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "definition_sign_offs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    definition_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    side = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_definition_sign_offs", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_definition_sign_offs_qualification_definitions_definition_id",
+                        column: x => x.definition_id,
+                        principalTable: "qualification_definitions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
                 {
@@ -438,6 +562,50 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         principalTable: "teams",
                         principalColumn: "id",
                         onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "opportunities",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    account_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    contact_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    amount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: true),
+                    currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: true),
+                    pipeline_stage = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    expected_close_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    owner_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    outcome = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    close_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    close_note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    closed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_opportunities", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_opportunities_accounts_account_id",
+                        column: x => x.account_id,
+                        principalTable: "accounts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_opportunities_contacts_contact_id",
+                        column: x => x.contact_id,
+                        principalTable: "contacts",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_opportunities_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateIndex(
@@ -473,6 +641,23 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_audit_entries_lead_id_sequence",
                 table: "audit_entries",
                 columns: new[] { "lead_id", "sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_contacts_account_id",
+                table: "contacts",
+                column: "account_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_contacts_email_key",
+                table: "contacts",
+                column: "email_key",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_definition_sign_offs_definition_id_user_id",
+                table: "definition_sign_offs",
+                columns: new[] { "definition_id", "user_id" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -559,9 +744,46 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 columns: new[] { "stage", "created_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_opportunities_account_id",
+                table: "opportunities",
+                column: "account_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_opportunities_contact_id",
+                table: "opportunities",
+                column: "contact_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_opportunities_lead_id",
+                table: "opportunities",
+                column: "lead_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_status_next_attempt_at",
                 table: "outbox",
                 columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_qualification_answers_lead_id_criterion_at",
+                table: "qualification_answers",
+                columns: new[] { "lead_id", "criterion", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_qualification_definitions_version",
+                table: "qualification_definitions",
+                column: "version",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_qualification_exceptions_at",
+                table: "qualification_exceptions",
+                column: "at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_qualification_exceptions_lead_id",
+                table: "qualification_exceptions",
+                column: "lead_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_queues_name",
@@ -631,9 +853,6 @@ namespace Handoff.Migrations.Sqlite.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "accounts");
-
-            migrationBuilder.DropTable(
                 name: "activities");
 
             migrationBuilder.DropTable(
@@ -643,13 +862,25 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
+                name: "definition_sign_offs");
+
+            migrationBuilder.DropTable(
                 name: "idempotency_records");
 
             migrationBuilder.DropTable(
                 name: "import_row_errors");
 
             migrationBuilder.DropTable(
+                name: "opportunities");
+
+            migrationBuilder.DropTable(
                 name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "qualification_answers");
+
+            migrationBuilder.DropTable(
+                name: "qualification_exceptions");
 
             migrationBuilder.DropTable(
                 name: "queues");
@@ -676,13 +907,22 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "web_forms");
 
             migrationBuilder.DropTable(
+                name: "qualification_definitions");
+
+            migrationBuilder.DropTable(
                 name: "import_jobs");
+
+            migrationBuilder.DropTable(
+                name: "contacts");
 
             migrationBuilder.DropTable(
                 name: "teams");
 
             migrationBuilder.DropTable(
                 name: "leads");
+
+            migrationBuilder.DropTable(
+                name: "accounts");
         }
     }
 }
