@@ -27,6 +27,10 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
     public DbSet<Import.ImportJob> ImportJobs => Set<Import.ImportJob>();
     public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
+    public DbSet<Routing.RoutingRuleSet> RoutingRuleSets => Set<Routing.RoutingRuleSet>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+    public DbSet<RoutingProfile> RoutingProfiles => Set<RoutingProfile>();
+    public DbSet<Routing.Assignment> Assignments => Set<Routing.Assignment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

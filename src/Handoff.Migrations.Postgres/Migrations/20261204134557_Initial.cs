@@ -130,6 +130,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                     latest_channel = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     latest_campaign = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     latest_touch_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    form_key = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
                     seniority = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     department = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
                     country_code = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: true),
@@ -203,6 +204,25 @@ namespace Handoff.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_reason_codes", x => new { x.stage, x.code });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "routing_rule_sets",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    purpose = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    route_at = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    use_account_owner = table.Column<bool>(type: "boolean", nullable: false),
+                    rules = table.Column<string>(type: "text", nullable: false),
+                    note = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_routing_rule_sets", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -286,6 +306,37 @@ namespace Handoff.Migrations.Postgres.Migrations
                     table.PrimaryKey("pk_activities", x => x.id);
                     table.ForeignKey(
                         name: "fk_activities_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "assignments",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    lead_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    owner_kind = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    owner_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    trigger = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    purpose = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: true),
+                    rule_set_version = table.Column<int>(type: "integer", nullable: true),
+                    rule_index = table.Column<int>(type: "integer", nullable: true),
+                    rule_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    strategy = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: true),
+                    why = table.Column<string>(type: "text", nullable: false),
+                    at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    actor_kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_assignments", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_assignments_leads_lead_id",
                         column: x => x.lead_id,
                         principalTable: "leads",
                         principalColumn: "id",
@@ -393,6 +444,59 @@ namespace Handoff.Migrations.Postgres.Migrations
                         onDelete: ReferentialAction.SetNull);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "routing_profiles",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    time_zone = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    working_hours = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    out_of_office = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
+                    capacity = table.Column<int>(type: "integer", nullable: true),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_routing_profiles", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_routing_profiles_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "team_members",
+                columns: table => new
+                {
+                    team_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    weight = table.Column<int>(type: "integer", nullable: false),
+                    capacity = table.Column<int>(type: "integer", nullable: true),
+                    territories = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    segments = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    pass = table.Column<double>(type: "double precision", nullable: false),
+                    assigned = table.Column<int>(type: "integer", nullable: false),
+                    joined_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_team_members", x => new { x.team_id, x.user_id });
+                    table.ForeignKey(
+                        name: "fk_team_members_teams_team_id",
+                        column: x => x.team_id,
+                        principalTable: "teams",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_team_members_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_accounts_domain",
                 table: "accounts",
@@ -421,6 +525,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                 table: "api_keys",
                 column: "hash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_assignments_lead_id_at",
+                table: "assignments",
+                columns: new[] { "lead_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_assignments_owner_id_at",
+                table: "assignments",
+                columns: new[] { "owner_id", "at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_audit_entries_lead_id_sequence",
@@ -518,6 +632,12 @@ namespace Handoff.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_routing_rule_sets_purpose_version",
+                table: "routing_rule_sets",
+                columns: new[] { "purpose", "version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_stage_changes_lead_id_sequence",
                 table: "stage_changes",
                 columns: new[] { "lead_id", "sequence" },
@@ -527,6 +647,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "ix_stage_changes_undo_of",
                 table: "stage_changes",
                 column: "undo_of");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_team_members_user_id",
+                table: "team_members",
+                column: "user_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_teams_name",
@@ -570,6 +695,9 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "api_keys");
 
             migrationBuilder.DropTable(
+                name: "assignments");
+
+            migrationBuilder.DropTable(
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
@@ -588,10 +716,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "reason_codes");
 
             migrationBuilder.DropTable(
+                name: "routing_profiles");
+
+            migrationBuilder.DropTable(
+                name: "routing_rule_sets");
+
+            migrationBuilder.DropTable(
                 name: "stage_changes");
 
             migrationBuilder.DropTable(
-                name: "users");
+                name: "team_members");
 
             migrationBuilder.DropTable(
                 name: "visitor_links");
@@ -603,10 +737,13 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "import_jobs");
 
             migrationBuilder.DropTable(
-                name: "teams");
+                name: "users");
 
             migrationBuilder.DropTable(
                 name: "leads");
+
+            migrationBuilder.DropTable(
+                name: "teams");
         }
     }
 }

@@ -130,6 +130,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     latest_channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     latest_campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     latest_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    form_key = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
                     seniority = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     department = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
                     country_code = table.Column<string>(type: "TEXT", maxLength: 2, nullable: true),
@@ -203,6 +204,25 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_reason_codes", x => new { x.stage, x.code });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "routing_rule_sets",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    purpose = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    route_at = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    use_account_owner = table.Column<bool>(type: "INTEGER", nullable: false),
+                    rules = table.Column<string>(type: "TEXT", nullable: false),
+                    note = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_routing_rule_sets", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -286,6 +306,37 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     table.PrimaryKey("pk_activities", x => x.id);
                     table.ForeignKey(
                         name: "fk_activities_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "assignments",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    owner_kind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    owner_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    trigger = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    purpose = table.Column<string>(type: "TEXT", maxLength: 30, nullable: true),
+                    rule_set_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    rule_index = table.Column<int>(type: "INTEGER", nullable: true),
+                    rule_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    strategy = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    why = table.Column<string>(type: "TEXT", nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_assignments", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_assignments_leads_lead_id",
                         column: x => x.lead_id,
                         principalTable: "leads",
                         principalColumn: "id",
@@ -393,6 +444,59 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.SetNull);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "routing_profiles",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    time_zone = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    working_hours = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    out_of_office = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
+                    capacity = table.Column<int>(type: "INTEGER", nullable: true),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_routing_profiles", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_routing_profiles_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "team_members",
+                columns: table => new
+                {
+                    team_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    weight = table.Column<int>(type: "INTEGER", nullable: false),
+                    capacity = table.Column<int>(type: "INTEGER", nullable: true),
+                    territories = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    segments = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    pass = table.Column<double>(type: "REAL", nullable: false),
+                    assigned = table.Column<int>(type: "INTEGER", nullable: false),
+                    joined_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_team_members", x => new { x.team_id, x.user_id });
+                    table.ForeignKey(
+                        name: "fk_team_members_teams_team_id",
+                        column: x => x.team_id,
+                        principalTable: "teams",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_team_members_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_accounts_domain",
                 table: "accounts",
@@ -421,6 +525,16 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 table: "api_keys",
                 column: "hash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_assignments_lead_id_at",
+                table: "assignments",
+                columns: new[] { "lead_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_assignments_owner_id_at",
+                table: "assignments",
+                columns: new[] { "owner_id", "at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_audit_entries_lead_id_sequence",
@@ -518,6 +632,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_routing_rule_sets_purpose_version",
+                table: "routing_rule_sets",
+                columns: new[] { "purpose", "version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_stage_changes_lead_id_sequence",
                 table: "stage_changes",
                 columns: new[] { "lead_id", "sequence" },
@@ -527,6 +647,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_stage_changes_undo_of",
                 table: "stage_changes",
                 column: "undo_of");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_team_members_user_id",
+                table: "team_members",
+                column: "user_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_teams_name",
@@ -570,6 +695,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "api_keys");
 
             migrationBuilder.DropTable(
+                name: "assignments");
+
+            migrationBuilder.DropTable(
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
@@ -588,10 +716,16 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "reason_codes");
 
             migrationBuilder.DropTable(
+                name: "routing_profiles");
+
+            migrationBuilder.DropTable(
+                name: "routing_rule_sets");
+
+            migrationBuilder.DropTable(
                 name: "stage_changes");
 
             migrationBuilder.DropTable(
-                name: "users");
+                name: "team_members");
 
             migrationBuilder.DropTable(
                 name: "visitor_links");
@@ -603,10 +737,13 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "import_jobs");
 
             migrationBuilder.DropTable(
-                name: "teams");
+                name: "users");
 
             migrationBuilder.DropTable(
                 name: "leads");
+
+            migrationBuilder.DropTable(
+                name: "teams");
         }
     }
 }
