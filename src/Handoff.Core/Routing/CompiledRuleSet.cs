@@ -24,6 +24,24 @@ internal sealed record CompiledCondition(LeadCondition Source, Func<LeadFacts, b
 /// <summary>A rule made ready to run; a rule whose conditions no longer compile never matches.</summary>
 internal sealed record CompiledRule(int Index, string Name, CompiledCondition[] Conditions, RoutingTarget Target, string? Broken)
 {
+    public bool Matches(LeadFacts facts)
+    {
+        if (Broken is not null)
+        {
+            return false;
+        }
+
+        foreach (var condition in Conditions)
+        {
+            if (!condition.Test(facts))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Null when every condition holds; else why the rule does not match.</summary>
     public string? WhyNot(LeadFacts facts)
     {
@@ -63,6 +81,20 @@ public sealed class CompiledRuleSet
     public RouteAt RouteAt { get; }
     public bool UseAccountOwner { get; }
     internal CompiledRule[] Rules { get; }
+
+    /// <summary>The index of the first rule whose conditions hold for <paramref name="facts"/>, or null; targets are not consulted.</summary>
+    public int? FirstMatch(LeadFacts facts)
+    {
+        foreach (var rule in Rules)
+        {
+            if (rule.Matches(facts))
+            {
+                return rule.Index;
+            }
+        }
+
+        return null;
+    }
 
     public static CompiledRuleSet Compile(RoutingRuleSet set)
     {

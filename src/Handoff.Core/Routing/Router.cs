@@ -83,9 +83,14 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
 
         foreach (var rule in set.Rules)
         {
-            if (rule.WhyNot(facts) is { } notMatched)
+            if (!rule.Matches(facts))
             {
-                trace.Add(new RuleTrace(rule.Index, rule.Name, false, notMatched));
+                // The trace of every rule that did not match is for the test endpoint; a real decision skips the words.
+                if (!commit)
+                {
+                    trace.Add(new RuleTrace(rule.Index, rule.Name, false, rule.WhyNot(facts)!));
+                }
+
                 continue;
             }
 
