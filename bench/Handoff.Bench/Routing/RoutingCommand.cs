@@ -90,6 +90,14 @@ internal static class RoutingCommand
             Print("rules only (in memory)", rules, await memory);
             Print("preview (rules + database reads)", rules, await preview);
             Print("decision (takes the turn)", rules, await decide);
+
+            // The whole capture use case in process (no HTTP): routed at capture by the last of the rules, then with no rules.
+            var captured = await CaptureAsync(services, decisions, details);
+            await scope.ServiceProvider.GetRequiredService<RoutingRules>()
+                .SaveAsync(RoutingPurpose.Lead, new SaveRuleSetRequest([], RouteAt.MQL), Actor.System("bench"), CancellationToken.None);
+            var unrouted = await CaptureAsync(services, decisions, details);
+            Print("capture, routed at capture", rules, captured);
+            Print("capture, not routed", rules, unrouted);
             return 0;
         }
         finally
@@ -103,6 +111,19 @@ internal static class RoutingCommand
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+
+    private static async Task<double[]> CaptureAsync(IServiceProvider services, int count, LeadDetails details)
+    {
+        var n = 0;
+        return await Measure(count, async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var capture = scope.ServiceProvider.GetRequiredService<Capture.CaptureLead>();
+            var lead = details with { Email = $"ada.lovelace.{Interlocked.Increment(ref n)}.{Guid.NewGuid():N}@analytical-engines.io" };
+            var answer = await capture.HandleAsync(lead, new Capture.CaptureContext(), Actor.System("bench"), CancellationToken.None);
+            return answer.Error is null ? 0 : throw new InvalidOperationException(answer.Error.ToString());
+        });
+    }
 
     private static LeadCondition Condition(string field, string op, string json) =>
         System.Text.Json.JsonSerializer.Deserialize<LeadCondition>($$"""{"field":"{{field}}","op":"{{op}}","value":{{json}}}""", Json)!;
