@@ -5,6 +5,7 @@ using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Qualification;
+using Handoff.Routing;
 using Handoff.Scoring;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +44,7 @@ public static class HandoffServices
         services.AddScoped<Import.RunImport>();
         services.AddScoring(configuration);
         services.AddQualification(configuration);
+        services.AddRouting(configuration);
         return services;
     }
 }

@@ -35,6 +35,10 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Qualification.QualificationException> QualificationExceptions => Set<Qualification.QualificationException>();
     public DbSet<Pipeline.Opportunity> Opportunities => Set<Pipeline.Opportunity>();
     public DbSet<Pipeline.Contact> Contacts => Set<Pipeline.Contact>();
+    public DbSet<Routing.RoutingRuleSet> RoutingRuleSets => Set<Routing.RoutingRuleSet>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+    public DbSet<RoutingProfile> RoutingProfiles => Set<RoutingProfile>();
+    public DbSet<Routing.Assignment> Assignments => Set<Routing.Assignment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

@@ -58,6 +58,9 @@ public sealed class Lead
     public string? LatestCampaign { get; private set; }
     public DateTime? LatestTouchAt { get; private set; }
 
+    /// <summary>The key of the web form the lead last came through (null: never through a form); routing rules test it as <c>form</c>.</summary>
+    public string? FormKey { get; private set; }
+
     /// <summary>What the built-in enricher derived from the fields above (recomputed on every change).</summary>
     public Seniority Seniority { get; private set; }
     public Department Department { get; private set; }
@@ -409,6 +412,15 @@ public sealed class Lead
         LatestSource = source ?? LatestSource;
         LatestChannel = channel ?? LatestChannel;
         LatestCampaign = campaign ?? LatestCampaign;
+    }
+
+    /// <summary>Notes the web form a capture came through; like attribution, not an edit.</summary>
+    public void CameThroughForm(string? formKey)
+    {
+        if (formKey is not null)
+        {
+            FormKey = formKey;
+        }
     }
 
     /// <summary>

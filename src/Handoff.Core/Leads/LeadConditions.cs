@@ -222,6 +222,8 @@ public static class LeadFields
         ["utmCampaign"] = Text(f => f.Lead.UtmCampaign),
         ["utmTerm"] = Text(f => f.Lead.UtmTerm),
         ["utmContent"] = Text(f => f.Lead.UtmContent),
+        ["form"] = Text(f => f.Lead.FormKey),
+        ["productLine"] = Text(f => f.Lead.CustomFields.TryGetValue("productLine", out var v) ? v : null),
         ["latestSource"] = Text(f => f.Lead.LatestSource),
         ["latestChannel"] = Text(f => f.Lead.LatestChannel),
         ["latestCampaign"] = Text(f => f.Lead.LatestCampaign),

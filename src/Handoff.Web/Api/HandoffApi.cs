@@ -13,6 +13,7 @@ internal static class HandoffApi
         var api = app.MapGroup("").WithMetadata(new RequestSizeLimitAttribute(MaxJsonBody));
         api.MapLeadsApi();
         api.MapAdminApi();
+        api.MapRoutingApi();
         app.MapActivitiesApi();
         app.MapFormsApi();
         app.MapImportsApi();
