@@ -16,6 +16,8 @@ internal static class HandoffApi
         app.MapActivitiesApi();
         app.MapFormsApi();
         app.MapImportsApi();
+        api.MapSlaApi();
+        api.MapNotificationsApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

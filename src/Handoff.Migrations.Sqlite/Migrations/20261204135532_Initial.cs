@@ -47,6 +47,22 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "business_calendars",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    time_zone = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    hours = table.Column<string>(type: "TEXT", nullable: false),
+                    holidays = table.Column<string>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_business_calendars", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "idempotency_records",
                 columns: table => new
                 {
@@ -241,6 +257,57 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "webhook_subscriptions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    secret = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    events = table.Column<string>(type: "TEXT", maxLength: 6000, nullable: false),
+                    active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhook_subscriptions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sla_policies",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    is_current = table.Column<bool>(type: "INTEGER", nullable: false),
+                    active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    order = table.Column<int>(type: "INTEGER", nullable: false),
+                    stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    conditions = table.Column<string>(type: "TEXT", nullable: false),
+                    target = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    start_on = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    start_activity = table.Column<string>(type: "TEXT", maxLength: 30, nullable: true),
+                    duration_minutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    business_time = table.Column<bool>(type: "INTEGER", nullable: false),
+                    calendar_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    at_risk_percent = table.Column<int>(type: "INTEGER", nullable: false),
+                    escalation = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sla_policies", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_sla_policies_business_calendars_calendar_id",
+                        column: x => x.calendar_id,
+                        principalTable: "business_calendars",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "import_row_errors",
                 columns: table => new
                 {
@@ -312,6 +379,28 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     table.PrimaryKey("pk_audit_entries", x => x.id);
                     table.ForeignKey(
                         name: "fk_audit_entries_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "lead_speeds",
+                columns: table => new
+                {
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    captured_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    assigned_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    assigned_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    first_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    first_touch_user_id = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_lead_speeds", x => x.lead_id);
+                    table.ForeignKey(
+                        name: "fk_lead_speeds_leads_lead_id",
                         column: x => x.lead_id,
                         principalTable: "leads",
                         principalColumn: "id",
@@ -393,6 +482,105 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.SetNull);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    subscription_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    event_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    event_type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    payload = table.Column<string>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    last_status_code = table.Column<int>(type: "INTEGER", nullable: true),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    delivered_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhook_deliveries", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_webhook_deliveries_webhook_subscriptions_subscription_id",
+                        column: x => x.subscription_id,
+                        principalTable: "webhook_subscriptions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sla_clocks",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    policy_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    policy_key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    policy_version = table.Column<int>(type: "INTEGER", nullable: false),
+                    target = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    start_on = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    stage = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    owner_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    started_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    at_risk_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    due_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    state = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    stopped_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    stop_reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    at_risk_notified = table.Column<bool>(type: "INTEGER", nullable: false),
+                    breached_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    escalations_done = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_check_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sla_clocks", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_sla_clocks_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "leads",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "fk_sla_clocks_sla_policies_policy_id",
+                        column: x => x.policy_id,
+                        principalTable: "sla_policies",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "notifications",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    title = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    body = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    read_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    email_to = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    email_status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    email_attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    email_next_attempt_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    email_error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_notifications", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_notifications_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_accounts_domain",
                 table: "accounts",
@@ -429,6 +617,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_business_calendars_name",
+                table: "business_calendars",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_idempotency_records_created_at",
                 table: "idempotency_records",
                 column: "created_at");
@@ -448,6 +642,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_import_row_errors_job_id_row_number",
                 table: "import_row_errors",
                 columns: new[] { "job_id", "row_number" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_lead_speeds_captured_at",
+                table: "lead_speeds",
+                column: "captured_at");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_account_id",
@@ -507,6 +706,17 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 columns: new[] { "stage", "created_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_notifications_email_next_attempt_at",
+                table: "notifications",
+                column: "email_next_attempt_at",
+                filter: "email_status = 'Pending'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notifications_user_id_created_at",
+                table: "notifications",
+                columns: new[] { "user_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_status_next_attempt_at",
                 table: "outbox",
                 columns: new[] { "status", "next_attempt_at" });
@@ -515,6 +725,40 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_queues_name",
                 table: "queues",
                 column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_clocks_lead_id_state",
+                table: "sla_clocks",
+                columns: new[] { "lead_id", "state" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_clocks_next_check_at",
+                table: "sla_clocks",
+                column: "next_check_at",
+                filter: "next_check_at IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_clocks_policy_id",
+                table: "sla_clocks",
+                column: "policy_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_policies_calendar_id",
+                table: "sla_policies",
+                column: "calendar_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_policies_key",
+                table: "sla_policies",
+                column: "key",
+                unique: true,
+                filter: "is_current");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sla_policies_key_version",
+                table: "sla_policies",
+                columns: new[] { "key", "version" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -555,6 +799,17 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 table: "web_forms",
                 column: "key",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_next_attempt_at",
+                table: "webhook_deliveries",
+                column: "next_attempt_at",
+                filter: "status = 'Pending'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_subscription_id_created_at",
+                table: "webhook_deliveries",
+                columns: new[] { "subscription_id", "created_at" });
         }
 
         /// <inheritdoc />
@@ -579,6 +834,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "import_row_errors");
 
             migrationBuilder.DropTable(
+                name: "lead_speeds");
+
+            migrationBuilder.DropTable(
+                name: "notifications");
+
+            migrationBuilder.DropTable(
                 name: "outbox");
 
             migrationBuilder.DropTable(
@@ -588,10 +849,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "reason_codes");
 
             migrationBuilder.DropTable(
-                name: "stage_changes");
+                name: "sla_clocks");
 
             migrationBuilder.DropTable(
-                name: "users");
+                name: "stage_changes");
 
             migrationBuilder.DropTable(
                 name: "visitor_links");
@@ -600,13 +861,28 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "web_forms");
 
             migrationBuilder.DropTable(
+                name: "webhook_deliveries");
+
+            migrationBuilder.DropTable(
                 name: "import_jobs");
+
+            migrationBuilder.DropTable(
+                name: "users");
+
+            migrationBuilder.DropTable(
+                name: "sla_policies");
+
+            migrationBuilder.DropTable(
+                name: "leads");
+
+            migrationBuilder.DropTable(
+                name: "webhook_subscriptions");
 
             migrationBuilder.DropTable(
                 name: "teams");
 
             migrationBuilder.DropTable(
-                name: "leads");
+                name: "business_calendars");
         }
     }
 }
