@@ -36,7 +36,13 @@ public sealed class PostgresCluster : IAsyncLifetime
         {
             var node = new PostgresApp(first.Database, _fakeClock);
             _configure?.Invoke(node);
-            node.Clock.SetUtcNow(first.Clock.GetUtcNow());
+            // A clock cannot go back, and this one was made after the first: bring every clock to the latest.
+            var now = node.Clock.GetUtcNow() > first.Clock.GetUtcNow() ? node.Clock.GetUtcNow() : first.Clock.GetUtcNow();
+            foreach (var other in _nodes.Append(node).Where(n => n.Clock.GetUtcNow() < now))
+            {
+                other.Clock.SetUtcNow(now);
+            }
+
             _nodes.Add(node);
             node.Admin().Dispose();
         }
