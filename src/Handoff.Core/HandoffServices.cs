@@ -7,6 +7,7 @@ using Handoff.Leads;
 using Handoff.Qualification;
 using Handoff.Routing;
 using Handoff.Scoring;
+using Handoff.Sla;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class HandoffServices
         services.AddScoring(configuration);
         services.AddQualification(configuration);
         services.AddRouting(configuration);
+        services.AddSla(configuration);
         return services;
     }
 }

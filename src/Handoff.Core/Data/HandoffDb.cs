@@ -39,6 +39,13 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<RoutingProfile> RoutingProfiles => Set<RoutingProfile>();
     public DbSet<Routing.Assignment> Assignments => Set<Routing.Assignment>();
+    public DbSet<Sla.BusinessCalendar> BusinessCalendars => Set<Sla.BusinessCalendar>();
+    public DbSet<Sla.SlaPolicy> SlaPolicies => Set<Sla.SlaPolicy>();
+    public DbSet<Sla.SlaClock> SlaClocks => Set<Sla.SlaClock>();
+    public DbSet<Sla.LeadSpeed> LeadSpeeds => Set<Sla.LeadSpeed>();
+    public DbSet<Notifications.Notification> Notifications => Set<Notifications.Notification>();
+    public DbSet<Notifications.WebhookSubscription> WebhookSubscriptions => Set<Notifications.WebhookSubscription>();
+    public DbSet<Notifications.WebhookDelivery> WebhookDeliveries => Set<Notifications.WebhookDelivery>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

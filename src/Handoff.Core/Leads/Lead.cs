@@ -320,6 +320,13 @@ public sealed class Lead
         return AuditEntry.Record(Id, Version, "merged", actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
     }
 
+    /// <summary>Records an event of another capability (a service-level breach or escalation) in the lead's history.</summary>
+    public AuditEntry Noted(string action, string changes, Actor actor, DateTime at, string? note)
+    {
+        Touch(at);
+        return AuditEntry.Record(Id, Version, action, actor, at, changes, note);
+    }
+
     /// <summary>Notes a provider lookup (answered, or failed and to be retried later); not an edit, so no new version.</summary>
     public void ProviderChecked(DateTime at, DateTime? retryAt)
     {

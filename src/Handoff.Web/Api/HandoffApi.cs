@@ -20,6 +20,8 @@ internal static class HandoffApi
         api.MapScoringApi();
         api.MapQualificationApi();
         api.MapPipelineApi();
+        api.MapSlaApi();
+        api.MapNotificationsApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

@@ -31,6 +31,7 @@ internal static class HandoffHost
         services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
         services.AddSingleton<RescoreWorker>().AddHostedService(provider => provider.GetRequiredService<RescoreWorker>());
         services.AddSingleton<WakeWorker>().AddHostedService(provider => provider.GetRequiredService<WakeWorker>());
+        services.AddSlaWorkers();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {
@@ -117,6 +118,7 @@ internal static class HandoffHost
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
         Workspace.PrepareAsync(db, clock, options.BootstrapApiKey).GetAwaiter().GetResult();
+        Sla.SlaDefaults.EnsureAsync(db, clock, app.Configuration).GetAwaiter().GetResult();
 
         if (options.SeedDemo && DemoWorkspace.SeedAsync(db, clock).GetAwaiter().GetResult())
         {
