@@ -109,6 +109,14 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         }
 
         why.Add(set.Rules.Length == 0 ? "the rule set has no rules" : "no rule matched");
+        if (lead.OwnerKind == OwnerKind.User)
+        {
+            // The fallback queue is for leads nobody owns; a rep who already has the lead keeps it.
+            var current = await db.Users.AsNoTracking().Where(u => u.Id == lead.OwnerId).Select(u => u.Name).FirstOrDefaultAsync(ct) ?? lead.OwnerId.ToString();
+            why.Add($"stays with its owner {current}");
+            return new RoutingDecision(purpose, lead.Owner, current, set.Version, null, null, null, false, why, trace);
+        }
+
         return await FallbackAsync(purpose, set.Version, why, trace, ct);
     }
 

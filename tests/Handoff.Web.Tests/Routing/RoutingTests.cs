@@ -293,6 +293,29 @@ public abstract class RoutingTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task LeadOwnedByARep_KeepsItsOwner_WhenNoRuleMatchesAtMql()
+    {
+        var client = App.Admin();
+        var rep = await client.UserAsync("Camille Laurent");
+        var other = await client.UserAsync("Diego Ramos");
+        await client.RulesAsync(new
+        {
+            routeAt = "MQL",
+            rules = new[] { new { name = "Partners", conditions = new[] { new { field = "source", op = "eq", value = "Partner" } }, target = RoutingSetup.User(other) } },
+        });
+        var lead = await client.CaptureAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/leads/{lead.Id()}/owner", new { kind = "User", id = rep })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.MoveAsync(lead.Id(), new { to = "MQL" })).StatusCode);
+
+        var now = await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync();
+        Assert.Equal(rep, now.OwnerId());
+        var routed = (await client.AssignmentsAsync(lead.Id())).Last()!;
+        Assert.Equal("mql", routed["trigger"]!.GetValue<string>());
+        Assert.Contains(routed["why"]!.AsArray(), w => w!.GetValue<string>() == "stays with its owner Camille Laurent");
+    }
+
+    [Fact]
     public async Task TestEndpoint_ExplainsTheDecision_AndChangesNothing()
     {
         var client = App.Admin();
