@@ -36,8 +36,15 @@ public sealed class PostgresCluster : IAsyncLifetime
         {
             var node = new PostgresApp(first.Database, _fakeClock);
             _configure?.Invoke(node);
-            node.Clock.SetUtcNow(first.Clock.GetUtcNow());
+            // A fake clock cannot go back, and this node's clock was made after the first one's: bring every
+            // clock forward to the latest, so that all nodes show the same time.
+            var latest = node.Clock.GetUtcNow() > first.Clock.GetUtcNow() ? node.Clock.GetUtcNow() : first.Clock.GetUtcNow();
             _nodes.Add(node);
+            foreach (var each in _nodes.Where(n => n.Clock.GetUtcNow() < latest))
+            {
+                each.Clock.SetUtcNow(latest);
+            }
+
             node.Admin().Dispose();
         }
     }
