@@ -104,6 +104,21 @@ public abstract class QualificationFlowTests<TApp>(TApp app) : IClassFixture<TAp
     }
 
     [Fact]
+    public async Task UndoingTheSystemsMql_IsNotOverruled_UntilTheNextTouch()
+    {
+        var client = App.Admin();
+        await client.EnsureActiveAsync();
+        var id = await MqlLeadAsync(client);
+
+        var undo = await client.PostAsJsonAsync($"/api/leads/{id}/transitions/undo", new { note = "Wrong person, checking first" });
+
+        Assert.Equal(HttpStatusCode.OK, undo.StatusCode);
+        Assert.Equal("New", (await client.LeadAsync(id)).Stage());
+        await client.RecordActivityAsync(id, "Call");
+        Assert.Equal("MQL", (await client.LeadAsync(id)).Stage());
+    }
+
+    [Fact]
     public async Task Override_MovesToSql_AndIsListedAsException_AlsoThroughGenericTransitions()
     {
         var client = App.Admin();
