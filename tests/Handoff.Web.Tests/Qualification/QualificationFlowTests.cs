@@ -258,7 +258,9 @@ public abstract class QualificationFlowTests<TApp>(TApp app) : IClassFixture<TAp
         App.Clock.Advance(TimeSpan.FromDays(91));
         Assert.True(await WakeAsync() >= 1);
 
-        Assert.Equal("MQL", (await client.LeadAsync(id)).Stage());
+        var awake = await client.LeadAsync(id);
+        Assert.Equal("MQL", awake.Stage());
+        Assert.Equal(1, awake["recycleCount"]!.GetValue<int>());
         var woke = (await client.HistoryAsync(id)).Last()!;
         Assert.Equal("recycle-wake", woke["actor"]!["id"]!.GetValue<string>());
         Assert.Equal(version, woke["definitionVersion"]!.GetValue<int>());
