@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
 
-// micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path (Micro/)
+// micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path and the MQL check (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
 // routing [--rules N]            -> the routing decision with N rules on a SQLite file (Routing/)
 return args switch

@@ -56,7 +56,8 @@ public sealed record LeadView(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version,
-    IReadOnlyList<LeadStage> NextStages)
+    IReadOnlyList<LeadStage> NextStages,
+    int RecycleCount)
 {
     public static LeadView From(Lead l) => new(
         l.Id, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Title, l.Website, l.Industry, l.EmployeeCount,
@@ -65,5 +66,5 @@ public sealed record LeadView(
         l.Region, l.SizeBand, l.Segment, l.CompanyDomain, l.IsFreeMail, l.PhoneE164, l.LatestSource, l.LatestChannel,
         l.LatestCampaign, l.LatestTouchAt, l.Stage, l.StageEnteredAt,
         l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.IntentScore, l.FitGrade, l.ScoreModelVersion, l.ScoredAt, l.CreatedAt, l.UpdatedAt,
-        l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray());
+        l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray(), l.RecycleCount);
 }

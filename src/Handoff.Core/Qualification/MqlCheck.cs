@@ -25,6 +25,13 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
             return;
         }
 
+        // A deliberate move into New (an undo of the MQL, a restore from Junk, a wake to New) is not overruled at once:
+        // the lead is checked again on its next touch or change.
+        if (change.StageChanges.Any(c => c.To == LeadStage.New && c.From is not null))
+        {
+            return;
+        }
+
         if (await active.AtAsync(db, change.At, ct) is not { } definition)
         {
             return;

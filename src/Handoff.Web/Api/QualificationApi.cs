@@ -19,6 +19,7 @@ internal static class QualificationApi
         definitions.MapPost("/", async (DraftDefinitionRequest body, Definitions d, ClaimsPrincipal user, CancellationToken ct) =>
                 (await d.DraftAsync(body, user.ActorOf(), ct)).ToHttp(v => TypedResults.Created($"/api/qualification/definitions/{v.Version}", v)))
             .RequireAuthorization(nameof(ApiScope.Write))
+            .AddEndpointFilter<Idempotency>()
             .WithSummary("Draft a new version (MQL and SQL criteria, source variations, SLA and recycle policies)")
             .Produces<DefinitionView>(StatusCodes.Status201Created).ProducesValidationProblem();
         definitions.MapGet("/active", async (Definitions d, CancellationToken ct) => (await d.ActiveAsync(ct)).ToHttp(TypedResults.Ok))

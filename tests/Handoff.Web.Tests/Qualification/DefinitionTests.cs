@@ -111,6 +111,27 @@ public abstract class DefinitionTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task Draft_WithTheSameIdempotencyKey_MakesOneVersion()
+    {
+        var client = App.Admin();
+        var key = $"draft-{Guid.NewGuid():N}";
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/qualification/definitions")
+            {
+                Content = JsonContent.Create(new { name = "Retried draft", document = QualificationSetup.Document() }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            responses.Add(await client.SendAsync(request));
+        }
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal((await responses[0].ReadObjectAsync())["version"]!.GetValue<int>(), (await responses[1].ReadObjectAsync())["version"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task BadDocument_Is400_NamingEachField()
     {
         var client = App.Admin();

@@ -104,6 +104,21 @@ public abstract class QualificationFlowTests<TApp>(TApp app) : IClassFixture<TAp
     }
 
     [Fact]
+    public async Task UndoingTheSystemsMql_IsNotOverruled_UntilTheNextTouch()
+    {
+        var client = App.Admin();
+        await client.EnsureActiveAsync();
+        var id = await MqlLeadAsync(client);
+
+        var undo = await client.PostAsJsonAsync($"/api/leads/{id}/transitions/undo", new { note = "Wrong person, checking first" });
+
+        Assert.Equal(HttpStatusCode.OK, undo.StatusCode);
+        Assert.Equal("New", (await client.LeadAsync(id)).Stage());
+        await client.RecordActivityAsync(id, "Call");
+        Assert.Equal("MQL", (await client.LeadAsync(id)).Stage());
+    }
+
+    [Fact]
     public async Task Override_MovesToSql_AndIsListedAsException_AlsoThroughGenericTransitions()
     {
         var client = App.Admin();
@@ -243,7 +258,9 @@ public abstract class QualificationFlowTests<TApp>(TApp app) : IClassFixture<TAp
         App.Clock.Advance(TimeSpan.FromDays(91));
         Assert.True(await WakeAsync() >= 1);
 
-        Assert.Equal("MQL", (await client.LeadAsync(id)).Stage());
+        var awake = await client.LeadAsync(id);
+        Assert.Equal("MQL", awake.Stage());
+        Assert.Equal(1, awake["recycleCount"]!.GetValue<int>());
         var woke = (await client.HistoryAsync(id)).Last()!;
         Assert.Equal("recycle-wake", woke["actor"]!["id"]!.GetValue<string>());
         Assert.Equal(version, woke["definitionVersion"]!.GetValue<int>());
