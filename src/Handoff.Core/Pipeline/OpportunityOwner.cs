@@ -1,5 +1,6 @@
 using Handoff.Data;
 using Handoff.Leads;
+using Handoff.Routing;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,27 +8,30 @@ namespace Handoff.Pipeline;
 
 /// <summary>
 /// Chooses the account executive who gets a converted lead's opportunity: the lead's owner when that is an active
-/// AE, else the first active AE of the owner's team, else the lead's owner (when it is a user). The AE routing rules
-/// take this over when routing lands; this class is the one place to point at them.
+/// AE (the AE routing rules usually made it so when the lead became an SQL); else the person the active AE routing
+/// rules pick now; else the first active AE of the owner's team; else the lead's owner (when it is a user).
 /// </summary>
-public sealed class OpportunityOwner(HandoffDb db)
+public sealed class OpportunityOwner(HandoffDb db, Router router)
 {
     public async Task<Guid?> ChooseAsync(Lead lead, CancellationToken ct)
     {
-        if (lead.OwnerKind != OwnerKind.User)
+        var owner = lead.OwnerKind == OwnerKind.User
+            ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == lead.OwnerId, ct)
+            : null;
+        if (owner is { IsActive: true, Role: Role.Ae })
         {
-            return null;
+            return owner.Id;
         }
 
-        var owner = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == lead.OwnerId, ct);
+        if (await router.ActiveAsync(RoutingPurpose.AccountExecutive, ct) is not null
+            && await router.DecideAsync(lead, RoutingPurpose.AccountExecutive, ct) is { RuleName: not null, Owner.Kind: OwnerKind.User } routed)
+        {
+            return routed.Owner.Id;
+        }
+
         if (owner is null)
         {
             return null;
-        }
-
-        if (owner.IsActive && owner.Role == Role.Ae)
-        {
-            return owner.Id;
         }
 
         if (owner.TeamId is { } team)

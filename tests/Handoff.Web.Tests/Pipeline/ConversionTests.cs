@@ -185,6 +185,34 @@ public abstract class ConversionTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task OwningAe_ComesFromTheAccountExecutiveRoutingRules_WhenOneMatches()
+    {
+        var client = App.Admin();
+        var domain = $"alder-{Guid.NewGuid():N}.no";
+        Guid ae;
+        await using (var scope = App.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var aeUser = User.Create($"ragnhild.dahl.{Guid.NewGuid():N}@northwind-traders.io", "Ragnhild Dahl", Role.Ae, null, DateTime.UtcNow);
+            db.Users.Add(aeUser);
+            await db.SaveChangesAsync();
+            ae = aeUser.Id;
+        }
+
+        // Only this company's leads match, so the other tests of the class keep their AE choice.
+        var rules = await client.PutAsJsonAsync("/api/routing/rules?purpose=AccountExecutive", new
+        {
+            rules = new[] { new { name = "Alder", conditions = new[] { new { field = "companyDomain", op = "eq", value = domain } }, target = new { kind = "User", id = ae } } },
+        });
+        Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
+
+        var id = await SqlLeadAsync(client, domain);
+        var opportunity = (await (await client.PostAsJsonAsync($"/api/leads/{id}/convert", new { })).ReadObjectAsync())["opportunity"]!;
+
+        Assert.Equal(ae.ToString(), opportunity["ownerUserId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task BadInput_And_IllegalConversions()
     {
         var client = App.Admin();
