@@ -1,12 +1,15 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
+using Handoff.Bench.Predictive;
 
 // micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
+// predictive Leads.csv           -> predictive score vs a tuned LightGBM on the X Education split (Predictive/)
 return args switch
 {
     ["micro", .. var rest] => RunMicro(rest),
     ["load", .. var rest] => await LoadCommand.RunAsync(rest),
+    ["predictive", .. var rest] => PredictiveCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -23,6 +26,7 @@ static int Usage()
           Handoff.Bench micro [BenchmarkDotNet args, e.g. --filter '*' --job short]
           Handoff.Bench load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY
                              --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT]
+          Handoff.Bench predictive PATH/TO/x-education/Leads.csv
         """);
     return 2;
 }

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace Handoff.Predictive;
+
+/// <summary>One example for training: a stable key (decides holdout and folds), named raw values, and the outcome.</summary>
+public sealed record TrainingRecord(string Key, IReadOnlyDictionary<string, string?> Values, bool Label);
+
+/// <summary>Hyper-parameters of one gradient-boosted tree model.</summary>
+public readonly record struct TreeParameters(int Leaves, double LearningRate, int Trees, int MinLeaf = 20)
+{
+    public override string ToString() => $"leaves={Leaves} learningRate={LearningRate} trees={Trees} minLeaf={MinLeaf}";
+}
+
+/// <summary>How <see cref="PredictiveTrainer"/> trains: the search grid, the ensemble size and the encoding limits.</summary>
+public sealed record TrainerSettings
+{
+    /// <summary>The grid searched by cross-validation on the training rows; one entry means no search.</summary>
+    public IReadOnlyList<TreeParameters> Grid { get; init; } = DefaultGrid;
+
+    /// <summary>Folds of the cross-validation that picks the grid entry.</summary>
+    public int Folds { get; init; } = 3;
+
+    /// <summary>Bagged members of the final ensemble (same parameters, different seeds and row/feature samples).</summary>
+    public int Members { get; init; } = 5;
+
+    /// <summary>Share of the records held out to measure the model (AUC, log loss) before the final fit on all of them.</summary>
+    public double HoldoutShare { get; init; } = 0.2;
+
+    public FeatureLimits Limits { get; init; } = new();
+
+    public int Seed { get; init; } = 20_240_611;
+
+    /// <summary>3 tree sizes × 3 learning-rate/tree-count pairs.</summary>
+    public static IReadOnlyList<TreeParameters> DefaultGrid { get; } =
+    [
+        .. from leaves in new[] { 8, 16, 32 }
+           from rate in new[] { (0.1, 150), (0.05, 300), (0.025, 600) }
+           select new TreeParameters(leaves, rate.Item1, rate.Item2),
+    ];
+
+    /// <summary>A small, fast setting for tests and tiny workspaces.</summary>
+    public static TrainerSettings Quick { get; } = new() { Grid = [new TreeParameters(8, 0.1, 60, 5)], Members = 1 };
+}
+
+/// <summary>What a training produced, with its measurements.</summary>
+public sealed record TrainingResult(PredictiveEnsemble Model, ModelEvaluation Evaluation);
+
+/// <summary>The measured quality of a model on records it did not train on.</summary>
+public sealed record ModelEvaluation(
+    double Auc,
+    double LogLoss,
+    int TrainRows,
+    int TestRows,
+    int Positives,
+    int Negatives,
+    double TrainingSeconds,
+    string Parameters);
+
+/// <summary>
+/// Trains the predictive score with ML.NET LightGBM: learns the feature encoding, picks tree parameters by
+/// k-fold cross-validation on the training rows, and averages a few bagged models (different seeds, row and
+/// feature subsamples), which ranks a little better and more stably than one tree model.
+/// </summary>
+public static class PredictiveTrainer
+{
+    /// <summary>
+    /// Measures on a holdout (a fixed share chosen by key), then fits the final model on every record.
+    /// </summary>
+    public static TrainingResult TrainAndEvaluate(IReadOnlyList<TrainingRecord> records, TrainerSettings settings, CancellationToken ct = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var holdout = records.Where(r => Bucket(r.Key, 1000) < settings.HoldoutShare * 1000).ToList();
+        var train = records.Where(r => Bucket(r.Key, 1000) >= settings.HoldoutShare * 1000).ToList();
+        if (holdout.Count == 0 || holdout.All(r => r.Label) || holdout.All(r => !r.Label))
+        {
+            throw new InvalidOperationException("The holdout needs both outcomes; train on more records.");
+        }
+
+        var trial = Train(train, settings, ct);
+        var probabilities = trial.Predict(holdout.Select(r => r.Values).ToList());
+        var labels = holdout.Select(r => r.Label).ToArray();
+        var auc = Metrics.Auc(labels, probabilities);
+        var logLoss = Metrics.LogLoss(labels, probabilities);
+
+        var final = Train(records, settings with { Grid = [trial.Parameters] }, ct);
+        return new TrainingResult(final, new ModelEvaluation(
+            auc,
+            logLoss,
+            train.Count,
+            holdout.Count,
+            records.Count(r => r.Label),
+            records.Count(r => !r.Label),
+            watch.Elapsed.TotalSeconds,
+            trial.Parameters.ToString()));
+    }
+
+    /// <summary>Fits on all <paramref name="records"/> (choosing parameters by cross-validation when the grid has several).</summary>
+    public static PredictiveEnsemble Train(IReadOnlyList<TrainingRecord> records, TrainerSettings settings, CancellationToken ct = default)
+    {
+        var schema = FeatureSchema.Learn(records.Select(r => r.Values).ToList(), settings.Limits);
+        var vectors = records.Select(r => schema.Encode(r.Values)).ToList();
+        var labels = records.Select(r => r.Label).ToArray();
+        var parameters = settings.Grid.Count == 1 ? settings.Grid[0] : Tune(records, vectors, labels, schema.Width, settings, ct);
+
+        var members = new List<ITransformer>();
+        for (var m = 0; m < settings.Members; m++)
+        {
+            ct.ThrowIfCancellationRequested();
+            members.Add(Fit(vectors, labels, schema.Width, parameters, settings.Seed + m, bagged: settings.Members > 1));
+        }
+
+        return new PredictiveEnsemble(schema, members, parameters);
+    }
+
+    /// <summary>One LightGBM model; <paramref name="bagged"/> subsamples rows and features (for ensemble members).</summary>
+    public static ITransformer Fit(IReadOnlyList<float[]> vectors, bool[] labels, int width, TreeParameters parameters, int seed, bool bagged)
+    {
+        var ml = new MLContext(seed);
+        var data = PredictiveEnsemble.Load(ml, vectors, labels, width);
+        var options = new LightGbmBinaryTrainer.Options
+        {
+            NumberOfLeaves = parameters.Leaves,
+            LearningRate = parameters.LearningRate,
+            NumberOfIterations = parameters.Trees,
+            MinimumExampleCountPerLeaf = parameters.MinLeaf,
+            Seed = seed,
+            // One thread: the machines are shared, and LightGBM's spinning threads slow everything else down.
+            NumberOfThreads = 1,
+            Silent = true,
+            Booster = bagged
+                ? new GradientBooster.Options { SubsampleFraction = 0.8, SubsampleFrequency = 1, FeatureFraction = 0.7, L2Regularization = 1 }
+                : new GradientBooster.Options { L2Regularization = 1 },
+        };
+        return ml.BinaryClassification.Trainers.LightGbm(options).Fit(data);
+    }
+
+    /// <summary>Stable bucket of a key in [0, buckets): the holdout and the folds do not change between runs.</summary>
+    public static int Bucket(string key, int buckets)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        hash ^= hash >> 15;
+        hash *= 0x2c1b3c6du;
+        hash ^= hash >> 12;
+        return (int)(hash % (uint)buckets);
+    }
+
+    private static TreeParameters Tune(IReadOnlyList<TrainingRecord> records, List<float[]> vectors, bool[] labels, int width, TrainerSettings settings, CancellationToken ct)
+    {
+        var folds = records.Select(r => Bucket(r.Key + "#fold", settings.Folds)).ToArray();
+        var best = settings.Grid[0];
+        var bestAuc = double.MinValue;
+        foreach (var candidate in settings.Grid)
+        {
+            var probabilities = new double[records.Count];
+            for (var fold = 0; fold < settings.Folds; fold++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var trainIdx = Enumerable.Range(0, records.Count).Where(i => folds[i] != fold).ToList();
+                var testIdx = Enumerable.Range(0, records.Count).Where(i => folds[i] == fold).ToList();
+                var model = Fit(trainIdx.Select(i => vectors[i]).ToList(), trainIdx.Select(i => labels[i]).ToArray(), width, candidate, settings.Seed, bagged: settings.Members > 1);
+                var predicted = PredictiveEnsemble.Score(model, testIdx.Select(i => vectors[i]).ToList(), width);
+                for (var i = 0; i < testIdx.Count; i++)
+                {
+                    probabilities[testIdx[i]] = predicted[i];
+                }
+            }
+
+            var auc = Metrics.Auc(labels, probabilities);
+            if (auc > bestAuc)
+            {
+                (best, bestAuc) = (candidate, auc);
+            }
+        }
+
+        return best;
+    }
+}
+
+/// <summary>ROC AUC and log loss, computed directly so that ensembles and baselines are measured the same way.</summary>
+public static class Metrics
+{
+    /// <summary>The probability that a random positive ranks above a random negative (ties count half).</summary>
+    public static double Auc(IReadOnlyList<bool> labels, IReadOnlyList<double> scores)
+    {
+        var order = Enumerable.Range(0, labels.Count).OrderBy(i => scores[i]).ToArray();
+        double rankSum = 0;
+        var positives = 0;
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]])
+            {
+                j++;
+            }
+
+            var rank = (i + j) / 2.0 + 1;
+            for (var k = i; k <= j; k++)
+            {
+                if (labels[order[k]])
+                {
+                    rankSum += rank;
+                    positives++;
+                }
+            }
+
+            i = j + 1;
+        }
+
+        var negatives = labels.Count - positives;
+        return positives == 0 || negatives == 0 ? double.NaN : (rankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
+    }
+
+    /// <summary>Mean negative log-likelihood in nats (probabilities clipped to [1e-15, 1 - 1e-15]).</summary>
+    public static double LogLoss(IReadOnlyList<bool> labels, IReadOnlyList<double> probabilities)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var p = Math.Clamp(probabilities[i], 1e-15, 1 - 1e-15);
+            sum -= labels[i] ? Math.Log(p) : Math.Log(1 - p);
+        }
+
+        return sum / labels.Count;
+    }
+}
