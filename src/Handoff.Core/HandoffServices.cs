@@ -4,6 +4,7 @@ using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Handoff.Predictive;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,7 @@ public static class HandoffServices
         services.AddScoped<People>();
         services.AddScoped<Import.ImportJobs>();
         services.AddScoped<Import.RunImport>();
+        services.AddPredictive(configuration);
         return services;
     }
 }

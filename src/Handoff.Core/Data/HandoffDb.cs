@@ -27,6 +27,9 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Capture.IdempotencyRecord> IdempotencyRecords => Set<Capture.IdempotencyRecord>();
     public DbSet<Import.ImportJob> ImportJobs => Set<Import.ImportJob>();
     public DbSet<Import.ImportRowError> ImportRowErrors => Set<Import.ImportRowError>();
+    public DbSet<Predictive.PredictiveModel> PredictiveModels => Set<Predictive.PredictiveModel>();
+    public DbSet<Predictive.LeadPrediction> LeadPredictions => Set<Predictive.LeadPrediction>();
+    public DbSet<Predictive.PredictiveLease> PredictiveLeases => Set<Predictive.PredictiveLease>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

@@ -16,6 +16,7 @@ internal static class HandoffApi
         app.MapActivitiesApi();
         app.MapFormsApi();
         app.MapImportsApi();
+        api.MapPredictiveApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }
