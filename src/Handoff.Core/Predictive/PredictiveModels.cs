@@ -56,21 +56,23 @@ public sealed class PredictiveModels(
         var target = Settings.Target;
         if (request.Target is { } text)
         {
-            if (!Enum.TryParse(text, ignoreCase: true, out target) || !Enum.IsDefined(target) || target is not (LeadStage.SQL or LeadStage.Won))
+            if (!Enum.GetNames<LeadStage>().Contains(text, StringComparer.OrdinalIgnoreCase)
+                || !Enum.TryParse(text, ignoreCase: true, out target)
+                || target is not (LeadStage.SQL or LeadStage.Won))
             {
                 return ValidationError.For("target", "must be 'SQL' (the lead reached SQL or later) or 'Won'");
             }
-        }
-
-        if (await db.Set<PredictiveModel>().AnyAsync(m => m.Status == PredictiveModelStatus.Queued || m.Status == PredictiveModelStatus.Training, ct))
-        {
-            return new ConflictError("training-in-progress", "A predictive model is already queued or training; wait for it to finish (GET /api/predictive/models).");
         }
 
         var examples = await outcomes.LabelledAsync(target, Settings.OutcomeDays, Settings.MaxTrainingLeads, clock.GetUtcNow().UtcDateTime, ct);
         if (Enough(examples, target) is { } refusal)
         {
             return refusal;
+        }
+
+        if (await db.Set<PredictiveModel>().AnyAsync(m => m.Status == PredictiveModelStatus.Queued || m.Status == PredictiveModelStatus.Training, ct))
+        {
+            return new ConflictError("training-in-progress", "A predictive model is already queued or training; wait for it to finish (GET /api/predictive/models).");
         }
 
         var number = (await db.Set<PredictiveModel>().MaxAsync(m => (int?)m.Number, ct) ?? 0) + 1;
@@ -226,16 +228,14 @@ public sealed class PredictiveModels(
 
     private async Task<bool> ShouldActivateAsync(PredictiveModel model, CancellationToken ct)
     {
-        var active = await db.Set<PredictiveModel>().AsNoTracking().Where(m => m.IsActive).Select(m => new { m.Auc, m.Target }).FirstOrDefaultAsync(ct);
-        if (active is null)
+        if (model.Trigger != "schedule")
         {
-            return true;
+            return model.ActivateWhenReady;
         }
 
-        // A scheduled retrain replaces the active model unless it measures clearly worse; a requested one when asked.
-        return model.Trigger == "schedule"
-            ? active.Target == model.Target && model.Auc >= (active.Auc ?? 0) - 0.01
-            : model.ActivateWhenReady;
+        // A scheduled retrain replaces the active model unless it measures clearly worse.
+        var active = await db.Set<PredictiveModel>().AsNoTracking().Where(m => m.IsActive).Select(m => new { m.Auc, m.Target }).FirstOrDefaultAsync(ct);
+        return active is null || (active.Target == model.Target && model.Auc >= (active.Auc ?? 0) - 0.01);
     }
 
     private async Task ActivateAsync(PredictiveModel model, CancellationToken ct)
