@@ -90,12 +90,12 @@ internal static class PredictiveCommand
 
         Console.WriteLine();
         Console.WriteLine($"== {label}: {train.Count} train rows, {test.Count} test rows, {schema.Columns.Count} fields -> {schema.Width} inputs");
-        Console.WriteLine($"   Handoff predictive (3-fold CV over {settings.Grid.Count} settings, {settings.Members} bagged members; chose {ours.Parameters})");
+        Console.WriteLine($"   Handoff predictive (3-fold CV over {settings.Grid.Count} settings, {settings.Members} bagged members + logistic regression blended at {ours.LinearWeight:F1}; chose {ours.Parameters})");
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, oursP):F4}  log loss {Metrics.LogLoss(labels, oursP):F4}  training {oursTrain:F1} s  scoring {oursScore * 1000:F1} µs/lead  explain {explainMs:F2} ms/lead");
         Console.WriteLine($"   tuned LightGBM baseline (validation fifth over {settings.Grid.Count} settings; chose {best})");
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, baseP):F4}  log loss {Metrics.LogLoss(labels, baseP):F4}  training {baselineTrain:F1} s");
         var sample = explained[0];
-        Console.WriteLine($"   first test lead: p={sample.Probability:F3}; factors: " + string.Join("; ", sample.Factors.Select(f => $"{f.Field}={f.Value} ({f.Effect:+0.000;-0.000} vs {f.Typical})")));
+        Console.WriteLine($"   first test lead: p={sample.Probability:F3}; factors: " + string.Join("; ", sample.Factors.Select(f => $"{f.Field}={f.Value ?? "(missing)"} ({f.Effect:+0.000;-0.000} vs {f.Typical})")));
     }
 
     private static List<(long Number, bool Label, Dictionary<string, string?> Values)> Read(string path)

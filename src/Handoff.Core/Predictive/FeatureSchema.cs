@@ -135,6 +135,40 @@ public sealed class FeatureSchema
 
     public bool TryGet(string field, out FeatureColumn column) => _byField.TryGetValue(field, out column!);
 
+    /// <summary>The length of <see cref="Linear"/>'s vectors: one missing-flag per numeric field more.</summary>
+    [JsonIgnore]
+    public int LinearWidth => Width + Columns.Count(c => c.Kind == FeatureKind.Numeric);
+
+    /// <summary>
+    /// The vector for a linear model, which cannot take NaN nor long tails: numbers as sign·log(1+|x|), a missing
+    /// number as the typical one plus a "was missing" flag; categories as they are.
+    /// </summary>
+    public float[] Linear(float[] vector)
+    {
+        var result = new float[LinearWidth];
+        Array.Copy(vector, result, Width);
+        var flag = Width;
+        foreach (var column in Columns)
+        {
+            if (column.Kind != FeatureKind.Numeric)
+            {
+                continue;
+            }
+
+            var value = vector[column.Offset];
+            if (float.IsNaN(value))
+            {
+                value = column.Reference is { } r && Number(r) is { } n ? (float)n : 0f;
+                result[flag] = 1f;
+            }
+
+            result[column.Offset] = MathF.Sign(value) * MathF.Log(1 + MathF.Abs(value));
+            flag++;
+        }
+
+        return result;
+    }
+
     private static void Write(float[] vector, FeatureColumn column, string? value)
     {
         if (column.Kind == FeatureKind.Numeric)

@@ -14,21 +14,28 @@ namespace Handoff.Predictive;
 public sealed record PredictionFactor(string Field, string? Value, string? Typical, double Effect);
 
 /// <summary>
-/// A trained predictive model: the feature encoding and the averaged LightGBM members. Thread-safe for scoring.
-/// Stored as a zip of <c>schema.json</c> and one ML.NET model file per member.
+/// A trained predictive model: the feature encoding, the averaged LightGBM members and, blended in with
+/// <see cref="LinearWeight"/>, a logistic regression. Thread-safe for scoring. Stored as a zip of
+/// <c>schema.json</c> and one ML.NET model file per member.
 /// </summary>
 public sealed class PredictiveEnsemble
 {
     private static readonly MLContext Ml = CreateContext();
 
     private readonly IReadOnlyList<ITransformer> _members;
+    private readonly ITransformer? _linear;
 
-    public PredictiveEnsemble(FeatureSchema schema, IReadOnlyList<ITransformer> members, TreeParameters parameters)
+    public PredictiveEnsemble(FeatureSchema schema, IReadOnlyList<ITransformer> members, TreeParameters parameters, ITransformer? linear = null, double linearWeight = 0)
     {
         Schema = schema;
         _members = members;
         Parameters = parameters;
+        _linear = linear;
+        LinearWeight = linear is null ? 0 : linearWeight;
     }
+
+    /// <summary>The share of the logistic regression in the blend (0: trees only); chosen by cross-validation.</summary>
+    public double LinearWeight { get; }
 
     public FeatureSchema Schema { get; }
 
@@ -55,6 +62,15 @@ public sealed class PredictiveEnsemble
         for (var i = 0; i < sum.Length; i++)
         {
             sum[i] /= _members.Count;
+        }
+
+        if (_linear is not null && LinearWeight > 0)
+        {
+            var linear = Score(_linear, vectors.Select(Schema.Linear).ToList(), Schema.LinearWidth);
+            for (var i = 0; i < sum.Length; i++)
+            {
+                sum[i] = (1 - LinearWeight) * sum[i] + LinearWeight * linear[i];
+            }
         }
 
         return sum;
@@ -109,7 +125,13 @@ public sealed class PredictiveEnsemble
         {
             using (var entry = zip.CreateEntry("schema.json").Open())
             {
-                JsonSerializer.Serialize(entry, new Stored(Schema, Parameters));
+                JsonSerializer.Serialize(entry, new Stored(Schema, Parameters, LinearWeight));
+            }
+
+            if (_linear is not null)
+            {
+                using var entry = zip.CreateEntry("linear.zip", CompressionLevel.NoCompression).Open();
+                Ml.Model.Save(_linear, Load(Ml, [], [], Schema.LinearWidth).Schema, entry);
             }
 
             var input = Load(Ml, [], [], Schema.Width).Schema;
@@ -132,21 +154,26 @@ public sealed class PredictiveEnsemble
             stored = JsonSerializer.Deserialize<Stored>(entry) ?? throw new InvalidDataException("The model has no schema.");
         }
 
-        var members = new List<ITransformer>();
-        foreach (var entry in zip.Entries.Where(e => e.Name.StartsWith("member-", StringComparison.Ordinal)).OrderBy(e => e.Name.Length).ThenBy(e => e.Name, StringComparer.Ordinal))
-        {
-            // ML.NET wants a seekable stream.
-            using var copy = new MemoryStream();
-            using (var source = entry.Open())
-            {
-                source.CopyTo(copy);
-            }
+        var members = zip.Entries
+            .Where(e => e.Name.StartsWith("member-", StringComparison.Ordinal))
+            .OrderBy(e => e.Name.Length).ThenBy(e => e.Name, StringComparer.Ordinal)
+            .Select(LoadModel)
+            .ToList();
+        var linear = zip.GetEntry("linear.zip") is { } l ? LoadModel(l) : null;
+        return new PredictiveEnsemble(new FeatureSchema(stored.Schema.Columns), members, stored.Parameters, linear, stored.LinearWeight);
+    }
 
-            copy.Position = 0;
-            members.Add(Ml.Model.Load(copy, out _));
+    private static ITransformer LoadModel(ZipArchiveEntry entry)
+    {
+        // ML.NET wants a seekable stream.
+        using var copy = new MemoryStream();
+        using (var source = entry.Open())
+        {
+            source.CopyTo(copy);
         }
 
-        return new PredictiveEnsemble(new FeatureSchema(stored.Schema.Columns), members, stored.Parameters);
+        copy.Position = 0;
+        return Ml.Model.Load(copy, out _);
     }
 
     internal static IDataView Load(MLContext ml, IReadOnlyList<float[]> vectors, bool[] labels, int width)
@@ -175,7 +202,7 @@ public sealed class PredictiveEnsemble
         return ml;
     }
 
-    private sealed record Stored(FeatureSchema Schema, TreeParameters Parameters);
+    private sealed record Stored(FeatureSchema Schema, TreeParameters Parameters, double LinearWeight);
 
     private sealed class VectorRow
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.LightGbm;
 
 namespace Handoff.Predictive;
@@ -30,6 +31,9 @@ public sealed record TrainerSettings
 
     public FeatureLimits Limits { get; init; } = new();
 
+    /// <summary>The share of a logistic regression blended into the trees; null: chosen by cross-validation (0 to 0.6).</summary>
+    public double? LinearWeight { get; init; }
+
     public int Seed { get; init; } = 20_240_611;
 
     /// <summary>3 tree sizes × 3 learning-rate/tree-count pairs.</summary>
@@ -41,7 +45,7 @@ public sealed record TrainerSettings
     ];
 
     /// <summary>A small, fast setting for tests and tiny workspaces.</summary>
-    public static TrainerSettings Quick { get; } = new() { Grid = [new TreeParameters(8, 0.1, 60, 5)], Members = 1 };
+    public static TrainerSettings Quick { get; } = new() { Grid = [new TreeParameters(8, 0.1, 60, 5)], Members = 1, LinearWeight = 0 };
 }
 
 /// <summary>What a training produced, with its measurements.</summary>
@@ -84,7 +88,7 @@ public static class PredictiveTrainer
         var auc = Metrics.Auc(labels, probabilities);
         var logLoss = Metrics.LogLoss(labels, probabilities);
 
-        var final = Train(records, settings with { Grid = [trial.Parameters] }, ct);
+        var final = Train(records, settings with { Grid = [trial.Parameters], LinearWeight = trial.LinearWeight }, ct);
         return new TrainingResult(final, new ModelEvaluation(
             auc,
             logLoss,
@@ -93,7 +97,7 @@ public static class PredictiveTrainer
             records.Count(r => r.Label),
             records.Count(r => !r.Label),
             watch.Elapsed.TotalSeconds,
-            trial.Parameters.ToString()));
+            $"{trial.Parameters} members={trial.MemberCount} linearWeight={trial.LinearWeight}"));
     }
 
     /// <summary>Fits on all <paramref name="records"/> (choosing parameters by cross-validation when the grid has several).</summary>
@@ -102,7 +106,17 @@ public static class PredictiveTrainer
         var schema = FeatureSchema.Learn(records.Select(r => r.Values).ToList(), settings.Limits);
         var vectors = records.Select(r => schema.Encode(r.Values)).ToList();
         var labels = records.Select(r => r.Label).ToArray();
-        var parameters = settings.Grid.Count == 1 ? settings.Grid[0] : Tune(records, vectors, labels, schema.Width, settings, ct);
+        var parameters = settings.Grid[0];
+        var linearWeight = settings.LinearWeight ?? 0;
+        if (settings.Grid.Count > 1 || settings.LinearWeight is null)
+        {
+            var folds = records.Select(r => Bucket(r.Key + "#fold", settings.Folds)).ToArray();
+            (parameters, var outOfFold) = Tune(vectors, labels, folds, schema.Width, settings, ct);
+            if (settings.LinearWeight is null)
+            {
+                linearWeight = BlendWeight(vectors, labels, folds, schema, outOfFold, settings, ct);
+            }
+        }
 
         var members = new List<ITransformer>();
         for (var m = 0; m < settings.Members; m++)
@@ -111,7 +125,23 @@ public static class PredictiveTrainer
             members.Add(Fit(vectors, labels, schema.Width, parameters, settings.Seed + m, bagged: settings.Members > 1));
         }
 
-        return new PredictiveEnsemble(schema, members, parameters);
+        var linear = linearWeight > 0 ? FitLinear(vectors.Select(schema.Linear).ToList(), labels, schema.LinearWidth, settings.Seed) : null;
+        return new PredictiveEnsemble(schema, members, parameters, linear, linearWeight);
+    }
+
+    /// <summary>An L2-regularized logistic regression over <see cref="FeatureSchema.Linear"/> vectors (standardized).</summary>
+    public static ITransformer FitLinear(IReadOnlyList<float[]> vectors, bool[] labels, int width, int seed)
+    {
+        var ml = new MLContext(seed);
+        var data = PredictiveEnsemble.Load(ml, vectors, labels, width);
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+            {
+                L2Regularization = 1f,
+                L1Regularization = 0f,
+                NumberOfThreads = 1,
+            }));
+        return pipeline.Fit(data);
     }
 
     /// <summary>One LightGBM model; <paramref name="bagged"/> subsamples rows and features (for ensemble members).</summary>
@@ -151,35 +181,69 @@ public static class PredictiveTrainer
         return (int)(hash % (uint)buckets);
     }
 
-    private static TreeParameters Tune(IReadOnlyList<TrainingRecord> records, List<float[]> vectors, bool[] labels, int width, TrainerSettings settings, CancellationToken ct)
+    private static (TreeParameters Best, double[] OutOfFold) Tune(List<float[]> vectors, bool[] labels, int[] folds, int width, TrainerSettings settings, CancellationToken ct)
     {
-        var folds = records.Select(r => Bucket(r.Key + "#fold", settings.Folds)).ToArray();
         var best = settings.Grid[0];
         var bestAuc = double.MinValue;
+        double[] bestOutOfFold = [];
         foreach (var candidate in settings.Grid)
         {
-            var probabilities = new double[records.Count];
-            for (var fold = 0; fold < settings.Folds; fold++)
+            var probabilities = OutOfFold(vectors, labels, folds, settings.Folds, (x, y) =>
             {
-                ct.ThrowIfCancellationRequested();
-                var trainIdx = Enumerable.Range(0, records.Count).Where(i => folds[i] != fold).ToList();
-                var testIdx = Enumerable.Range(0, records.Count).Where(i => folds[i] == fold).ToList();
-                var model = Fit(trainIdx.Select(i => vectors[i]).ToList(), trainIdx.Select(i => labels[i]).ToArray(), width, candidate, settings.Seed, bagged: settings.Members > 1);
-                var predicted = PredictiveEnsemble.Score(model, testIdx.Select(i => vectors[i]).ToList(), width);
-                for (var i = 0; i < testIdx.Count; i++)
-                {
-                    probabilities[testIdx[i]] = predicted[i];
-                }
-            }
-
+                var model = Fit(x, y, width, candidate, settings.Seed, bagged: settings.Members > 1);
+                return test => PredictiveEnsemble.Score(model, test, width);
+            }, ct);
             var auc = Metrics.Auc(labels, probabilities);
             if (auc > bestAuc)
             {
-                (best, bestAuc) = (candidate, auc);
+                (best, bestAuc, bestOutOfFold) = (candidate, auc, probabilities);
+            }
+        }
+
+        return (best, bestOutOfFold);
+    }
+
+    /// <summary>The share of the logistic regression that ranks the out-of-fold predictions best (0 when it does not help).</summary>
+    private static double BlendWeight(List<float[]> vectors, bool[] labels, int[] folds, FeatureSchema schema, double[] trees, TrainerSettings settings, CancellationToken ct)
+    {
+        var linearVectors = vectors.Select(schema.Linear).ToList();
+        var linear = OutOfFold(linearVectors, labels, folds, settings.Folds, (x, y) =>
+        {
+            var model = FitLinear(x, y, schema.LinearWidth, settings.Seed);
+            return test => PredictiveEnsemble.Score(model, test, schema.LinearWidth);
+        }, ct);
+        var best = 0.0;
+        var bestAuc = Metrics.Auc(labels, trees);
+        for (var step = 1; step <= 6; step++)
+        {
+            var w = step / 10.0;
+            var auc = Metrics.Auc(labels, trees.Select((t, i) => (1 - w) * t + w * linear[i]).ToArray());
+            if (auc > bestAuc)
+            {
+                (best, bestAuc) = (w, auc);
             }
         }
 
         return best;
+    }
+
+    private static double[] OutOfFold(List<float[]> vectors, bool[] labels, int[] folds, int foldCount, Func<List<float[]>, bool[], Func<List<float[]>, double[]>> fit, CancellationToken ct)
+    {
+        var probabilities = new double[vectors.Count];
+        for (var fold = 0; fold < foldCount; fold++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var trainIdx = Enumerable.Range(0, vectors.Count).Where(i => folds[i] != fold).ToList();
+            var testIdx = Enumerable.Range(0, vectors.Count).Where(i => folds[i] == fold).ToList();
+            var predict = fit(trainIdx.Select(i => vectors[i]).ToList(), trainIdx.Select(i => labels[i]).ToArray());
+            var predicted = predict(testIdx.Select(i => vectors[i]).ToList());
+            for (var i = 0; i < testIdx.Count; i++)
+            {
+                probabilities[testIdx[i]] = predicted[i];
+            }
+        }
+
+        return probabilities;
     }
 }
 
