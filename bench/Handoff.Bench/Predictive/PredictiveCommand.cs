@@ -73,9 +73,9 @@ internal static class PredictiveCommand
         var valY = train.Where((_, i) => isValidation[i]).Select(r => r.Label).ToArray();
         TreeParameters best = default;
         var bestAuc = double.MinValue;
-        foreach (var candidate in settings.Grid)
+        foreach (var candidate in settings.Grid.Where(g => !g.Bagged).Distinct())
         {
-            var model = PredictiveTrainer.Fit(fitX, fitY, schema.Width, candidate, settings.Seed, bagged: false);
+            var model = PredictiveTrainer.Fit(fitX, fitY, schema.Width, candidate, settings.Seed);
             var auc = Metrics.Auc(valY, new PredictiveEnsemble(schema, [model], candidate).PredictVectors(valX));
             if (auc > bestAuc)
             {
@@ -84,15 +84,15 @@ internal static class PredictiveCommand
         }
 
         var allX = train.Select(r => schema.Encode(r.Values)).ToList();
-        var baseline = new PredictiveEnsemble(schema, [PredictiveTrainer.Fit(allX, train.Select(r => r.Label).ToArray(), schema.Width, best, settings.Seed, bagged: false)], best);
+        var baseline = new PredictiveEnsemble(schema, [PredictiveTrainer.Fit(allX, train.Select(r => r.Label).ToArray(), schema.Width, best, settings.Seed)], best);
         var baselineTrain = watch.Elapsed.TotalSeconds;
         var baseP = baseline.PredictVectors(test.Select(r => schema.Encode(r.Values)).ToList());
 
         Console.WriteLine();
         Console.WriteLine($"== {label}: {train.Count} train rows, {test.Count} test rows, {schema.Columns.Count} fields -> {schema.Width} inputs");
-        Console.WriteLine($"   Handoff predictive (3-fold CV over {settings.Grid.Count} settings, {settings.Members} bagged members + logistic regression blended at {ours.LinearWeight:F1}; chose {ours.Parameters})");
+        Console.WriteLine($"   Handoff predictive (3-fold CV over {settings.Grid.Count} settings, {settings.Members} members if bagged, + logistic regression blended at {ours.LinearWeight:F1}; chose {ours.Parameters})");
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, oursP):F4}  log loss {Metrics.LogLoss(labels, oursP):F4}  training {oursTrain:F1} s  scoring {oursScore * 1000:F1} µs/lead  explain {explainMs:F2} ms/lead");
-        Console.WriteLine($"   tuned LightGBM baseline (validation fifth over {settings.Grid.Count} settings; chose {best})");
+        Console.WriteLine($"   tuned LightGBM baseline (validation fifth over {settings.Grid.Count(g => !g.Bagged)} settings; chose {best})");
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, baseP):F4}  log loss {Metrics.LogLoss(labels, baseP):F4}  training {baselineTrain:F1} s");
         var sample = explained[0];
         Console.WriteLine($"   first test lead: p={sample.Probability:F3}; factors: " + string.Join("; ", sample.Factors.Select(f => $"{f.Field}={f.Value ?? "(missing)"} ({f.Effect:+0.000;-0.000} vs {f.Typical})")));

@@ -9,9 +9,10 @@ namespace Handoff.Predictive;
 public sealed record TrainingRecord(string Key, IReadOnlyDictionary<string, string?> Values, bool Label);
 
 /// <summary>Hyper-parameters of one gradient-boosted tree model.</summary>
-public readonly record struct TreeParameters(int Leaves, double LearningRate, int Trees, int MinLeaf = 20)
+/// <remarks><paramref name="Bagged"/>: each tree sees 80 % of the rows and 70 % of the inputs (then the ensemble averages several seeds).</remarks>
+public readonly record struct TreeParameters(int Leaves, double LearningRate, int Trees, int MinLeaf = 20, bool Bagged = false)
 {
-    public override string ToString() => $"leaves={Leaves} learningRate={LearningRate} trees={Trees} minLeaf={MinLeaf}";
+    public override string ToString() => $"leaves={Leaves} learningRate={LearningRate} trees={Trees} minLeaf={MinLeaf} bagged={Bagged}";
 }
 
 /// <summary>How <see cref="PredictiveTrainer"/> trains: the search grid, the ensemble size and the encoding limits.</summary>
@@ -23,7 +24,7 @@ public sealed record TrainerSettings
     /// <summary>Folds of the cross-validation that picks the grid entry.</summary>
     public int Folds { get; init; } = 3;
 
-    /// <summary>Bagged members of the final ensemble (same parameters, different seeds and row/feature samples).</summary>
+    /// <summary>Members of the final ensemble when the chosen parameters are bagged (same parameters, different seeds and samples).</summary>
     public int Members { get; init; } = 5;
 
     /// <summary>Share of the records held out to measure the model (AUC, log loss) before the final fit on all of them.</summary>
@@ -36,12 +37,13 @@ public sealed record TrainerSettings
 
     public int Seed { get; init; } = 20_240_611;
 
-    /// <summary>3 tree sizes × 3 learning-rate/tree-count pairs.</summary>
+    /// <summary>3 tree sizes × 3 learning-rate/tree-count pairs × bagged or not.</summary>
     public static IReadOnlyList<TreeParameters> DefaultGrid { get; } =
     [
         .. from leaves in new[] { 8, 16, 32 }
            from rate in new[] { (0.1, 150), (0.05, 300), (0.025, 600) }
-           select new TreeParameters(leaves, rate.Item1, rate.Item2),
+           from bagged in new[] { false, true }
+           select new TreeParameters(leaves, rate.Item1, rate.Item2, Bagged: bagged),
     ];
 
     /// <summary>A small, fast setting for tests and tiny workspaces.</summary>
@@ -63,9 +65,9 @@ public sealed record ModelEvaluation(
     string Parameters);
 
 /// <summary>
-/// Trains the predictive score with ML.NET LightGBM: learns the feature encoding, picks tree parameters by
-/// k-fold cross-validation on the training rows, and averages a few bagged models (different seeds, row and
-/// feature subsamples), which ranks a little better and more stably than one tree model.
+/// Trains the predictive score with ML.NET LightGBM: learns the feature encoding, picks tree parameters (including
+/// whether to bag) by k-fold cross-validation on the training rows, averages several bagged models when bagging
+/// won, and blends in a logistic regression at the weight that ranks the out-of-fold predictions best.
 /// </summary>
 public static class PredictiveTrainer
 {
@@ -118,11 +120,12 @@ public static class PredictiveTrainer
             }
         }
 
+        // Without sampling every seed grows the same trees: one member is enough.
         var members = new List<ITransformer>();
-        for (var m = 0; m < settings.Members; m++)
+        for (var m = 0; m < (parameters.Bagged ? settings.Members : 1); m++)
         {
             ct.ThrowIfCancellationRequested();
-            members.Add(Fit(vectors, labels, schema.Width, parameters, settings.Seed + m, bagged: settings.Members > 1));
+            members.Add(Fit(vectors, labels, schema.Width, parameters, settings.Seed + m));
         }
 
         var linear = linearWeight > 0 ? FitLinear(vectors.Select(schema.Linear).ToList(), labels, schema.LinearWidth, settings.Seed) : null;
@@ -144,8 +147,8 @@ public static class PredictiveTrainer
         return pipeline.Fit(data);
     }
 
-    /// <summary>One LightGBM model; <paramref name="bagged"/> subsamples rows and features (for ensemble members).</summary>
-    public static ITransformer Fit(IReadOnlyList<float[]> vectors, bool[] labels, int width, TreeParameters parameters, int seed, bool bagged)
+    /// <summary>One LightGBM model; bagged parameters subsample rows and features (for ensemble members).</summary>
+    public static ITransformer Fit(IReadOnlyList<float[]> vectors, bool[] labels, int width, TreeParameters parameters, int seed)
     {
         var ml = new MLContext(seed);
         var data = PredictiveEnsemble.Load(ml, vectors, labels, width);
@@ -159,7 +162,7 @@ public static class PredictiveTrainer
             // One thread: the machines are shared, and LightGBM's spinning threads slow everything else down.
             NumberOfThreads = 1,
             Silent = true,
-            Booster = bagged
+            Booster = parameters.Bagged
                 ? new GradientBooster.Options { SubsampleFraction = 0.8, SubsampleFrequency = 1, FeatureFraction = 0.7, L2Regularization = 1 }
                 : new GradientBooster.Options { L2Regularization = 1 },
         };
@@ -190,7 +193,7 @@ public static class PredictiveTrainer
         {
             var probabilities = OutOfFold(vectors, labels, folds, settings.Folds, (x, y) =>
             {
-                var model = Fit(x, y, width, candidate, settings.Seed, bagged: settings.Members > 1);
+                var model = Fit(x, y, width, candidate, settings.Seed);
                 return test => PredictiveEnsemble.Score(model, test, width);
             }, ct);
             var auc = Metrics.Auc(labels, probabilities);
