@@ -39,7 +39,7 @@ public sealed class LeadOutcomes(HandoffDb db)
     {
         var leads = await db.Leads.AsNoTracking()
             .Where(l => l.MergedIntoId == null && l.Stage != LeadStage.Junk)
-            .OrderByDescending(l => l.CreatedAt).Take(max)
+            .OrderByDescending(l => l.CreatedAt).ThenBy(l => l.Id).Take(max)
             .ToListAsync(ct);
         var reached = Reached(target);
         var changes = await db.StageChanges.AsNoTracking()

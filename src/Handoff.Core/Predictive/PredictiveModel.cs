@@ -45,9 +45,15 @@ public sealed class PredictiveModel
     public bool IsActive { get; private set; }
     public DateTime? ActivatedAt { get; private set; }
 
-    /// <summary>The node training it, and until when its claim holds (a node that died loses it then).</summary>
+    /// <summary>The node training (then: that trained) it, and until when its claim holds (a node that died loses it then).</summary>
     public string? ClaimedBy { get; private set; }
     public DateTime? ClaimedUntil { get; private set; }
+
+    /// <summary>
+    /// 1 while queued or training, null after: a unique index on it lets only one version be in progress at a
+    /// time, across every node (nulls do not collide on SQLite nor PostgreSQL).
+    /// </summary>
+    public int? InProgress { get; private set; }
 
     public double? Auc { get; private set; }
     public double? LogLoss { get; private set; }
@@ -74,6 +80,7 @@ public sealed class PredictiveModel
         RequestedBy = requestedBy,
         RequestedAt = at,
         ActivateWhenReady = activate,
+        InProgress = 1,
     };
 
     public void Trained(byte[] content, string features, ModelEvaluation evaluation, DateTime at)
@@ -90,8 +97,8 @@ public sealed class PredictiveModel
         Negatives = evaluation.Negatives;
         Parameters = evaluation.Parameters;
         FinishedAt = at;
-        ClaimedBy = null;
         ClaimedUntil = null;
+        InProgress = null;
     }
 
     public void Failed(string error, DateTime at)
@@ -99,8 +106,8 @@ public sealed class PredictiveModel
         Status = PredictiveModelStatus.Failed;
         Error = error.Length > 2000 ? error[..2000] : error;
         FinishedAt = at;
-        ClaimedBy = null;
         ClaimedUntil = null;
+        InProgress = null;
     }
 
     public void Activate(DateTime at)
@@ -165,6 +172,7 @@ internal sealed class PredictiveModelConfiguration : IEntityTypeConfiguration<Pr
         b.ToTable("predictive_models");
         b.HasKey(m => m.Id);
         b.HasIndex(m => m.Number).IsUnique();
+        b.HasIndex(m => m.InProgress).IsUnique();
         b.HasIndex(m => new { m.Status, m.RequestedAt });
         b.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(m => m.Trigger).HasMaxLength(20);

@@ -84,7 +84,7 @@ public sealed class PredictiveModels(
         }
         catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
         {
-            return new ConflictError("training-in-progress", "Another training was asked for at the same moment; try again.");
+            return new ConflictError("training-in-progress", "Another predictive model was queued at the same moment; wait for it to finish (GET /api/predictive/models).");
         }
 
         return View(model);

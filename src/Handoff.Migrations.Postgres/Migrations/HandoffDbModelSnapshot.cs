@@ -1160,6 +1160,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
+                    b.Property<int?>("InProgress")
+                        .HasColumnType("integer")
+                        .HasColumnName("in_progress");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
@@ -1231,6 +1235,10 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_predictive_models");
+
+                    b.HasIndex("InProgress")
+                        .IsUnique()
+                        .HasDatabaseName("ix_predictive_models_in_progress");
 
                     b.HasIndex("Number")
                         .IsUnique()

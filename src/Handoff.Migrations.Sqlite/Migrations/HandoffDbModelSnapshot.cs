@@ -1155,6 +1155,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("finished_at");
 
+                    b.Property<int?>("InProgress")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_progress");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_active");
@@ -1226,6 +1230,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_predictive_models");
+
+                    b.HasIndex("InProgress")
+                        .IsUnique()
+                        .HasDatabaseName("ix_predictive_models_in_progress");
 
                     b.HasIndex("Number")
                         .IsUnique()

@@ -36,7 +36,13 @@ public sealed class PostgresCluster : IAsyncLifetime
         {
             var node = new PostgresApp(first.Database, _fakeClock);
             _configure?.Invoke(node);
-            node.Clock.SetUtcNow(first.Clock.GetUtcNow());
+            // The newer node's clock was made later, and a FakeTimeProvider cannot go back: bring the others up to it.
+            var now = node.Clock.GetUtcNow();
+            foreach (var earlier in _nodes.Where(n => n.Clock.GetUtcNow() < now))
+            {
+                earlier.Clock.SetUtcNow(now);
+            }
+
             _nodes.Add(node);
             node.Admin().Dispose();
         }

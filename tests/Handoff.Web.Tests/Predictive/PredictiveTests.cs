@@ -149,7 +149,7 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     /// <summary>Enterprise-plan leads mostly reach SQL, starter-plan leads mostly get disqualified; industry and seats are noise.</summary>
-    private static async Task SeedHistoryAsync(HttpClient client, int leads)
+    internal static async Task SeedHistoryAsync(HttpClient client, int leads)
     {
         var random = new Random(42);
         var plans = Enumerable.Range(0, leads).Select(i => (Plan: i % 2 == 0 ? "enterprise" : "starter", Industry: Industries[random.Next(Industries.Length)], Roll: random.NextDouble())).ToList();
@@ -162,7 +162,7 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         });
     }
 
-    private static object Lead(string plan, string industry)
+    internal static object Lead(string plan, string industry)
     {
         var first = FirstNames[Random.Shared.Next(FirstNames.Length)];
         var last = LastNames[Random.Shared.Next(LastNames.Length)];
@@ -179,7 +179,7 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         };
     }
 
-    private static async Task<JsonObject> WaitTrainedAsync(HttpClient client, string id)
+    internal static async Task<JsonObject> WaitTrainedAsync(HttpClient client, string id)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
@@ -200,12 +200,12 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
 /// <summary>A workspace where training is quick and the worker looks often.</summary>
 public static class PredictiveSettings
 {
-    public static void Apply(HandoffApp app)
+    public static void Apply(HandoffApp app, double retrainEveryHours = 0)
     {
         app.Settings["Handoff:Predictive:Quick"] = "true";
         app.Settings["Handoff:Predictive:MinimumPerOutcome"] = "20";
         app.Settings["Handoff:Predictive:PollSeconds"] = "0.2";
-        app.Settings["Handoff:Predictive:RetrainEveryHours"] = "0";
+        app.Settings["Handoff:Predictive:RetrainEveryHours"] = retrainEveryHours.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 
@@ -222,3 +222,110 @@ public sealed class PredictivePostgresApp : PostgresApp
 public sealed class PredictiveTests_Sqlite(PredictiveSqliteApp app) : PredictiveTests<PredictiveSqliteApp>(app);
 
 public sealed class PredictiveTests_Postgres(PredictivePostgresApp app) : PredictiveTests<PredictivePostgresApp>(app);
+
+/// <summary>Retraining on a schedule: business time (the app's clock) decides when it is due.</summary>
+public abstract class PredictiveScheduleTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Fact]
+    public async Task Retraining_IsQueuedAndTrained_WhenTheIntervalHasPassed()
+    {
+        var client = app.Admin();
+        await PredictiveTests<TApp>.SeedHistoryAsync(client, leads: 200);
+        var first = await (await client.PostAsJsonAsync("/api/predictive/models", new { })).ReadObjectAsync();
+        await PredictiveTests<TApp>.WaitTrainedAsync(client, first["id"]!.GetValue<string>());
+
+        // Not due yet: nothing new, however often the worker looks.
+        app.Clock.Advance(TimeSpan.FromHours(23));
+        await Task.Delay(1000);
+        Assert.Single(await (await client.GetAsync("/api/predictive/models")).ReadArrayAsync());
+
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        JsonNode? scheduled = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await (await client.GetAsync("/api/predictive/models")).ReadArrayAsync();
+            scheduled = list.FirstOrDefault(m => m!["trigger"]!.GetValue<string>() == "schedule" && m["status"]!.GetValue<string>() is "Ready" or "Failed");
+            if (scheduled is not null)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.NotNull(scheduled);
+        Assert.Equal("Ready", scheduled["status"]!.GetValue<string>());
+        Assert.Equal(2, scheduled["number"]!.GetValue<int>());
+        Assert.Equal("predictive-schedule", scheduled["requestedBy"]!.GetValue<string>());
+        // Same history, same holdout: it measures the same, so it takes over.
+        Assert.True(scheduled["isActive"]!.GetValue<bool>());
+    }
+}
+
+public sealed class PredictiveScheduleSqliteApp : ClockedSqliteApp
+{
+    public PredictiveScheduleSqliteApp() => PredictiveSettings.Apply(this, retrainEveryHours: 24);
+}
+
+public sealed class PredictiveSchedulePostgresApp : ClockedPostgresApp
+{
+    public PredictiveSchedulePostgresApp() => PredictiveSettings.Apply(this, retrainEveryHours: 24);
+}
+
+public sealed class PredictiveScheduleTests_Sqlite(PredictiveScheduleSqliteApp app) : PredictiveScheduleTests<PredictiveScheduleSqliteApp>(app);
+
+public sealed class PredictiveScheduleTests_Postgres(PredictiveSchedulePostgresApp app) : PredictiveScheduleTests<PredictiveSchedulePostgresApp>(app);
+
+/// <summary>Three nodes on one PostgreSQL database: one version in progress at a time, and one node trains it.</summary>
+public sealed class PredictiveClusterTests : IAsyncLifetime
+{
+    private readonly PostgresCluster _cluster = new(size: 3, configure: node => PredictiveSettings.Apply(node));
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task SimultaneousRequestsOnThreeNodes_QueueOneVersion_WhichOneNodeTrains()
+    {
+        var clients = _cluster.Nodes.Select(n => n.Admin()).ToList();
+        await PredictiveTests<PostgresApp>.SeedHistoryAsync(clients[0], leads: 200);
+
+        // Hold the training lease for a node that does not exist, so that the version stays queued while the others ask.
+        await using (var scope = _cluster.Nodes[0].Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO predictive_leases (name, holder, until) VALUES ('predictive-training', 'elsewhere', now() + interval '1 day') " +
+                "ON CONFLICT (name) DO UPDATE SET holder = 'elsewhere', until = now() + interval '1 day'");
+        }
+
+        var answers = await Task.WhenAll(clients.Select(c => c.PostAsJsonAsync("/api/predictive/models", new { target = "SQL" })));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Accepted);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Accepted), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        var queued = await answers.Single(a => a.StatusCode == HttpStatusCode.Accepted).ReadObjectAsync();
+        await Task.Delay(1000);
+        Assert.Equal("Queued", (await (await clients[2].GetAsync($"/api/predictive/models/{queued["id"]}")).ReadObjectAsync())["status"]!.GetValue<string>());
+
+        // The lease is free again: one of the nodes takes it and trains the version.
+        await using (var scope = _cluster.Nodes[0].Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            await db.PredictiveLeases.ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, (string?)null).SetProperty(l => l.Until, (DateTime?)null));
+        }
+
+        var model = await PredictiveTests<PostgresApp>.WaitTrainedAsync(clients[1], queued["id"]!.GetValue<string>());
+        Assert.True(model["isActive"]!.GetValue<bool>());
+        await using (var scope = _cluster.Nodes[0].Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var lease = await db.PredictiveLeases.SingleAsync();
+            var trained = await db.PredictiveModels.SingleAsync();
+            Assert.Equal(lease.Holder, trained.ClaimedBy);
+            Assert.NotEqual("elsewhere", lease.Holder);
+        }
+    }
+}

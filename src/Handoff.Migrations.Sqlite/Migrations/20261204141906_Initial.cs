@@ -227,6 +227,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     activated_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     claimed_by = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     claimed_until = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    in_progress = table.Column<int>(type: "INTEGER", nullable: true),
                     auc = table.Column<double>(type: "REAL", nullable: true),
                     log_loss = table.Column<double>(type: "REAL", nullable: true),
                     training_seconds = table.Column<double>(type: "REAL", nullable: true),
@@ -580,6 +581,12 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_outbox_status_next_attempt_at",
                 table: "outbox",
                 columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_predictive_models_in_progress",
+                table: "predictive_models",
+                column: "in_progress",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "ix_predictive_models_number",

@@ -227,6 +227,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                     activated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     claimed_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     claimed_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    in_progress = table.Column<int>(type: "integer", nullable: true),
                     auc = table.Column<double>(type: "double precision", nullable: true),
                     log_loss = table.Column<double>(type: "double precision", nullable: true),
                     training_seconds = table.Column<double>(type: "double precision", nullable: true),
@@ -580,6 +581,12 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "ix_outbox_status_next_attempt_at",
                 table: "outbox",
                 columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_predictive_models_in_progress",
+                table: "predictive_models",
+                column: "in_progress",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "ix_predictive_models_number",
