@@ -5,6 +5,10 @@ using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Predictive;
+using Handoff.Qualification;
+using Handoff.Routing;
+using Handoff.Scoring;
+using Handoff.Sla;
 using Handoff.Teams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +44,10 @@ public static class HandoffServices
         services.AddScoped<People>();
         services.AddScoped<Import.ImportJobs>();
         services.AddScoped<Import.RunImport>();
+        services.AddScoring(configuration);
+        services.AddQualification(configuration);
+        services.AddRouting(configuration);
+        services.AddSla(configuration);
         services.AddPredictive(configuration);
         return services;
     }

@@ -17,14 +17,14 @@ internal static class LeadBodies
 
     private static readonly (string Name, string Domain, string Industry, int Employees, string Country, string City)[] Companies =
     [
-        ("Analytical Engines", "analytical-engines.example", "Manufacturing", 120, "United Kingdom", "London"),
-        ("Northwind Traders", "northwind.example", "Retail", 850, "United States", "Seattle"),
-        ("Contoso Pharmaceuticals", "contoso-pharma.example", "Healthcare", 4200, "Germany", "Berlin"),
-        ("Fabrikam Logistics", "fabrikam.example", "Transportation", 2300, "Netherlands", "Rotterdam"),
-        ("Tailspin Toys", "tailspin.example", "Consumer Goods", 60, "Canada", "Toronto"),
-        ("Wide World Importers", "wideworld.example", "Wholesale", 390, "Australia", "Sydney"),
-        ("Adventure Works Cycles", "adventure-works.example", "Sporting Goods", 1500, "France", "Lyon"),
-        ("Woodgrove Bank", "woodgrove.example", "Financial Services", 12000, "United States", "New York"),
+        ("Analytical Engines", "analytical-engines.io", "Manufacturing", 120, "United Kingdom", "London"),
+        ("Northwind Traders", "northwind.io", "Retail", 850, "United States", "Seattle"),
+        ("Contoso Pharmaceuticals", "contoso-pharma.io", "Healthcare", 4200, "Germany", "Berlin"),
+        ("Fabrikam Logistics", "fabrikam.io", "Transportation", 2300, "Netherlands", "Rotterdam"),
+        ("Tailspin Toys", "tailspin.io", "Consumer Goods", 60, "Canada", "Toronto"),
+        ("Wide World Importers", "wideworld.io", "Wholesale", 390, "Australia", "Sydney"),
+        ("Adventure Works Cycles", "adventure-works.io", "Sporting Goods", 1500, "France", "Lyon"),
+        ("Woodgrove Bank", "woodgrove.io", "Financial Services", 12000, "United States", "New York"),
     ];
 
     private static readonly string[] Titles =

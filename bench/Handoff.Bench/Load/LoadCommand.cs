@@ -14,7 +14,8 @@ internal sealed record LoadOptions(
     int Concurrency,
     double? Rate,
     TimeSpan MaxDuration,
-    string Label);
+    string Label,
+    int RouteTeam);
 
 /// <summary>
 /// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
@@ -25,7 +26,7 @@ internal sealed record LoadOptions(
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -46,6 +47,11 @@ internal static class LoadCommand
         using var client = new HttpClient(handler) { BaseAddress = options.Url, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Key);
         using var limit = new CancellationTokenSource(options.MaxDuration);
+
+        if (options.RouteTeam > 0)
+        {
+            await RoutingSetup.RouteAtCaptureAsync(client, options.RouteTeam);
+        }
 
         var run = new Run(client, bodies, limit.Token);
         var started = Stopwatch.GetTimestamp();
@@ -76,6 +82,12 @@ internal static class LoadCommand
             Console.WriteLine($"[{o.Label}] send schedule lag ms (client side): p99 {P(lag, 99):0.00}  max {P(lag, 100):0.00}");
         }
 
+        if (o.RouteTeam > 0)
+        {
+            // With routeAt=Capture the 201 answer carries the routed owner: its latency is capture → assigned.
+            Console.WriteLine($"[{o.Label}] routed at capture to a team of {o.RouteTeam}: {run.Assigned}/{ok.Length} answers owned by a rep");
+        }
+
         Console.WriteLine($"[{o.Label}] non-201 answers: {run.Errors}");
         if (run.FirstError is not null)
         {
@@ -84,8 +96,8 @@ internal static class LoadCommand
 
         Console.WriteLine(string.Create(inv, $"RESULT label={o.Label} provider={o.Provider} mode={(o.Rate is null ? "closed" : "rate")} " +
             $"concurrency={o.Concurrency} rate={o.Rate ?? 0:0} leads={o.Leads} ok={ok.Length} seconds={seconds:0.000} rps={rps:0.0} " +
-            $"p50_ms={P(ok, 50):0.00} p90_ms={P(ok, 90):0.00} p99_ms={P(ok, 99):0.00} max_ms={P(ok, 100):0.00} errors={run.Errors}"));
-        return run.Errors == 0 && ok.Length == o.Leads ? 0 : 1;
+            $"p50_ms={P(ok, 50):0.00} p90_ms={P(ok, 90):0.00} p99_ms={P(ok, 99):0.00} max_ms={P(ok, 100):0.00} errors={run.Errors} assigned={run.Assigned}"));
+        return run.Errors == 0 && ok.Length == o.Leads && (o.RouteTeam == 0 || run.Assigned == ok.Length) ? 0 : 1;
     }
 
     /// <summary>Nearest-rank percentile of sorted values; 0 when there are none.</summary>
@@ -141,7 +153,8 @@ internal static class LoadCommand
             concurrency,
             rate,
             TimeSpan.FromSeconds(Int("max-seconds", 600)),
-            Get("label") ?? (rate is null ? "closed" : "rate"));
+            Get("label") ?? (rate is null ? "closed" : "rate"),
+            Int("route-team", 0));
         return true;
     }
 
@@ -150,6 +163,7 @@ internal static class LoadCommand
     {
         private static readonly MediaTypeHeaderValue JsonType = new("application/json");
         private int _errors;
+        private int _assigned;
         private string? _firstError;
 
         public double[] Latencies { get; } = new double[bodies.Length];
@@ -157,6 +171,9 @@ internal static class LoadCommand
         public double[] DispatchLag { get; } = new double[bodies.Length];
 
         public int Errors => _errors;
+
+        /// <summary>Answers whose lead is owned by a user (routed), not by a queue.</summary>
+        public int Assigned => _assigned;
 
         public string? FirstError => _firstError;
 
@@ -208,6 +225,10 @@ internal static class LoadCommand
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
                     Latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (body.Contains("\"owner\":{\"kind\":\"User\"", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref _assigned);
+                    }
                 }
                 else
                 {

@@ -141,6 +141,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             }
         }
 
+        lead.CameThroughForm(context.FormKey);
         if (accountId is { } account && lead.AccountId is null)
         {
             lead.LinkAccount(account);

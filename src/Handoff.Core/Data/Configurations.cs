@@ -61,6 +61,7 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.Property(l => l.LatestSource).HasMaxLength(100);
         b.Property(l => l.LatestChannel).HasMaxLength(100);
         b.Property(l => l.LatestCampaign).HasMaxLength(200);
+        b.Property(l => l.FormKey).HasMaxLength(40);
 
         // One open lead per person: a second capture of the same email updates the first (see CaptureLead).
         b.HasIndex(l => l.EmailKey, "ix_leads_open_email_key").IsUnique().HasFilter($"email_key IS NOT NULL AND stage IN ({OpenStages})");

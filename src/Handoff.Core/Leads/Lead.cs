@@ -58,6 +58,9 @@ public sealed class Lead
     public string? LatestCampaign { get; private set; }
     public DateTime? LatestTouchAt { get; private set; }
 
+    /// <summary>The key of the web form the lead last came through (null: never through a form); routing rules test it as <c>form</c>.</summary>
+    public string? FormKey { get; private set; }
+
     /// <summary>What the built-in enricher derived from the fields above (recomputed on every change).</summary>
     public Seniority Seniority { get; private set; }
     public Department Department { get; private set; }
@@ -93,6 +96,24 @@ public sealed class Lead
     public Guid? AccountId { get; private set; }
     public int FitScore { get; private set; }
     public int EngagementScore { get; private set; }
+
+    /// <summary>The part of <see cref="EngagementScore"/> from buying signals (pricing, demo requests, replies).</summary>
+    public int IntentScore { get; private set; }
+
+    /// <summary>A to D from the fit score and the active model's thresholds; null until scored.</summary>
+    public string? FitGrade { get; private set; }
+
+    /// <summary>The scoring model version of the scores; null for a lead never scored (an import not swept yet).</summary>
+    public int? ScoreModelVersion { get; private set; }
+
+    /// <summary>When the scores were computed; engagement decays after it (read the exact value at /score).</summary>
+    public DateTime? ScoredAt { get; private set; }
+
+    /// <summary>The scoring engine's running state (JSON), so that an activity updates only the rules it matches.</summary>
+    public string? ScoreState { get; private set; }
+
+    /// <summary>How many times the lead came back from Nurture (woke on its date or on new high-intent engagement).</summary>
+    public int RecycleCount { get; private set; }
 
     public DateTime CreatedAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
@@ -299,12 +320,36 @@ public sealed class Lead
         return AuditEntry.Record(Id, Version, "merged", actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
     }
 
+    /// <summary>Records an event of another capability (a service-level breach or escalation) in the lead's history.</summary>
+    public AuditEntry Noted(string action, string changes, Actor actor, DateTime at, string? note)
+    {
+        Touch(at);
+        return AuditEntry.Record(Id, Version, action, actor, at, changes, note);
+    }
+
     /// <summary>Notes a provider lookup (answered, or failed and to be retried later); not an edit, so no new version.</summary>
     public void ProviderChecked(DateTime at, DateTime? retryAt)
     {
         ProviderCheckedAt = retryAt is null ? at : null;
         ProviderRetryAt = retryAt;
     }
+
+    /// <summary>
+    /// Records the lead's scores. Not an edit of the lead: no new version, no history (the breakdown explains them).
+    /// </summary>
+    public void Scored(int fit, string fitGrade, int engagement, int intent, int modelVersion, DateTime at, string? state)
+    {
+        FitScore = fit;
+        FitGrade = fitGrade;
+        EngagementScore = engagement;
+        IntentScore = intent;
+        ScoreModelVersion = modelVersion;
+        ScoredAt = at;
+        ScoreState = state;
+    }
+
+    /// <summary>Flags the lead as recycled: it is re-entering the funnel from Nurture.</summary>
+    public void MarkRecycled() => RecycleCount++;
 
     /// <summary>Links the lead to its company account.</summary>
     public void LinkAccount(Guid accountId) => AccountId = accountId;
@@ -374,6 +419,15 @@ public sealed class Lead
         LatestSource = source ?? LatestSource;
         LatestChannel = channel ?? LatestChannel;
         LatestCampaign = campaign ?? LatestCampaign;
+    }
+
+    /// <summary>Notes the web form a capture came through; like attribution, not an edit.</summary>
+    public void CameThroughForm(string? formKey)
+    {
+        if (formKey is not null)
+        {
+            FormKey = formKey;
+        }
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public static class StageRules
         [LeadStage.Opportunity] = [LeadStage.Won, LeadStage.Lost, LeadStage.Junk],
         [LeadStage.Won] = [LeadStage.Junk],
         [LeadStage.Lost] = [LeadStage.Nurture, LeadStage.Junk],
-        [LeadStage.Nurture] = [LeadStage.MQL, LeadStage.Disqualified, LeadStage.Junk],
+        [LeadStage.Nurture] = [LeadStage.MQL, LeadStage.New, LeadStage.Disqualified, LeadStage.Junk],
         [LeadStage.Disqualified] = [LeadStage.Junk],
         [LeadStage.Junk] = [LeadStage.New],
     };

@@ -49,6 +49,10 @@ public sealed record LeadView(
     Guid? AccountId,
     int FitScore,
     int EngagementScore,
+    int IntentScore,
+    string? FitGrade,
+    int? ScoreModelVersion,
+    DateTime? ScoredAt,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int Version,
@@ -60,6 +64,6 @@ public sealed record LeadView(
         l.UtmCampaign, l.UtmTerm, l.UtmContent, l.EmailConsent, l.CustomFields, l.Seniority, l.Department, l.CountryCode,
         l.Region, l.SizeBand, l.Segment, l.CompanyDomain, l.IsFreeMail, l.PhoneE164, l.LatestSource, l.LatestChannel,
         l.LatestCampaign, l.LatestTouchAt, l.Stage, l.StageEnteredAt,
-        l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.CreatedAt, l.UpdatedAt,
+        l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.IntentScore, l.FitGrade, l.ScoreModelVersion, l.ScoredAt, l.CreatedAt, l.UpdatedAt,
         l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray());
 }

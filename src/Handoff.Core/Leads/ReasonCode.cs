@@ -42,6 +42,7 @@ public sealed class ReasonCode
             (LeadStage.Disqualified, "competitor", "Competitor"),
             (LeadStage.Disqualified, "existing-customer", "Already a customer"),
             (LeadStage.Disqualified, "unresponsive", "Never responded"),
+            (LeadStage.Disqualified, "student", "Student, not a buyer"),
             (LeadStage.Nurture, "wrong-timing", "Right fit, wrong time"),
             (LeadStage.Nurture, "no-budget-yet", "Budget expected later"),
             (LeadStage.Nurture, "not-ready", "Still researching"),

@@ -43,6 +43,9 @@ public sealed class StageChange
     public string? PreviousReason { get; private set; }
     public DateTime? PreviousWakeAt { get; private set; }
 
+    /// <summary>Records the definition version the change was judged under (the first one given wins).</summary>
+    public void JudgedUnder(int version) => DefinitionVersion ??= version;
+
     internal static StageChange Record(
         Lead lead,
         LeadStage? from,

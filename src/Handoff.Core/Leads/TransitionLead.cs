@@ -6,13 +6,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Handoff.Leads;
 
 /// <summary>A request to move a lead: <c>{"to":"SAL","reason":"…","note":"…"}</c>.</summary>
-public sealed record TransitionRequest(LeadStage To, string? Reason = null, string? Note = null, DateTime? WakeAt = null);
+/// <remarks>A move to SQL goes through the qualification gate; <c>justification</c> overrides a failed evaluation (recorded as an exception).</remarks>
+public sealed record TransitionRequest(LeadStage To, string? Reason = null, string? Note = null, DateTime? WakeAt = null, string? Justification = null);
 
 /// <summary>
 /// Moves a lead along the stage machine, or undoes its latest move, with optimistic concurrency: of two people
 /// moving the same lead at once, one succeeds and the other gets a conflict, never a lost update.
 /// </summary>
-public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, LeadAutomations automations)
+public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, LeadAutomations automations, Qualification.SqlGate sqlGate)
 {
     public async Task<Result<LeadView>> HandleAsync(Guid id, TransitionRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
     {
@@ -75,10 +76,32 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
         }
 
         var wakeAt = request.WakeAt?.ToUniversalTime();
-        var moved = lead.MoveTo(request.To, actor, clock.GetUtcNow().UtcDateTime, reason, note, wakeAt);
+        var now = clock.GetUtcNow().UtcDateTime;
+        Qualification.SqlVerdict? verdict = null;
+        if (request.To == LeadStage.SQL && StageRules.CanMove(lead.Stage, LeadStage.SQL))
+        {
+            var judged = await sqlGate.JudgeAsync(lead, request.Justification, now, ct);
+            if (judged.Error is { } refused)
+            {
+                return refused;
+            }
+
+            verdict = judged.Value!;
+        }
+        else if (request.Justification is not null)
+        {
+            return ValidationError.For("justification", "applies only to a move to SQL");
+        }
+
+        var moved = lead.MoveTo(request.To, actor, now, reason, note, wakeAt, verdict?.Evidence);
         if (moved.Error is { } error)
         {
             return error;
+        }
+
+        if (verdict is not null)
+        {
+            sqlGate.Record(lead, moved.Value!, verdict, actor);
         }
 
         return await SaveAsync(lead, moved.Value!, actor, ct);

@@ -32,6 +32,8 @@ public static class Workspace
             db.ReasonCodes.AddRange(ReasonCode.Defaults());
         }
 
+        Scoring.ActiveScoring.AddDefault(db, now);
+
         if (!string.IsNullOrWhiteSpace(bootstrapApiKey))
         {
             var hash = ApiKey.HashOf(bootstrapApiKey);

@@ -13,9 +13,15 @@ internal static class HandoffApi
         var api = app.MapGroup("").WithMetadata(new RequestSizeLimitAttribute(MaxJsonBody));
         api.MapLeadsApi();
         api.MapAdminApi();
+        api.MapRoutingApi();
         app.MapActivitiesApi();
         app.MapFormsApi();
         app.MapImportsApi();
+        api.MapScoringApi();
+        api.MapQualificationApi();
+        api.MapPipelineApi();
+        api.MapSlaApi();
+        api.MapNotificationsApi();
         api.MapPredictiveApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }

@@ -29,6 +29,9 @@ internal static class HandoffHost
         services.AddHostedService<EnrichmentWorker>();
         services.AddSingleton<ImportWorker>();
         services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
+        services.AddSingleton<RescoreWorker>().AddHostedService(provider => provider.GetRequiredService<RescoreWorker>());
+        services.AddSingleton<WakeWorker>().AddHostedService(provider => provider.GetRequiredService<WakeWorker>());
+        services.AddSlaWorkers();
         services.AddSingleton<PredictiveWorker>().AddHostedService(provider => provider.GetRequiredService<PredictiveWorker>());
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
@@ -116,6 +119,7 @@ internal static class HandoffHost
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
         Workspace.PrepareAsync(db, clock, options.BootstrapApiKey).GetAwaiter().GetResult();
+        Sla.SlaDefaults.EnsureAsync(db, clock, app.Configuration).GetAwaiter().GetResult();
 
         if (options.SeedDemo && DemoWorkspace.SeedAsync(db, clock).GetAwaiter().GetResult())
         {

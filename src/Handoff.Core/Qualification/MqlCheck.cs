@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Leads;
+
+namespace Handoff.Qualification;
+
+/// <summary>
+/// The MQL check (automation step 200, after scoring): an open New lead that meets the active definition's MQL bar
+/// moves to MQL by the system, with the rules, scores and touches that justified it in the stage change. A Nurture
+/// lead with new high-intent engagement (the recycle policy's <c>wakeOn</c> touches) wakes early, flagged recycled:
+/// to MQL when it meets the bar, else back to New.
+/// </summary>
+public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluator evaluator) : ILeadAutomation
+{
+    public static readonly Actor Actor = Actor.System("mql-check");
+
+    public int Order => 200;
+
+    public async Task ApplyAsync(LeadChange change, CancellationToken ct)
+    {
+        var lead = change.Lead;
+        if (lead.Stage is not (LeadStage.New or LeadStage.Nurture) || lead.MergedIntoId is not null)
+        {
+            return;
+        }
+
+        if (await active.AtAsync(db, change.At, ct) is not { } definition)
+        {
+            return;
+        }
+
+        var wakeOn = definition.Document.Recycle.WakeOn;
+        var wakers = lead.Stage == LeadStage.Nurture ? change.Activities.Where(a => wakeOn.Contains(a.Type)).Select(a => a.Id).ToList() : [];
+        if (lead.Stage == LeadStage.Nurture && wakers.Count == 0)
+        {
+            return;
+        }
+
+        var (mql, variation) = await evaluator.EvaluateMqlAsync(lead, definition, change.Activities, change.At, ct);
+        string? note;
+        LeadStage to;
+        if (lead.Stage == LeadStage.Nurture)
+        {
+            to = mql.Passed ? LeadStage.MQL : LeadStage.New;
+            note = "Woke early on new high-intent engagement";
+            lead.MarkRecycled();
+        }
+        else if (mql.Passed)
+        {
+            to = LeadStage.MQL;
+            note = $"Met the MQL criteria of definition v{definition.Version}";
+        }
+        else
+        {
+            return;
+        }
+
+        var evidence = JsonSerializer.Serialize(
+            new
+            {
+                definitionVersion = definition.Version,
+                variation,
+                mqlPassed = mql.Passed,
+                scores = new { fit = lead.FitScore, engagement = lead.EngagementScore },
+                checks = mql.Checks,
+                activityIds = mql.Checks.SelectMany(c => c.ActivityIds ?? []).Concat(wakers).Distinct().ToList(),
+                recycled = wakers.Count > 0 ? true : (bool?)null,
+            },
+            QualificationJson.Options);
+        var moved = lead.MoveTo(to, Actor, change.At, null, note, null, evidence);
+        if (moved.Value is not { } stageChange)
+        {
+            return; // the stage machine refused: nothing to do automatically
+        }
+
+        stageChange.JudgedUnder(definition.Version);
+        db.StageChanges.Add(stageChange);
+        LeadEvents.StageChanged(db, stageChange);
+        change.StageChanges.Add(stageChange);
+    }
+}
+
+/// <summary>
+/// The last automation step: every stage move made in a change records the definition version it was judged under
+/// (moves that were judged explicitly, like the SQL gate's, keep theirs).
+/// </summary>
+public sealed class DefinitionStamp(HandoffDb db, ActiveDefinitions active) : ILeadAutomation
+{
+    public int Order => 1000;
+
+    public async Task ApplyAsync(LeadChange change, CancellationToken ct)
+    {
+        if (change.StageChanges.Count == 0 || change.StageChanges.All(c => c.DefinitionVersion is not null))
+        {
+            return;
+        }
+
+        if (await active.AtAsync(db, change.At, ct) is { } definition)
+        {
+            foreach (var stageChange in change.StageChanges)
+            {
+                stageChange.JudgedUnder(definition.Version);
+            }
+        }
+    }
+}

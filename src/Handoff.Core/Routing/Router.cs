@@ -1,0 +1,324 @@
+using Handoff.Data;
+using Handoff.Leads;
+using Handoff.Teams;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Routing;
+
+/// <summary>How one rule fared for a lead: matched (and decided), or not and why.</summary>
+public sealed record RuleTrace(int Index, string Name, bool Matched, string Detail);
+
+/// <summary>
+/// Where a lead goes and why: the owner, the rule set version and rule that decided it (none for the account owner
+/// or the fallback), the strategy, every reason in order, and how each rule tried fared.
+/// </summary>
+public sealed record RoutingDecision(
+    RoutingPurpose Purpose,
+    Owner Owner,
+    string OwnerName,
+    int? RuleSetVersion,
+    int? RuleIndex,
+    string? RuleName,
+    RoutingStrategy? Strategy,
+    bool Fallback,
+    IReadOnlyList<string> Why,
+    IReadOnlyList<RuleTrace> Rules);
+
+/// <summary>
+/// Decides the owner of a lead from the active rule set of a purpose: account owner first (if the rule set says so),
+/// then the first rule whose conditions hold and whose target can take the lead, else the fallback queue.
+/// Picking a team member advances the team's rotation under a row lock of the team, so several nodes routing at
+/// once give every member their fair turn; the change is saved with the caller's transaction.
+/// </summary>
+public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallback, RuleSetCache cache)
+{
+    /// <summary>The active (highest) version of the rules of <paramref name="purpose"/>, compiled; null when none was saved.</summary>
+    public async Task<CompiledRuleSet?> ActiveAsync(RoutingPurpose purpose, CancellationToken ct)
+    {
+        var id = await db.RoutingRuleSets.AsNoTracking().Where(r => r.Purpose == purpose)
+            .OrderByDescending(r => r.Version).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+        if (id is not { } found)
+        {
+            return null;
+        }
+
+        return cache.Find(found) ?? cache.Get(await db.RoutingRuleSets.AsNoTracking().FirstAsync(r => r.Id == found, ct));
+    }
+
+    /// <summary>
+    /// Picks the owner of <paramref name="lead"/> by the active rules of <paramref name="purpose"/> and takes the
+    /// turn (a team's rotation moves on). Does not change the lead: the caller assigns it (conversion picks the AE this way).
+    /// </summary>
+    public async Task<RoutingDecision> DecideAsync(Lead lead, RoutingPurpose purpose, CancellationToken ct) =>
+        await DecideAsync(lead, await ActiveAsync(purpose, ct), purpose, commit: true, ct);
+
+    /// <summary>Where the lead would go now, and why; changes nothing.</summary>
+    public async Task<RoutingDecision> PreviewAsync(Lead lead, RoutingPurpose purpose, CancellationToken ct) =>
+        await DecideAsync(lead, await ActiveAsync(purpose, ct), purpose, commit: false, ct);
+
+    internal async Task<RoutingDecision> DecideAsync(Lead lead, CompiledRuleSet? set, RoutingPurpose purpose, bool commit, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var why = new List<string>();
+        var trace = new List<RuleTrace>();
+        if (set is null)
+        {
+            why.Add($"no {purpose} routing rules are saved");
+            return await FallbackAsync(purpose, null, why, trace, ct);
+        }
+
+        var account = lead.AccountId is { } accountId ? await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId, ct) : null;
+        var facts = new LeadFacts(lead, account);
+        if (set.UseAccountOwner && account?.OwnerUserId is { } accountOwner)
+        {
+            var user = await UserAsync(accountOwner, now, checkCapacity: false, ct);
+            if (user.Unavailable is null)
+            {
+                why.Add($"account {account.Name} is owned by {user.Name}");
+                return new RoutingDecision(purpose, new Owner(OwnerKind.User, accountOwner), user.Name, set.Version, null, "account owner", null, false, why, trace);
+            }
+
+            why.Add($"account owner {user.Name} skipped: {user.Unavailable}");
+        }
+
+        foreach (var rule in set.Rules)
+        {
+            if (!rule.Matches(facts))
+            {
+                // The trace of every rule that did not match is for the test endpoint; a real decision skips the words.
+                if (!commit)
+                {
+                    trace.Add(new RuleTrace(rule.Index, rule.Name, false, rule.WhyNot(facts)!));
+                }
+
+                continue;
+            }
+
+            var before = why.Count;
+            var pick = await TargetAsync(rule.Target, facts, now, commit, why, ct);
+            if (pick is not { } owner)
+            {
+                trace.Add(new RuleTrace(rule.Index, rule.Name, false, "conditions hold, but nobody in the target can take the lead: " + string.Join("; ", why.Skip(before))));
+                continue;
+            }
+
+            trace.Add(new RuleTrace(rule.Index, rule.Name, true, "conditions hold"));
+            why.Add($"rule {rule.Index + 1} '{rule.Name}' matched: {owner.Name}");
+            var strategy = rule.Target.Kind == TargetKind.Team ? rule.Target.Strategy ?? RoutingStrategy.RoundRobin : (RoutingStrategy?)null;
+            return new RoutingDecision(purpose, owner.Owner, owner.Name, set.Version, rule.Index, rule.Name, strategy, false, why, trace);
+        }
+
+        why.Add(set.Rules.Length == 0 ? "the rule set has no rules" : "no rule matched");
+        return await FallbackAsync(purpose, set.Version, why, trace, ct);
+    }
+
+    private async Task<RoutingDecision> FallbackAsync(RoutingPurpose purpose, int? version, List<string> why, List<RuleTrace> trace, CancellationToken ct)
+    {
+        var queue = await fallback.IdAsync(db, ct);
+        why.Add($"to the fallback queue {Workspace.FallbackQueueName}");
+        return new RoutingDecision(purpose, new Owner(OwnerKind.Queue, queue), Workspace.FallbackQueueName, version, null, null, null, true, why, trace);
+    }
+
+    private readonly record struct Pick(Owner Owner, string Name);
+
+    private async Task<Pick?> TargetAsync(RoutingTarget target, LeadFacts facts, DateTime now, bool commit, List<string> why, CancellationToken ct)
+    {
+        switch (target.Kind)
+        {
+            case TargetKind.Queue:
+                var queue = await db.Queues.AsNoTracking().Where(q => q.Id == target.Id).Select(q => q.Name).FirstOrDefaultAsync(ct);
+                if (queue is null)
+                {
+                    why.Add($"queue {target.Id} does not exist any more");
+                    return null;
+                }
+
+                return new Pick(new Owner(OwnerKind.Queue, target.Id), "queue " + queue);
+            case TargetKind.User:
+                var user = await UserAsync(target.Id, now, checkCapacity: true, ct);
+                if (user.Unavailable is not null)
+                {
+                    why.Add($"{user.Name} skipped: {user.Unavailable}");
+                    return null;
+                }
+
+                return new Pick(new Owner(OwnerKind.User, target.Id), user.Name);
+            default:
+                return await TeamMemberAsync(target.Id, target.Strategy ?? RoutingStrategy.RoundRobin, facts.Lead, now, commit, why, ct);
+        }
+    }
+
+    private readonly record struct UserState(string Name, string? Unavailable);
+
+    private async Task<UserState> UserAsync(Guid id, DateTime now, bool checkCapacity, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.Name, u.IsActive }).FirstOrDefaultAsync(ct);
+        if (user is null)
+        {
+            return new UserState($"user {id}", "does not exist any more");
+        }
+
+        if (!user.IsActive)
+        {
+            return new UserState(user.Name, "inactive");
+        }
+
+        var profile = await db.RoutingProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.UserId == id, ct);
+        if (profile?.Unavailable(now) is { } away)
+        {
+            return new UserState(user.Name, away);
+        }
+
+        if (checkCapacity && profile?.Capacity is { } cap)
+        {
+            var open = await OpenLeadsAsync([id], ct);
+            var count = open.GetValueOrDefault(id);
+            if (count >= cap)
+            {
+                return new UserState(user.Name, $"at capacity ({count} of {cap} open leads)");
+            }
+        }
+
+        return new UserState(user.Name, null);
+    }
+
+    private async Task<Dictionary<Guid, int>> OpenLeadsAsync(List<Guid> users, CancellationToken ct) =>
+        await db.Leads.AsNoTracking()
+            .Where(l => l.OwnerKind == OwnerKind.User && users.Contains(l.OwnerId) && StageRules.OpenStages.Contains(l.Stage))
+            .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+
+    private async Task<Pick?> TeamMemberAsync(Guid teamId, RoutingStrategy strategy, Lead lead, DateTime now, bool commit, List<string> why, CancellationToken ct)
+    {
+        var ownTransaction = commit && db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        try
+        {
+            if (commit && db.Database.IsNpgsql())
+            {
+                // One routing decision per team at a time across every node: the rotation is read and moved under this lock.
+                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = {teamId} FOR NO KEY UPDATE", ct);
+            }
+
+            var team = await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+            if (team is null)
+            {
+                why.Add($"team {teamId} does not exist any more");
+                return null;
+            }
+
+            var query = db.TeamMembers.Where(m => m.TeamId == teamId);
+            var members = commit && ownTransaction is null ? await query.ToListAsync(ct) : await query.AsNoTracking().ToListAsync(ct);
+            if (members.Count == 0)
+            {
+                why.Add($"team {team} has no members");
+                return null;
+            }
+
+            var ids = members.Select(m => m.UserId).ToList();
+            var users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+                .Select(u => new { u.Id, u.Name, u.IsActive }).ToDictionaryAsync(u => u.Id, ct);
+            var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => ids.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
+
+            var candidates = strategy switch
+            {
+                RoutingStrategy.Territory => Covering(members, m => m.Territories, t => CoversTerritory(t, lead)),
+                RoutingStrategy.Segment => Covering(members, m => m.Segments, s => CoversSegment(s, lead)),
+                _ => members,
+            };
+            if (candidates.Count == 0)
+            {
+                why.Add(strategy == RoutingStrategy.Territory
+                    ? $"team {team}: no member covers {lead.CountryCode ?? lead.Country ?? "an unknown country"}{(lead.State is null ? "" : "/" + lead.State)} ({lead.Region})"
+                    : $"team {team}: no member covers the {lead.Segment} segment");
+                return null;
+            }
+
+            var needsOpenCounts = strategy == RoutingStrategy.LoadBalanced
+                || candidates.Any(m => m.Capacity is not null || profiles.GetValueOrDefault(m.UserId)?.Capacity is not null);
+            var open = needsOpenCounts ? await OpenLeadsAsync(candidates.Select(m => m.UserId).ToList(), ct) : [];
+
+            var eligible = new List<TeamMember>();
+            foreach (var member in candidates.OrderBy(m => m.Pass).ThenBy(m => m.JoinedAt))
+            {
+                var user = users.GetValueOrDefault(member.UserId);
+                var name = user?.Name ?? member.UserId.ToString();
+                var profile = profiles.GetValueOrDefault(member.UserId);
+                var cap = Min(member.Capacity, profile?.Capacity);
+                if (user is null || !user.IsActive)
+                {
+                    why.Add($"{name} skipped: inactive");
+                }
+                else if (profile?.Unavailable(now) is { } away)
+                {
+                    why.Add($"{name} skipped: {away}");
+                }
+                else if (cap is { } c && open.GetValueOrDefault(member.UserId) >= c)
+                {
+                    why.Add($"{name} skipped: at capacity ({open.GetValueOrDefault(member.UserId)} of {c} open leads)");
+                }
+                else
+                {
+                    eligible.Add(member);
+                }
+            }
+
+            if (eligible.Count == 0)
+            {
+                why.Add($"team {team}: nobody available");
+                return null;
+            }
+
+            var picked = strategy == RoutingStrategy.LoadBalanced
+                ? eligible.OrderBy(m => open.GetValueOrDefault(m.UserId) / (double)m.Weight).ThenBy(m => m.Pass).ThenBy(m => m.JoinedAt).First()
+                : eligible[0];
+            var stride = strategy is RoutingStrategy.Weighted or RoutingStrategy.LoadBalanced ? 1.0 / picked.Weight : 1.0;
+            var pickedName = users[picked.UserId].Name;
+            why.Add(strategy == RoutingStrategy.LoadBalanced
+                ? $"team {team}, {strategy}: {pickedName} has the least open work ({open.GetValueOrDefault(picked.UserId)} open, weight {picked.Weight})"
+                : $"team {team}, {strategy}: {pickedName} is next in turn ({picked.Assigned} taken so far)");
+
+            if (commit)
+            {
+                if (ownTransaction is null)
+                {
+                    picked.Picked(stride); // saved with the caller's changes, in its transaction
+                }
+                else
+                {
+                    await db.TeamMembers.Where(m => m.TeamId == teamId && m.UserId == picked.UserId)
+                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.Pass, m => m.Pass + stride).SetProperty(m => m.Assigned, m => m.Assigned + 1), ct);
+                    await ownTransaction.CommitAsync(ct);
+                }
+            }
+
+            return new Pick(new Owner(OwnerKind.User, picked.UserId), pickedName);
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.DisposeAsync();
+            }
+        }
+    }
+
+    private static int? Min(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    /// <summary>Members whose list covers the lead; if none does, the members with an empty list (they cover everything).</summary>
+    private static List<TeamMember> Covering(List<TeamMember> members, Func<TeamMember, List<string>> list, Func<string, bool> covers)
+    {
+        var specific = members.Where(m => list(m).Any(covers)).ToList();
+        return specific.Count > 0 ? specific : members.Where(m => list(m).Count == 0).ToList();
+    }
+
+    internal static bool CoversTerritory(string territory, Lead lead) =>
+        Same(territory, lead.CountryCode) || Same(territory, lead.Country) || Same(territory, lead.State)
+        || (lead.CountryCode is not null && lead.State is not null && Same(territory, $"{lead.CountryCode}-{lead.State}"))
+        || (lead.Region != Enrichment.Region.Unknown && Same(territory, lead.Region.ToString()));
+
+    internal static bool CoversSegment(string segment, Lead lead) =>
+        (lead.Segment != Enrichment.Segment.Unknown && Same(segment, lead.Segment.ToString()))
+        || (lead.SizeBand != Enrichment.CompanySizeBand.Unknown && Same(segment, lead.SizeBand.ToString()));
+
+    private static bool Same(string a, string? b) => b is not null && string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
+}

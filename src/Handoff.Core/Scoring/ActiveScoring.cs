@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Handoff.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Scoring;
+
+/// <summary>
+/// Compiled scoring models by id, for the life of the process. Only active and retired versions are cached, and
+/// those never change, so the cache needs no invalidation.
+/// </summary>
+public sealed class ScoringModelCache
+{
+    private readonly ConcurrentDictionary<Guid, ScoringRules> _rules = new();
+
+    public ScoringRules? Find(Guid id) => _rules.GetValueOrDefault(id);
+
+    /// <summary>Compiles a saved model (saved documents were validated, so a failure here is a bug).</summary>
+    public ScoringRules Compile(ScoringModel model)
+    {
+        if (_rules.TryGetValue(model.Id, out var cached))
+        {
+            return cached;
+        }
+
+        var compiled = ScoringRules.Compile(model.Read(), model.Version);
+        var rules = compiled.Value ?? throw new InvalidOperationException($"Scoring model version {model.Version} does not compile: {compiled.Error}");
+        if (model.Status != ScoringModelStatus.Draft)
+        {
+            _rules[model.Id] = rules;
+        }
+
+        return rules;
+    }
+}
+
+/// <summary>The active scoring model of the workspace, looked up once per scope (one request, one batch).</summary>
+public sealed class ActiveScoring(HandoffDb db, ScoringModelCache cache)
+{
+    private ScoringRules? _rules;
+    private bool _loaded;
+
+    /// <summary>The active model's rules, or null when the workspace has none active.</summary>
+    public async Task<ScoringRules?> GetAsync(CancellationToken ct)
+    {
+        if (_loaded)
+        {
+            return _rules;
+        }
+
+        var active = await db.ScoringModels.AsNoTracking()
+            .Where(m => m.Status == ScoringModelStatus.Active)
+            .Select(m => new { m.Id })
+            .FirstOrDefaultAsync(ct);
+        if (active is not null)
+        {
+            _rules = cache.Find(active.Id)
+                ?? cache.Compile(await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == active.Id, ct));
+        }
+
+        _loaded = true;
+        return _rules;
+    }
+
+    /// <summary>Puts the built-in default model in place when the workspace has no scoring model at all.</summary>
+    public static void AddDefault(HandoffDb db, DateTime at)
+    {
+        if (db.ScoringModels.Any())
+        {
+            return;
+        }
+
+        var model = ScoringModel.Draft(1, DefaultScoringModel.Document, at, basedOn: null);
+        model.Activate(Common.Actor.System("built-in"), at);
+        db.ScoringModels.Add(model);
+    }
+}

@@ -1,0 +1,220 @@
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Scoring;
+
+/// <summary>A backtest request: the period in which the model would have made leads MQL.</summary>
+public sealed record BacktestRequest(DateTime? From, DateTime? To);
+
+/// <summary>Precision and recall of "would have been MQL" against one outcome; null when undefined (nothing to divide by).</summary>
+public sealed record OutcomeFit(int Reached, double? Precision, double? Recall);
+
+/// <summary>What one model would have done over the period.</summary>
+public sealed record BacktestResult(int ModelVersion, string ModelName, MqlBar Bar, int Mqls, OutcomeFit Sql, OutcomeFit Opportunity, OutcomeFit Won);
+
+/// <summary>A candidate model beside the active one over the same leads and history.</summary>
+public sealed record BacktestReport(
+    DateTime From,
+    DateTime To,
+    int Leads,
+    int ReachedSql,
+    int ReachedOpportunity,
+    int ReachedWon,
+    BacktestResult Candidate,
+    BacktestResult? Active);
+
+/// <summary>
+/// Runs a model over stored history without changing anything: for every lead created by the end of the period
+/// (Junk left out), its activities are replayed in time order and the model's MQL bar is checked at the start of the
+/// period and after every activity within it (the moments a score can rise). Outcomes are the stages the lead
+/// reached according to its stage history (SQL, Opportunity, Won). Fit is taken from the lead's current fields,
+/// since field values are not kept over time.
+/// </summary>
+public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveScoring active)
+{
+    private const int BatchSize = 5_000;
+
+    public async Task<Result<BacktestReport>> HandleAsync(Guid modelId, BacktestRequest request, CancellationToken ct)
+    {
+        var model = await db.ScoringModels.AsNoTracking().FirstOrDefaultAsync(m => m.Id == modelId, ct);
+        if (model is null)
+        {
+            return new NotFoundError($"No scoring model with id {modelId}.");
+        }
+
+        var errors = new FieldErrors();
+        if (request.From is null)
+        {
+            errors.Add("from", "is required: the start of the period (ISO 8601)");
+        }
+
+        if (request.To is null)
+        {
+            errors.Add("to", "is required: the end of the period (ISO 8601)");
+        }
+
+        if (request.From is { } f && request.To is { } t && f.ToUniversalTime() >= t.ToUniversalTime())
+        {
+            errors.Add("to", "must be after from");
+        }
+
+        var candidate = cache.Compile(model);
+        var current = await active.GetAsync(ct);
+        var bar = candidate.Mql ?? current?.Mql;
+        if (bar is null)
+        {
+            errors.Add("mql", "the model has no MQL bar (mql: {fit, engagement, total, grades}) and neither has the active one");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var from = request.From!.Value.ToUniversalTime();
+        var to = request.To!.Value.ToUniversalTime();
+        var models = current is null || current.Version == candidate.Version ? new[] { candidate } : [candidate, current];
+        var tallies = models.Select(m => new Tally(m, m.Mql ?? bar!)).ToArray();
+        var readers = models.Select(m => new ActivityReader(m, db.Database.IsSqlite())).ToArray();
+        int leads = 0, sql = 0, opportunity = 0, won = 0;
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            Guid? after = null;
+            while (true)
+            {
+                var batch = await BatchAsync(to, after, ct);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                after = batch[^1].Id;
+                var ids = batch.Select(l => l.Id).ToList();
+                var index = new Dictionary<Guid, int>(batch.Count);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    index[batch[i].Id] = i;
+                }
+
+                var reached = (await db.StageChanges.AsNoTracking()
+                        .Where(c => ids.Contains(c.LeadId) && (c.To == LeadStage.SQL || c.To == LeadStage.Opportunity || c.To == LeadStage.Won))
+                        .Select(c => new { c.LeadId, c.To }).ToListAsync(ct))
+                    .GroupBy(c => c.LeadId).ToDictionary(g => g.Key, g => g.Select(c => c.To).ToHashSet());
+                var accountIds = batch.Where(l => l.AccountId is not null).Select(l => l.AccountId!.Value).Distinct().ToList();
+                var accounts = accountIds.Count == 0 ? [] : await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+
+                var activities = new List<List<ActivityFact>[]>();
+                foreach (var reader in readers)
+                {
+                    activities.Add(await reader.ReadAsync(db, batch[0].Id, batch[^1].Id, index, ct));
+                }
+
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var lead = batch[i];
+                    var stages = reached.GetValueOrDefault(lead.Id) ?? [];
+                    var outcome = (Sql: stages.Count > 0, Opportunity: stages.Contains(LeadStage.Opportunity) || stages.Contains(LeadStage.Won), Won: stages.Contains(LeadStage.Won));
+                    leads++;
+                    sql += outcome.Sql ? 1 : 0;
+                    opportunity += outcome.Opportunity ? 1 : 0;
+                    won += outcome.Won ? 1 : 0;
+                    var facts = new LeadFacts(lead, lead.AccountId is { } a ? accounts.GetValueOrDefault(a) : null);
+                    for (var m = 0; m < tallies.Length; m++)
+                    {
+                        if (WouldQualify(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], from, to))
+                        {
+                            tallies[m].Add(outcome);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        var results = tallies.Select(t => t.Result(models[Array.IndexOf(tallies, t)] == candidate ? model.Name : "active", sql, opportunity, won)).ToArray();
+        return new BacktestReport(from, to, leads, sql, opportunity, won, results[0], results.Length > 1 ? results[1] : null);
+    }
+
+    /// <summary>Whether the lead met the bar at the start of the period or after any activity within it.</summary>
+    public static bool WouldQualify(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to)
+    {
+        var fit = ScoreEngine.FitOf(rules, facts);
+        if ((bar.Fit is { } minFit && fit < minFit) || (bar.Grades is { Count: > 0 } grades && !grades.Contains(rules.GradeOf(fit))))
+        {
+            return false;
+        }
+
+        activities.Sort(static (a, b) => a.OccurredAt != b.OccurredAt ? a.OccurredAt.CompareTo(b.OccurredAt) : a.Id.CompareTo(b.Id));
+        var state = new ScoreState { ModelVersion = rules.Version };
+        var k = 0;
+        for (; k < activities.Count && activities[k].OccurredAt < from; k++)
+        {
+            ScoreEngine.Apply(rules, state, activities[k]);
+        }
+
+        if (Meets(rules, bar, fit, state, from))
+        {
+            return true;
+        }
+
+        for (; k < activities.Count && activities[k].OccurredAt <= to; k++)
+        {
+            ScoreEngine.Apply(rules, state, activities[k]);
+            if (Meets(rules, bar, fit, state, activities[k].OccurredAt))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Meets(ScoringRules rules, MqlBar bar, int fit, ScoreState state, DateTime at)
+    {
+        var (engagement, _) = ScoreEngine.EngagementOf(rules, state, at);
+        return (bar.Engagement is not { } e || engagement >= e) && (bar.Total is not { } t || fit + engagement >= t);
+    }
+
+    private Task<List<Lead>> BatchAsync(DateTime to, Guid? after, CancellationToken ct)
+    {
+        object? key = after is { } id ? db.Database.IsSqlite() ? id.ToString().ToUpperInvariant() : id : null;
+        var query = key is { } last
+            ? db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' AND id > {1} ORDER BY id LIMIT {2}", to, last, BatchSize)
+            : db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' ORDER BY id LIMIT {1}", to, BatchSize);
+        return query.AsNoTracking().ToListAsync(ct);
+    }
+
+    private sealed class Tally(ScoringRules rules, MqlBar bar)
+    {
+        private int _mqls;
+        private int _sql;
+        private int _opportunity;
+        private int _won;
+
+        public ScoringRules Rules { get; } = rules;
+        public MqlBar Bar { get; } = bar;
+
+        public void Add((bool Sql, bool Opportunity, bool Won) outcome)
+        {
+            _mqls++;
+            _sql += outcome.Sql ? 1 : 0;
+            _opportunity += outcome.Opportunity ? 1 : 0;
+            _won += outcome.Won ? 1 : 0;
+        }
+
+        public BacktestResult Result(string name, int sql, int opportunity, int won) => new(
+            Rules.Version, name, Bar, _mqls, Fit(_sql, sql), Fit(_opportunity, opportunity), Fit(_won, won));
+
+        private OutcomeFit Fit(int hits, int all) => new(
+            hits,
+            _mqls == 0 ? null : Math.Round((double)hits / _mqls, 4),
+            all == 0 ? null : Math.Round((double)hits / all, 4));
+    }
+}

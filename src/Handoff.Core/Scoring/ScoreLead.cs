@@ -1,0 +1,55 @@
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Scoring;
+
+/// <summary>
+/// The scoring step of every lead change (order 100, before the MQL check): new activities update only the rules
+/// they match, a field change recomputes fit only, and a lead scored with another model version (or never scored,
+/// or with merged activities) is rebuilt from its stored activities.
+/// </summary>
+public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomation
+{
+    public int Order => 100;
+
+    public async Task ApplyAsync(LeadChange change, CancellationToken ct)
+    {
+        var lead = change.Lead;
+        var state = ScoreState.FromJson(lead.ScoreState);
+        var rules = await active.GetAsync(ct);
+        if (rules is null)
+        {
+            return;
+        }
+
+        var rebuild = state is null || state.ModelVersion != rules.Version || change.ActivitiesMerged;
+        if (!rebuild && change.Activities.Count == 0 && !change.FieldsChanged && !change.Created)
+        {
+            return; // a stage move or a new owner changes no score
+        }
+
+        if (rebuild)
+        {
+            var stored = await db.Activities.AsNoTracking()
+                .Where(a => a.LeadId == lead.Id)
+                .Select(a => new ActivityFact(a.Id, a.Type, a.OccurredAt, a.Url, a.Properties))
+                .ToListAsync(ct);
+            var seen = stored.Select(a => a.Id).ToHashSet();
+            stored.AddRange(change.Activities.Where(a => !seen.Contains(a.Id)).Select(ActivityFact.Of));
+            state = ScoreEngine.Build(rules, stored);
+        }
+        else
+        {
+            foreach (var activity in change.Activities)
+            {
+                ScoreEngine.Apply(rules, state!, ActivityFact.Of(activity));
+            }
+        }
+
+        var account = lead.AccountId is { } accountId ? await db.Accounts.FindAsync([accountId], ct) : null;
+        var fit = ScoreEngine.FitOf(rules, new LeadFacts(lead, account));
+        var (engagement, intent) = ScoreEngine.EngagementOf(rules, state!, change.At);
+        lead.Scored(fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), rules.Version, change.At, state!.ToJson());
+    }
+}

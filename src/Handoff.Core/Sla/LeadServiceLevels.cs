@@ -1,0 +1,67 @@
+using Handoff.Common;
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Sla;
+
+/// <summary>Reads a lead's clocks and speed-to-lead, and the speed-to-lead report per rep.</summary>
+public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
+{
+    /// <summary>Report periods longer than this are refused: the figures are computed in memory.</summary>
+    public static readonly TimeSpan MaxReportPeriod = TimeSpan.FromDays(366);
+
+    /// <summary>Every clock of the lead, running first, then newest first.</summary>
+    public async Task<Result<IReadOnlyList<SlaClockView>>> ClocksAsync(Guid leadId, CancellationToken ct)
+    {
+        if (!await db.Leads.AnyAsync(l => l.Id == leadId, ct))
+        {
+            return LeadErrors.NotFound(leadId);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var clocks = await db.SlaClocks.AsNoTracking().Where(c => c.LeadId == leadId).ToListAsync(ct);
+        return clocks.OrderBy(c => c.State == ClockState.Running ? 0 : 1).ThenByDescending(c => c.StartedAt)
+            .Select(c => SlaClockView.From(c, now)).ToList();
+    }
+
+    public async Task<Result<SpeedToLeadView>> SpeedAsync(Guid leadId, CancellationToken ct)
+    {
+        var lead = await db.Leads.AsNoTracking().Where(l => l.Id == leadId).Select(l => new { l.Id, l.CreatedAt }).FirstOrDefaultAsync(ct);
+        if (lead is null)
+        {
+            return LeadErrors.NotFound(leadId);
+        }
+
+        var speed = await db.LeadSpeeds.AsNoTracking().FirstOrDefaultAsync(s => s.LeadId == leadId, ct);
+        return speed is null
+            ? new SpeedToLeadView(lead.Id, lead.CreatedAt, null, null, null, null, null, null, null)
+            : SpeedToLeadView.From(speed);
+    }
+
+    /// <summary>Leads captured in [<paramref name="from"/>, <paramref name="to"/>): median and p90 overall and per first-assigned rep.</summary>
+    public async Task<Result<SpeedToLeadReport>> ReportAsync(DateTime? from, DateTime? to, CancellationToken ct)
+    {
+        var end = to ?? clock.GetUtcNow().UtcDateTime;
+        var start = from ?? end.AddDays(-30);
+        if (end <= start)
+        {
+            return ValidationError.For("to", "must be after from");
+        }
+
+        if (end - start > MaxReportPeriod)
+        {
+            return ValidationError.For("from", $"the period may be at most {MaxReportPeriod.TotalDays} days");
+        }
+
+        var rows = await db.LeadSpeeds.AsNoTracking().Where(s => s.CapturedAt >= start && s.CapturedAt < end).ToListAsync(ct);
+        var views = rows.Select(SpeedToLeadView.From).ToList();
+        var userIds = views.Where(v => v.AssignedUserId is not null).Select(v => v.AssignedUserId!.Value).Distinct().ToList();
+        var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
+        var reps = views.Where(v => v.AssignedUserId is not null)
+            .GroupBy(v => v.AssignedUserId!.Value)
+            .Select(g => new RepSpeed(g.Key, names.GetValueOrDefault(g.Key, ""), SpeedStats.Of(g.ToList())))
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        return new SpeedToLeadReport(start, end, SpeedStats.Of(views), reps);
+    }
+}

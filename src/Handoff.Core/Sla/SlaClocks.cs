@@ -1,0 +1,153 @@
+using Handoff.Activities;
+using Handoff.Accounts;
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Sla;
+
+/// <summary>
+/// The automation step (order 400) that starts and stops service-level clocks on real events: a stage entered or
+/// left, an assignment, a demo request, a sales touch. It also notes the speed-to-lead moments. It runs inside the
+/// lead change's transaction, so a lead is never routed without its clock.
+/// </summary>
+public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies) : ILeadAutomation
+{
+    /// <summary>Activities that count as a sales touch.</summary>
+    public static readonly IReadOnlySet<ActivityType> SalesTouches = new HashSet<ActivityType> { ActivityType.SalesTouch, ActivityType.Call, ActivityType.Meeting };
+
+    public int Order => 400;
+
+    public async Task ApplyAsync(LeadChange change, CancellationToken ct)
+    {
+        var lead = change.Lead;
+        var touch = change.Activities.Where(a => SalesTouches.Contains(a.Type)).OrderBy(a => a.OccurredAt).FirstOrDefault();
+        await NoteSpeedAsync(change, touch, ct);
+
+        if (!change.Created)
+        {
+            await db.SlaClocks.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).LoadAsync(ct);
+        }
+
+        var running = db.SlaClocks.Local.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).ToList();
+        foreach (var clock in running)
+        {
+            Stop(clock, change, touch);
+        }
+
+        var compiled = await policies.GetAsync(db, ct);
+        if (compiled.Count == 0 || !StageRules.IsOpen(lead.Stage))
+        {
+            return;
+        }
+
+        var taken = running.Where(c => c.State == ClockState.Running).Select(c => c.Target).ToHashSet();
+        Account? account = null;
+        var accountLoaded = false;
+        foreach (var policy in compiled)
+        {
+            if (taken.Contains(policy.Policy.Target) || !Triggered(policy.Policy, change))
+            {
+                continue;
+            }
+
+            if (policy.NeedsAccount && !accountLoaded && lead.AccountId is { } accountId)
+            {
+                account = await db.Accounts.FindAsync([accountId], ct);
+                accountLoaded = true;
+            }
+
+            if (!policy.Matches(new LeadFacts(lead, account)))
+            {
+                continue;
+            }
+
+            var (atRiskAt, dueAt) = policy.Deadlines(change.At);
+            db.SlaClocks.Add(SlaClock.Start(policy.Policy, lead, change.At, atRiskAt, dueAt));
+            taken.Add(policy.Policy.Target);
+        }
+    }
+
+    private static void Stop(SlaClock clock, LeadChange change, Activity? touch)
+    {
+        var lead = change.Lead;
+        if (clock.Target != SlaTarget.FirstTouch)
+        {
+            if (lead.Stage != clock.Stage)
+            {
+                clock.Stop(change.At, $"moved to {lead.Stage}");
+            }
+
+            return;
+        }
+
+        if (touch is not null)
+        {
+            var at = touch.OccurredAt > change.At ? change.At : touch.OccurredAt;
+            clock.Stop(at < clock.StartedAt ? clock.StartedAt : at, $"{touch.Type} {touch.Id}");
+        }
+        else if (!StageRules.IsOpen(lead.Stage))
+        {
+            clock.Cancel(change.At, $"lead moved to {lead.Stage}");
+        }
+        else if (clock.StartOn == SlaStart.Assignment && change.OwnerChanged
+            && (lead.OwnerKind != OwnerKind.User || lead.OwnerId != clock.OwnerUserId))
+        {
+            clock.Cancel(change.At, $"reassigned to {lead.Owner}");
+        }
+    }
+
+    private static bool Triggered(SlaPolicy policy, LeadChange change)
+    {
+        var lead = change.Lead;
+        if (policy.Stage is { } stage && lead.Stage != stage)
+        {
+            return false;
+        }
+
+        var entered = change.Created || change.StageChanges.Any(s => s.To == lead.Stage);
+        return policy.StartOn switch
+        {
+            SlaStart.StageEntered => entered,
+            SlaStart.Assignment => lead.OwnerKind == OwnerKind.User && (entered || change.OwnerChanged),
+            SlaStart.Activity => change.Activities.Any(a => a.Type == policy.StartActivity),
+            _ => false,
+        };
+    }
+
+    private async Task NoteSpeedAsync(LeadChange change, Activity? touch, CancellationToken ct)
+    {
+        var lead = change.Lead;
+        var ownedByUser = lead.OwnerKind == OwnerKind.User;
+        LeadSpeed? speed;
+        if (change.Created)
+        {
+            speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
+            db.LeadSpeeds.Add(speed);
+        }
+        else if ((ownedByUser && change.OwnerChanged) || touch is not null)
+        {
+            speed = await db.LeadSpeeds.FindAsync([lead.Id], ct);
+            if (speed is null)
+            {
+                // An imported lead: its capture time is its creation.
+                speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
+                db.LeadSpeeds.Add(speed);
+            }
+        }
+        else
+        {
+            return;
+        }
+
+        if (ownedByUser)
+        {
+            speed.Assigned(lead.OwnerId, change.At);
+        }
+
+        if (touch is not null)
+        {
+            speed.Touched(touch.UserId ?? (ownedByUser ? lead.OwnerId : null), touch.OccurredAt > change.At ? change.At : touch.OccurredAt);
+        }
+    }
+}

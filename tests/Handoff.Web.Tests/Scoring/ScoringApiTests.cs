@@ -1,0 +1,313 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Handoff.Data;
+using Handoff.Web.Hosting;
+using Handoff.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Handoff.Web.Tests.Scoring;
+
+/// <summary>Scoring over HTTP on a clock the tests move: models, incremental scores, decay, windows, caps, rescoring.</summary>
+public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    protected TApp App { get; } = app;
+
+    [Fact]
+    public async Task Model_IsCreatedAsDraft_Activated_AndEditingTheActiveOneMakesANewDraft()
+    {
+        var client = App.Admin();
+        var list = await (await client.GetAsync("/api/scoring/models")).ReadArrayAsync();
+        Assert.Contains(list, m => m!["status"]!.GetValue<string>() == "Active");
+
+        var created = await client.PostAsync("/api/scoring/models", Json.Raw(ScoringModels.Test("Inbound FY27")));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var draft = await created.ReadObjectAsync();
+        Assert.Equal("Draft", draft["status"]!.GetValue<string>());
+        Assert.Equal("pricing", draft["document"]!["engagementRules"]![0]!["id"]!.GetValue<string>());
+
+        var activated = await client.PostAsync($"/api/scoring/models/{draft.Id()}/activate", null);
+        Assert.Equal(HttpStatusCode.Accepted, activated.StatusCode);
+        var activation = await activated.ReadObjectAsync();
+        Assert.Equal(activation["rescoreUrl"]!.GetValue<string>(), activated.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(activation["rescoreUrl"]!.GetValue<string>())).StatusCode);
+
+        var models = await (await client.GetAsync("/api/scoring/models")).ReadArrayAsync();
+        Assert.Single(models, m => m!["status"]!.GetValue<string>() == "Active");
+        Assert.Equal("Active", models.Single(m => m!["id"]!.GetValue<string>() == draft.Id())!["status"]!.GetValue<string>());
+
+        var again = await client.PostAsync($"/api/scoring/models/{draft.Id()}/activate", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        var edited = await client.PutAsync($"/api/scoring/models/{draft.Id()}", Json.Raw(ScoringModels.Test("Inbound FY27 v2")));
+        Assert.Equal(HttpStatusCode.Created, edited.StatusCode);
+        var newDraft = await edited.ReadObjectAsync();
+        Assert.NotEqual(draft.Id(), newDraft.Id());
+        Assert.Equal("Draft", newDraft["status"]!.GetValue<string>());
+        Assert.Equal(draft["version"]!.GetValue<int>(), newDraft["basedOnVersion"]!.GetValue<int>());
+        var stillActive = await (await client.GetAsync($"/api/scoring/models/{draft.Id()}")).ReadObjectAsync();
+        Assert.Equal("Inbound FY27", stillActive["name"]!.GetValue<string>());
+
+        var draftEdit = await client.PutAsync($"/api/scoring/models/{newDraft.Id()}", Json.Raw(ScoringModels.Test("Inbound FY27 v3")));
+        Assert.Equal(HttpStatusCode.OK, draftEdit.StatusCode);
+        Assert.Equal(newDraft["version"]!.GetValue<int>(), (await draftEdit.ReadObjectAsync())["version"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Model_WithMistakes_IsRefused_WithEveryFieldNamed()
+    {
+        var client = App.Admin();
+        var bad = """
+            {
+              "name": "Broken",
+              "fitRules": [{ "id": "size", "when": [{ "field": "headcount", "op": "gte", "value": 5 }], "points": 10 }],
+              "negativeRules": [{ "id": "student", "when": [{ "field": "title", "op": "contains", "value": "student" }], "points": 30 }],
+              "engagementRules": [
+                { "id": "pricing", "activityTypes": ["Fax"], "urlPattern": "(pricing", "points": 5, "cap": -1 },
+                { "id": "pricing", "activityTypes": ["PageView"], "points": 5, "count": 3 }
+              ],
+              "grades": { "a": 10, "b": 20, "c": 5 },
+              "halfLifeDays": -3
+            }
+            """;
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(bad));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.Contains("is not a lead field", errors["fitRules[0].when[0].field"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("below 0", errors["negativeRules[0].points"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("'Fax' is not an activity type", errors["engagementRules[0].activityTypes"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("regular expression", errors["engagementRules[0].urlPattern"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(errors.ContainsKey("engagementRules[0].cap"));
+        Assert.Contains("used by another rule", errors["engagementRules[1].id"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(errors.ContainsKey("engagementRules[1].windowDays"));
+        Assert.True(errors.ContainsKey("grades"));
+        Assert.True(errors.ContainsKey("halfLifeDays"));
+
+        var unknownMember = await client.PostAsync("/api/scoring/models", Json.Raw("""{ "name": "Typo", "fitRulez": [] }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownMember.StatusCode);
+        var missing = await client.GetAsync($"/api/scoring/models/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var activateMissing = await client.PostAsync($"/api/scoring/models/{Guid.NewGuid()}/activate", null);
+        Assert.Equal(HttpStatusCode.NotFound, activateMissing.StatusCode);
+        var badAt = await client.GetAsync($"/api/leads/{(await client.CreateLeadAsync()).Id()}/score?at=yesterday-ish");
+        Assert.Equal(HttpStatusCode.BadRequest, badAt.StatusCode);
+        Assert.True((await badAt.ReadObjectAsync())["errors"]!.AsObject().ContainsKey("at"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/leads/{Guid.NewGuid()}/score")).StatusCode);
+
+        var readOnly = await ReadOnlyClientAsync(client);
+        Assert.Equal(HttpStatusCode.Forbidden, (await readOnly.PostAsync("/api/scoring/models", Json.Raw(ScoringModels.Test("Sneaky")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await readOnly.GetAsync("/api/scoring/models")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Score_GrowsWithActivities_WithBreakdownAndEvidence_AndHalvesEveryHalfLife()
+    {
+        var client = App.Admin();
+        await ActivateTestModelAsync(client);
+        var lead = await client.CreateLeadAsync(new { firstName = "Marta", lastName = "Kowalski", email = $"marta.{Guid.NewGuid():N}@baltic-freight.eu", company = "Baltic Freight", employeeCount = 800 });
+
+        var pricing = await TouchAsync(client, lead.Id(), "https://handoff.io/pricing");
+        var score = await ScoreAsync(client, lead.Id());
+        Assert.Equal(30, score["fit"]!.GetValue<int>());
+        Assert.Equal("A", score["fitGrade"]!.GetValue<string>());
+        Assert.Equal(10, score["engagement"]!.GetValue<double>(), 2);
+        Assert.Equal(10, score["intent"]!.GetValue<double>(), 2);
+        Assert.Equal(40, score["total"]!.GetValue<double>(), 2);
+        var rule = Rule(score, "pricing");
+        Assert.Equal("Intent", rule["kind"]!.GetValue<string>());
+        Assert.Equal([pricing], rule["evidence"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal("Fit", Rule(score, "big-company")["kind"]!.GetValue<string>());
+
+        var blog = await TouchAsync(client, lead.Id(), "https://handoff.io/blog/why-speed-to-lead-matters");
+        score = await ScoreAsync(client, lead.Id());
+        Assert.Equal(14, score["engagement"]!.GetValue<double>(), 2);
+        Assert.Equal(10, score["intent"]!.GetValue<double>(), 2);
+        Assert.Equal("Engagement", Rule(score, "blog")["kind"]!.GetValue<string>());
+        Assert.Equal([blog], Rule(score, "blog")["evidence"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var stored = await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync();
+        Assert.Equal(14, stored["engagementScore"]!.GetValue<int>());
+        Assert.Equal(10, stored["intentScore"]!.GetValue<int>());
+        Assert.Equal("A", stored["fitGrade"]!.GetValue<string>());
+
+        App.Clock.Advance(TimeSpan.FromDays(10));
+        score = await ScoreAsync(client, lead.Id());
+        Assert.Equal(7, score["engagement"]!.GetValue<double>(), 2);
+        Assert.Equal(5, score["intent"]!.GetValue<double>(), 2);
+        App.Clock.Advance(TimeSpan.FromDays(10));
+        Assert.Equal(3.5, (await ScoreAsync(client, lead.Id()))["engagement"]!.GetValue<double>(), 2);
+
+        // A moment before the latest activity is answered exactly too, by replaying the activities up to it.
+        var later = await TouchAsync(client, lead.Id(), "https://handoff.io/blog/lead-scoring-that-sales-trusts");
+        var tenDaysBefore = (await ActivityTimeAsync(later)).AddDays(-10);
+        var past = await (await client.GetAsync($"/api/leads/{lead.Id()}/score?at={tenDaysBefore:O}")).ReadObjectAsync();
+        Assert.Equal(7, past["engagement"]!.GetValue<double>(), 2);
+        Assert.Equal(7.5, (await ScoreAsync(client, lead.Id()))["engagement"]!.GetValue<double>(), 2);
+    }
+
+    [Fact]
+    public async Task WindowRule_FiresOnTheThirdPricingView_CapHolds_AndStopsFiringAfterTheWindow()
+    {
+        var client = App.Admin();
+        await ActivateTestModelAsync(client);
+        var lead = await client.CreateLeadAsync(new { firstName = "Jonas", lastName = "Berg", email = $"jonas.{Guid.NewGuid():N}@nordic-kitchens.se", company = "Nordic Kitchens" });
+
+        var first = await TouchAsync(client, lead.Id(), "https://handoff.io/pricing");
+        var second = await TouchAsync(client, lead.Id(), "https://handoff.io/pricing?plan=team");
+        var score = await ScoreAsync(client, lead.Id());
+        Assert.DoesNotContain(score["breakdown"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "pricing-3-in-30");
+        Assert.Equal(20, score["engagement"]!.GetValue<double>(), 2);
+
+        App.Clock.Advance(TimeSpan.FromDays(20));
+        var third = await TouchAsync(client, lead.Id(), "https://handoff.io/pricing");
+        score = await ScoreAsync(client, lead.Id());
+        var window = Rule(score, "pricing-3-in-30");
+        Assert.Equal(20, window["points"]!.GetValue<double>(), 2);
+        Assert.Equal([first, second, third], window["evidence"]!.AsArray().Select(e => e!.GetValue<string>()));
+
+        // The per-view rule is capped at 25: 20 decayed over 20 days (half-life 10) is 5, plus 10 is 15; two more views reach the cap.
+        Assert.Equal(15, Rule(score, "pricing")["points"]!.GetValue<double>(), 2);
+        await TouchAsync(client, lead.Id(), "https://handoff.io/pricing");
+        await TouchAsync(client, lead.Id(), "https://handoff.io/pricing");
+        score = await ScoreAsync(client, lead.Id());
+        Assert.Equal(25, Rule(score, "pricing")["points"]!.GetValue<double>(), 2);
+        Assert.Equal(45, score["engagement"]!.GetValue<double>(), 2);
+
+        // 30 days after the oldest of the latest three views, the window no longer holds three.
+        App.Clock.Advance(TimeSpan.FromDays(30));
+        score = await ScoreAsync(client, lead.Id());
+        Assert.DoesNotContain(score["breakdown"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "pricing-3-in-30");
+        Assert.Equal(25 / 8.0, score["engagement"]!.GetValue<double>(), 0.006);
+    }
+
+    [Fact]
+    public async Task NegativeRule_TakesPointsAway_AndFieldChangeRecomputesFit()
+    {
+        var client = App.Admin();
+        await ActivateTestModelAsync(client);
+        var lead = await client.CreateLeadAsync(new { firstName = "Oskar", lastName = "Lind", email = $"oskar.{Guid.NewGuid():N}@rival-crm.io", company = "Rival CRM", employeeCount = 900 });
+
+        var score = await ScoreAsync(client, lead.Id());
+        Assert.Equal(-20, score["fit"]!.GetValue<int>());
+        Assert.Equal("D", score["fitGrade"]!.GetValue<string>());
+        Assert.Equal("Negative", Rule(score, "competitor")["kind"]!.GetValue<string>());
+        Assert.Equal(-50, Rule(score, "competitor")["points"]!.GetValue<double>());
+
+        var patched = await client.PatchAsync($"/api/leads/{lead.Id()}", JsonContent.Create(new { employeeCount = 40 }));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var view = await patched.ReadObjectAsync();
+        Assert.Equal(-50, view["fitScore"]!.GetValue<int>());
+        Assert.Equal("D", view["fitGrade"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Activation_RescoresEveryLead_InTheBackground_AndSweepsLeadsNeverScored()
+    {
+        var client = App.Admin();
+        await ActivateTestModelAsync(client);
+        var lead = await client.CreateLeadAsync(new { firstName = "Ines", lastName = "Moreau", email = $"ines.{Guid.NewGuid():N}@lyon-optics.fr", company = "Lyon Optics" });
+        await TouchAsync(client, lead.Id(), "https://handoff.io/blog/routing-rules");
+        Assert.Equal(4, (await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync())["engagementScore"]!.GetValue<int>());
+
+        var louder = ScoringModels.Test("Blog counts more").Replace("\"points\": 4", "\"points\": 9", StringComparison.Ordinal);
+        var model = await (await client.PostAsync("/api/scoring/models", Json.Raw(louder))).ReadObjectAsync();
+        var activated = await (await client.PostAsync($"/api/scoring/models/{model.Id()}/activate", null)).ReadObjectAsync();
+        await App.Services.GetRequiredService<RescoreWorker>().RunOnceAsync(CancellationToken.None);
+
+        // The worker may have taken the job itself (the activation wakes it); either way it ends.
+        var job = await (await client.GetAsync(activated["rescoreUrl"]!.GetValue<string>())).ReadObjectAsync();
+        for (var i = 0; i < 100 && job["status"]!.GetValue<string>() is "Pending" or "Running"; i++)
+        {
+            await Task.Delay(100);
+            job = await (await client.GetAsync(activated["rescoreUrl"]!.GetValue<string>())).ReadObjectAsync();
+        }
+
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(1.0, job["progress"]!.GetValue<double>());
+        Assert.True(job["total"]!.GetValue<int>() >= 1);
+        var rescored = await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync();
+        Assert.Equal(9, rescored["engagementScore"]!.GetValue<int>());
+        Assert.Equal(model["version"]!.GetValue<int>(), rescored["scoreModelVersion"]!.GetValue<int>());
+
+        // A lead that skipped scoring (as imports do) is picked up by the sweep.
+        await using (var scope = App.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var id = Guid.Parse(lead.Id());
+            await db.Leads.Where(l => l.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null).SetProperty(l => l.EngagementScore, 0));
+        }
+
+        await App.Services.GetRequiredService<RescoreWorker>().RunOnceAsync(CancellationToken.None);
+        var swept = await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync();
+        Assert.Equal(9, swept["engagementScore"]!.GetValue<int>());
+        Assert.Equal(9, (await ScoreAsync(client, lead.Id()))["engagement"]!.GetValue<double>(), 2);
+    }
+
+    private async Task<DateTime> ActivityTimeAsync(string activityId)
+    {
+        await using var scope = App.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        var id = Guid.Parse(activityId);
+        return await db.Activities.Where(a => a.Id == id).Select(a => a.OccurredAt).SingleAsync();
+    }
+
+    private async Task<HttpClient> ReadOnlyClientAsync(HttpClient admin)
+    {
+        var created = await (await admin.PostAsJsonAsync("/api/apikeys", new { name = "scoring reader", scopes = new[] { "Read" } })).ReadObjectAsync();
+        return App.WithKey(created["plainText"]!.GetValue<string>());
+    }
+
+    internal static async Task ActivateTestModelAsync(HttpClient client)
+    {
+        var created = await client.PostAsync("/api/scoring/models", Json.Raw(ScoringModels.Test("Test model")));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var activated = await client.PostAsync($"/api/scoring/models/{(await created.ReadObjectAsync()).Id()}/activate", null);
+        Assert.Equal(HttpStatusCode.Accepted, activated.StatusCode);
+    }
+
+    internal static async Task<string> TouchAsync(HttpClient client, string leadId, string url)
+    {
+        var response = await client.PostAsJsonAsync("/api/activities", new { type = "PageView", leadId, url });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonNode.Parse(text)!["items"]![0]!["id"]!.GetValue<string>();
+    }
+
+    internal static async Task<JsonObject> ScoreAsync(HttpClient client, string leadId)
+    {
+        var response = await client.GetAsync($"/api/leads/{leadId}/score");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadObjectAsync();
+    }
+
+    private static JsonObject Rule(JsonObject score, string id) =>
+        score["breakdown"]!.AsArray().Single(r => r!["rule"]!.GetValue<string>() == id)!.AsObject();
+}
+
+/// <summary>Model documents the scoring tests share.</summary>
+internal static class ScoringModels
+{
+    /// <summary>Fit: 30 for 500+ employees, -50 for the competitor's domain; pricing 10 per view (cap 25), 20 for 3 in 30 days; blog 4; half-life 10 days.</summary>
+    public static string Test(string name) => $$"""
+        {
+          "name": "{{name}}",
+          "halfLifeDays": 10,
+          "grades": { "a": 30, "b": 20, "c": 10 },
+          "fitRules": [{ "id": "big-company", "label": "500+ employees", "when": [{ "field": "employeeCount", "op": "gte", "value": 500 }], "points": 30 }],
+          "negativeRules": [{ "id": "competitor", "when": [{ "field": "companyDomain", "op": "eq", "value": "rival-crm.io" }], "points": -50 }],
+          "engagementRules": [
+            { "id": "pricing", "activityTypes": ["PageView"], "urlPattern": "/pricing", "points": 10, "cap": 25, "intent": true },
+            { "id": "pricing-3-in-30", "activityTypes": ["PageView"], "urlPattern": "/pricing", "points": 20, "count": 3, "windowDays": 30, "intent": true },
+            { "id": "blog", "activityTypes": ["PageView"], "urlPattern": "/blog/", "points": 4 }
+          ],
+          "mql": { "fit": 20, "engagement": 20 }
+        }
+        """;
+}
+
+public sealed class ScoringApiTests_Sqlite(ClockedSqliteApp app) : ScoringApiTests<ClockedSqliteApp>(app);
+
+public sealed class ScoringApiTests_Postgres(ClockedPostgresApp app) : ScoringApiTests<ClockedPostgresApp>(app);
