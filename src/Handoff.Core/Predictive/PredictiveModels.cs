@@ -192,12 +192,9 @@ public sealed class PredictiveModels(
             model.Failed(e.Message, clock.GetUtcNow().UtcDateTime);
         }
 
-        await db.SaveChangesAsync(ct);
-        if (model.Status == PredictiveModelStatus.Ready && await ShouldActivateAsync(model, ct))
-        {
-            await ActivateAsync(model, ct);
-        }
-
+        // Ready and active in one commit: nobody sees a finished version that is about to become active.
+        var activate = model.Status == PredictiveModelStatus.Ready && await ShouldActivateAsync(model, ct);
+        await SaveAsync(model, activate, ct);
         return model.Id;
     }
 
@@ -238,12 +235,18 @@ public sealed class PredictiveModels(
         return active is null || (active.Target == model.Target && model.Auc >= (active.Auc ?? 0) - 0.01);
     }
 
-    private async Task ActivateAsync(PredictiveModel model, CancellationToken ct)
+    private Task ActivateAsync(PredictiveModel model, CancellationToken ct) => SaveAsync(model, activate: true, ct);
+
+    private async Task SaveAsync(PredictiveModel model, bool activate, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Set<PredictiveModel>().Where(m => m.IsActive && m.Id != model.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.IsActive, false), ct);
-        model.Activate(clock.GetUtcNow().UtcDateTime);
+        if (activate)
+        {
+            await db.Set<PredictiveModel>().Where(m => m.IsActive && m.Id != model.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.IsActive, false), ct);
+            model.Activate(clock.GetUtcNow().UtcDateTime);
+        }
+
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
