@@ -309,6 +309,9 @@ public sealed class PredictiveClusterTests : IAsyncLifetime
         var queued = await answers.Single(a => a.StatusCode == HttpStatusCode.Accepted).ReadObjectAsync();
         await Task.Delay(1000);
         Assert.Equal("Queued", (await (await clients[2].GetAsync($"/api/predictive/models/{queued["id"]}")).ReadObjectAsync())["status"]!.GetValue<string>());
+        var early = await clients[2].PostAsync($"/api/predictive/models/{queued["id"]}/activate", null);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("model-not-ready", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // The lease is free again: one of the nodes takes it and trains the version.
         await using (var scope = _cluster.Nodes[0].Scope())
