@@ -1,14 +1,17 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
+using Handoff.Bench.Predictive;
 
 // micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path and the MQL check (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
 // routing [--rules N]            -> the routing decision with N rules on a SQLite file (Routing/)
+// predictive Leads.csv           -> predictive score vs a tuned LightGBM on the X Education split (Predictive/)
 return args switch
 {
     ["micro", .. var rest] => RunMicro(rest),
     ["load", .. var rest] => await LoadCommand.RunAsync(rest),
     ["routing", .. var rest] => await Handoff.Bench.Routing.RoutingCommand.RunAsync(rest),
+    ["predictive", .. var rest] => PredictiveCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -26,6 +29,7 @@ static int Usage()
           Handoff.Bench load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY
                              --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N]
           Handoff.Bench routing [--rules 500] [--decisions 5000]
+          Handoff.Bench predictive PATH/TO/x-education/Leads.csv
         """);
     return 2;
 }

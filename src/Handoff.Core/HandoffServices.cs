@@ -4,6 +4,7 @@ using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Handoff.Predictive;
 using Handoff.Qualification;
 using Handoff.Routing;
 using Handoff.Scoring;
@@ -47,6 +48,7 @@ public static class HandoffServices
         services.AddQualification(configuration);
         services.AddRouting(configuration);
         services.AddSla(configuration);
+        services.AddPredictive(configuration);
         return services;
     }
 }

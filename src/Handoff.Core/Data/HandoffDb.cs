@@ -46,6 +46,9 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Notifications.Notification> Notifications => Set<Notifications.Notification>();
     public DbSet<Notifications.WebhookSubscription> WebhookSubscriptions => Set<Notifications.WebhookSubscription>();
     public DbSet<Notifications.WebhookDelivery> WebhookDeliveries => Set<Notifications.WebhookDelivery>();
+    public DbSet<Predictive.PredictiveModel> PredictiveModels => Set<Predictive.PredictiveModel>();
+    public DbSet<Predictive.LeadPrediction> LeadPredictions => Set<Predictive.LeadPrediction>();
+    public DbSet<Predictive.PredictiveLease> PredictiveLeases => Set<Predictive.PredictiveLease>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);

@@ -1422,6 +1422,205 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     b.ToTable("opportunities", (string)null);
                 });
 
+            modelBuilder.Entity("Handoff.Predictive.LeadPrediction", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_id");
+
+                    b.Property<int>("ActivityCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("activity_count");
+
+                    b.Property<string>("Factors")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("factors");
+
+                    b.Property<int>("LeadVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lead_version");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<double>("Probability")
+                        .HasColumnType("REAL")
+                        .HasColumnName("probability");
+
+                    b.Property<DateTime>("ScoredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scored_at");
+
+                    b.HasKey("LeadId")
+                        .HasName("pk_lead_predictions");
+
+                    b.HasIndex("ModelId")
+                        .HasDatabaseName("ix_lead_predictions_model_id");
+
+                    b.ToTable("lead_predictions", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Predictive.PredictiveLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Holder")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("until");
+
+                    b.HasKey("Name")
+                        .HasName("pk_predictive_leases");
+
+                    b.ToTable("predictive_leases", (string)null);
+                });
+
+            modelBuilder.Entity("Handoff.Predictive.PredictiveModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("ActivateWhenReady")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("activate_when_ready");
+
+                    b.Property<DateTime?>("ActivatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activated_at");
+
+                    b.Property<double?>("Auc")
+                        .HasColumnType("REAL")
+                        .HasColumnName("auc");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claimed_until");
+
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("content");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Features")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("features");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int?>("InProgress")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_progress");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_active");
+
+                    b.Property<double?>("LogLoss")
+                        .HasColumnType("REAL")
+                        .HasColumnName("log_loss");
+
+                    b.Property<int>("Negatives")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("negatives");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Parameters")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parameters");
+
+                    b.Property<int>("Positives")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("positives");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_at");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.Property<int>("TestRows")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("test_rows");
+
+                    b.Property<int>("TrainRows")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("train_rows");
+
+                    b.Property<double?>("TrainingSeconds")
+                        .HasColumnType("REAL")
+                        .HasColumnName("training_seconds");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_predictive_models");
+
+                    b.HasIndex("InProgress")
+                        .IsUnique()
+                        .HasDatabaseName("ix_predictive_models_in_progress");
+
+                    b.HasIndex("Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_predictive_models_number");
+
+                    b.HasIndex("Status", "RequestedAt")
+                        .HasDatabaseName("ix_predictive_models_status_requested_at");
+
+                    b.ToTable("predictive_models", (string)null);
+                });
+
             modelBuilder.Entity("Handoff.Qualification.DefinitionSignOff", b =>
                 {
                     b.Property<Guid>("Id")

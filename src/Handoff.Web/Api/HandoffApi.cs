@@ -22,6 +22,7 @@ internal static class HandoffApi
         api.MapPipelineApi();
         api.MapSlaApi();
         api.MapNotificationsApi();
+        api.MapPredictiveApi();
         app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
     }
 }

@@ -111,6 +111,23 @@ namespace Handoff.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "lead_predictions",
+                columns: table => new
+                {
+                    lead_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    model_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    probability = table.Column<double>(type: "double precision", nullable: false),
+                    factors = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
+                    lead_version = table.Column<int>(type: "integer", nullable: false),
+                    activity_count = table.Column<int>(type: "integer", nullable: false),
+                    scored_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_lead_predictions", x => x.lead_id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "leads",
                 columns: table => new
                 {
@@ -199,6 +216,55 @@ namespace Handoff.Migrations.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_outbox", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "predictive_leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    holder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_predictive_leases", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "predictive_models",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    number = table.Column<int>(type: "integer", nullable: false),
+                    target = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    trigger = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    requested_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    requested_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    activate_when_ready = table.Column<bool>(type: "boolean", nullable: false),
+                    started_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    finished_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    is_active = table.Column<bool>(type: "boolean", nullable: false),
+                    activated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    claimed_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    claimed_until = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    in_progress = table.Column<int>(type: "integer", nullable: true),
+                    auc = table.Column<double>(type: "double precision", nullable: true),
+                    log_loss = table.Column<double>(type: "double precision", nullable: true),
+                    training_seconds = table.Column<double>(type: "double precision", nullable: true),
+                    train_rows = table.Column<int>(type: "integer", nullable: false),
+                    test_rows = table.Column<int>(type: "integer", nullable: false),
+                    positives = table.Column<int>(type: "integer", nullable: false),
+                    negatives = table.Column<int>(type: "integer", nullable: false),
+                    parameters = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    features = table.Column<string>(type: "text", nullable: true),
+                    content = table.Column<byte[]>(type: "bytea", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_predictive_models", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -990,6 +1056,11 @@ namespace Handoff.Migrations.Postgres.Migrations
                 columns: new[] { "job_id", "row_number" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_lead_predictions_model_id",
+                table: "lead_predictions",
+                column: "model_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_lead_speeds_captured_at",
                 table: "lead_speeds",
                 column: "captured_at");
@@ -1087,6 +1158,23 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "ix_outbox_status_next_attempt_at",
                 table: "outbox",
                 columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_predictive_models_in_progress",
+                table: "predictive_models",
+                column: "in_progress",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_predictive_models_number",
+                table: "predictive_models",
+                column: "number",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_predictive_models_status_requested_at",
+                table: "predictive_models",
+                columns: new[] { "status", "requested_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_qualification_answers_lead_id_criterion_at",
@@ -1254,6 +1342,9 @@ namespace Handoff.Migrations.Postgres.Migrations
                 name: "import_row_errors");
 
             migrationBuilder.DropTable(
+                name: "lead_predictions");
+
+            migrationBuilder.DropTable(
                 name: "lead_speeds");
 
             migrationBuilder.DropTable(
@@ -1264,6 +1355,12 @@ namespace Handoff.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "predictive_leases");
+
+            migrationBuilder.DropTable(
+                name: "predictive_models");
 
             migrationBuilder.DropTable(
                 name: "qualification_answers");
