@@ -1,12 +1,15 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
+using Handoff.Bench.Sla;
 
 // micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
+// sla-sweep --provider ...      -> the SLA sweep over 1,000,000 open clocks (Sla/)
 return args switch
 {
     ["micro", .. var rest] => RunMicro(rest),
     ["load", .. var rest] => await LoadCommand.RunAsync(rest),
+    ["sla-sweep", .. var rest] => await SlaSweepCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -23,6 +26,7 @@ static int Usage()
           Handoff.Bench micro [BenchmarkDotNet args, e.g. --filter '*' --job short]
           Handoff.Bench load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY
                              --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT]
+          Handoff.Bench sla-sweep --provider sqlite|postgres [--connection ADMIN_CONNECTION] [--clocks N] [--due D]
         """);
     return 2;
 }
