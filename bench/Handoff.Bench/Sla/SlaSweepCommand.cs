@@ -74,7 +74,7 @@ internal static class SlaSweepCommand
             ["Handoff:DataDirectory"] = Path.GetTempPath(),
             ["Handoff:Sla:SweepBatchSize"] = "500",
         }).Build();
-        var services = new ServiceCollection().AddLogging().AddHandoffCore(configuration).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddHandoffCore(configuration).BuildServiceProvider();
         var clock = TimeProvider.System;
         var now = clock.GetUtcNow().UtcDateTime;
 
@@ -118,8 +118,10 @@ internal static class SlaSweepCommand
             }
 
             var bulk = Import.BulkInsert.For(db);
+            await using var transaction = await db.Database.BeginTransactionAsync();
             await bulk.InsertAsync(leads, default);
             await bulk.InsertAsync(rows, default);
+            await transaction.CommitAsync();
         }
 
         load.Stop();
