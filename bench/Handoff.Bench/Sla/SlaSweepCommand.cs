@@ -34,11 +34,11 @@ internal static class SlaSweepCommand
             var admin = Arg(args, "--connection") ?? Environment.GetEnvironmentVariable("HANDOFF_TEST_POSTGRES")
                 ?? throw new InvalidOperationException("postgres needs --connection or HANDOFF_TEST_POSTGRES");
             await Execute(admin, $"CREATE DATABASE {database}");
-            connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ToString();
+            connection = new NpgsqlConnectionStringBuilder(admin) { Database = database, CommandTimeout = 600 }.ToString();
         }
         else
         {
-            connection = $"Data Source={Path.Combine(Path.GetTempPath(), database + ".db")}";
+            connection = $"Data Source={Path.Combine(Path.GetTempPath(), database + ".db")};Default Timeout=600";
         }
 
         try
@@ -144,6 +144,27 @@ internal static class SlaSweepCommand
         }
 
         findTimes.Sort();
+        if (provider == "Postgres")
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            await db.Database.ExecuteSqlRawAsync("ANALYZE sla_clocks");
+            var at = clock.GetUtcNow().UtcDateTime;
+            await using var connectionToExplain = new NpgsqlConnection(db.Database.GetConnectionString());
+            await connectionToExplain.OpenAsync();
+
+            // The SQL EF Core sends for the sweep's due-clock query.
+            await using var command = new NpgsqlCommand(
+                "EXPLAIN (ANALYZE) SELECT s.id FROM sla_clocks AS s WHERE s.next_check_at IS NOT NULL AND s.next_check_at <= $1 ORDER BY s.next_check_at LIMIT 500",
+                connectionToExplain);
+            command.Parameters.AddWithValue(at);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine("  plan: " + reader.GetString(0));
+            }
+        }
+
         Console.WriteLine($"find due clocks (500 of {clockCount:N0}): median {findTimes[findTimes.Count / 2]:F2} ms, max {findTimes[^1]:F2} ms");
 
         // The sweep of everything due: claim, escalate once, record, save.
