@@ -28,6 +28,9 @@ public sealed class SlaSweep(
     SqliteWriteGate gate,
     IOptions<SlaOptions> options)
 {
+    /// <summary>Policy versions never change once written, so one read per version per sweep is enough.</summary>
+    private readonly Dictionary<Guid, SlaPolicy> _policies = [];
+
     public async Task<SweepResult> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -66,7 +69,12 @@ public sealed class SlaSweep(
         }
 
         var lead = await db.Leads.FirstAsync(l => l.Id == clockRow.LeadId, ct);
-        var policy = await db.SlaPolicies.AsNoTracking().FirstAsync(p => p.Id == clockRow.PolicyId, ct);
+        if (!_policies.TryGetValue(clockRow.PolicyId, out var policy))
+        {
+            policy = await db.SlaPolicies.AsNoTracking().FirstAsync(p => p.Id == clockRow.PolicyId, ct);
+            _policies[policy.Id] = policy;
+        }
+
         var atRisk = false;
         var escalations = 0;
         Error? failed = null;
