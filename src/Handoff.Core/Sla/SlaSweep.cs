@@ -78,7 +78,19 @@ public sealed class SlaSweep(
         var atRisk = false;
         var escalations = 0;
         Error? failed = null;
-        if (now < clockRow.DueAt)
+        if (!StageRules.IsOpen(lead.Stage) || (clockRow.Target != SlaTarget.FirstTouch && lead.Stage != clockRow.Stage))
+        {
+            // The lead moved without the automation step seeing it (a merge closed it, a bulk change): settle the clock.
+            if (clockRow.Target != SlaTarget.FirstTouch && lead.Stage != clockRow.Stage)
+            {
+                clockRow.Stop(lead.StageEnteredAt, $"moved to {lead.Stage}");
+            }
+            else
+            {
+                clockRow.Cancel(now, $"lead is {lead.Stage}");
+            }
+        }
+        else if (now < clockRow.DueAt)
         {
             if (!clockRow.AtRiskNotified)
             {
