@@ -1,17 +1,20 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
 using Handoff.Bench.Predictive;
+using Handoff.Bench.Sla;
 
 // micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path and the MQL check (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
 // routing [--rules N]            -> the routing decision with N rules on a SQLite file (Routing/)
 // predictive Leads.csv           -> predictive score vs a tuned LightGBM on the X Education split (Predictive/)
+// sla-sweep --provider ...      -> the SLA sweep over 1,000,000 open clocks (Sla/)
 return args switch
 {
     ["micro", .. var rest] => RunMicro(rest),
     ["load", .. var rest] => await LoadCommand.RunAsync(rest),
     ["routing", .. var rest] => await Handoff.Bench.Routing.RoutingCommand.RunAsync(rest),
     ["predictive", .. var rest] => PredictiveCommand.Run(rest),
+    ["sla-sweep", .. var rest] => await SlaSweepCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -30,6 +33,7 @@ static int Usage()
                              --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N]
           Handoff.Bench routing [--rules 500] [--decisions 5000]
           Handoff.Bench predictive PATH/TO/x-education/Leads.csv
+          Handoff.Bench sla-sweep --provider sqlite|postgres [--connection ADMIN_CONNECTION] [--clocks N] [--due D]
         """);
     return 2;
 }

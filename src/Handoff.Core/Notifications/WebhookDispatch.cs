@@ -9,7 +9,7 @@ namespace Handoff.Notifications;
 
 /// <summary>
 /// Delivers outbox events to webhook subscribers, at least once: <see cref="FanOutAsync"/> turns each pending outbox
-/// event into one delivery per interested subscription (claimed with <c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so
+/// event (once any subscription exists) into one delivery per interested subscription (claimed with <c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so
 /// several nodes never fan out the same event twice); <see cref="DeliverDueAsync"/> POSTs the due deliveries, signed,
 /// and retries failures with back-off until they are delivered or dead.
 /// </summary>
@@ -28,6 +28,11 @@ public sealed class WebhookDispatch(HandoffDb db, TimeProvider clock, IHttpClien
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(s => s.Active).ToListAsync(ct);
+        if (subscriptions.Count == 0)
+        {
+            return 0; // nobody listens: the events stay in the outbox for whoever subscribes or reads it next
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var batch = db.Database.IsNpgsql()
             ? await db.Outbox.FromSql($"SELECT * FROM outbox WHERE status = 'Pending' ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED").AsNoTracking().ToListAsync(ct)
@@ -48,7 +53,8 @@ public sealed class WebhookDispatch(HandoffDb db, TimeProvider clock, IHttpClien
 
         foreach (var message in batch)
         {
-            foreach (var subscription in subscriptions.Where(s => s.Wants(message.Type)))
+            // A subscription gets the events from its creation on, not the backlog before it.
+            foreach (var subscription in subscriptions.Where(s => s.Wants(message.Type) && message.OccurredAt >= s.CreatedAt))
             {
                 db.WebhookDeliveries.Add(WebhookDelivery.Create(subscription.Id, message, now));
             }

@@ -70,7 +70,8 @@ public sealed class SlaClock
     /// <summary>Optimistic token: of several nodes sweeping the same clock, one saves, the others fail and move on.</summary>
     public int Version { get; private set; }
 
-    internal static SlaClock Start(SlaPolicy policy, Lead lead, DateTime at, DateTime atRiskAt, DateTime dueAt) => new()
+    /// <summary>A running clock of <paramref name="policy"/> for <paramref name="lead"/> (the <see cref="SlaClocks"/> step, and bulk loads).</summary>
+    public static SlaClock Start(SlaPolicy policy, Lead lead, DateTime at, DateTime atRiskAt, DateTime dueAt) => new()
     {
         Id = Guid.CreateVersion7(),
         LeadId = lead.Id,

@@ -24,6 +24,13 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies) : ILeadAuto
         var touch = change.Activities.Where(a => SalesTouches.Contains(a.Type)).OrderBy(a => a.OccurredAt).FirstOrDefault();
         await NoteSpeedAsync(change, touch, ct);
 
+        var compiled = await policies.GetAsync(db, ct);
+        var moved = change.Created || change.OwnerChanged || change.StageChanges.Count > 0 || touch is not null;
+        if (!moved && !change.Activities.Any(a => compiled.Any(p => p.Policy.StartActivity == a.Type)))
+        {
+            return; // a page view, an edit: nothing that starts or stops a clock
+        }
+
         if (!change.Created)
         {
             await db.SlaClocks.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).LoadAsync(ct);
@@ -35,7 +42,6 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies) : ILeadAuto
             Stop(clock, change, touch);
         }
 
-        var compiled = await policies.GetAsync(db, ct);
         if (compiled.Count == 0 || !StageRules.IsOpen(lead.Stage))
         {
             return;

@@ -28,6 +28,9 @@ public sealed class SlaSweep(
     SqliteWriteGate gate,
     IOptions<SlaOptions> options)
 {
+    /// <summary>Policy versions never change once written, so one read per version per sweep is enough.</summary>
+    private readonly Dictionary<Guid, SlaPolicy> _policies = [];
+
     public async Task<SweepResult> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -66,11 +69,28 @@ public sealed class SlaSweep(
         }
 
         var lead = await db.Leads.FirstAsync(l => l.Id == clockRow.LeadId, ct);
-        var policy = await db.SlaPolicies.AsNoTracking().FirstAsync(p => p.Id == clockRow.PolicyId, ct);
+        if (!_policies.TryGetValue(clockRow.PolicyId, out var policy))
+        {
+            policy = await db.SlaPolicies.AsNoTracking().FirstAsync(p => p.Id == clockRow.PolicyId, ct);
+            _policies[policy.Id] = policy;
+        }
+
         var atRisk = false;
         var escalations = 0;
         Error? failed = null;
-        if (now < clockRow.DueAt)
+        if (!StageRules.IsOpen(lead.Stage) || (clockRow.Target != SlaTarget.FirstTouch && lead.Stage != clockRow.Stage))
+        {
+            // The lead moved without the automation step seeing it (a merge closed it, a bulk change): settle the clock.
+            if (clockRow.Target != SlaTarget.FirstTouch && lead.Stage != clockRow.Stage)
+            {
+                clockRow.Stop(lead.StageEnteredAt, $"moved to {lead.Stage}");
+            }
+            else
+            {
+                clockRow.Cancel(now, $"lead is {lead.Stage}");
+            }
+        }
+        else if (now < clockRow.DueAt)
         {
             if (!clockRow.AtRiskNotified)
             {

@@ -76,6 +76,9 @@ public abstract class HandoffApp : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("ConnectionStrings:Handoff", ConnectionString);
         builder.UseSetting("Handoff:BootstrapApiKey", AdminKey);
         builder.UseSetting("Handoff:SeedDemo", "false");
+
+        // No default service levels: a test that moves the clock by days would otherwise see them breach and escalate.
+        builder.UseSetting("Handoff:Sla:SeedDefaults", "false");
         builder.UseSetting("Handoff:Forms:PostsPerMinutePerAddress", FormPostsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in Settings)
         {

@@ -43,6 +43,7 @@ public static class SlaSettings
 {
     public static void ManualWorkers(Dictionary<string, string> settings)
     {
+        settings["Handoff:Sla:SeedDefaults"] = "true";
         settings["Handoff:Sla:SweepEnabled"] = "false";
         settings["Handoff:Delivery:Enabled"] = "false";
         settings["Handoff:Sla:PolicyCacheSeconds"] = "0";

@@ -206,6 +206,28 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AMergedDuplicate_DoesNotEscalate_ItsClockIsSettled()
+    {
+        var client = App.Admin();
+        var rep = await client.CreateUserAsync();
+        var source = UniqueSource();
+        await client.CreatePolicyAsync(FirstTouchPolicy(source, 10, [new { action = "NotifyOwner", afterMinutes = 0 }]));
+        var survivor = (await client.CreateSourcedLeadAsync(source)).Id();
+        var duplicate = (await client.CreateSourcedLeadAsync(source)).Id();
+        await client.AssignAsync(survivor, rep);
+        await client.AssignAsync(duplicate, rep);
+        var merged = await client.PostAsJsonAsync($"/api/leads/{survivor}/merge", new { duplicateId = duplicate });
+        Assert.True(merged.IsSuccessStatusCode, await merged.Content.ReadAsStringAsync());
+
+        App.Clock.Advance(TimeSpan.FromMinutes(11));
+        await SweepAsync();
+
+        Assert.Equal("Cancelled", (await client.ClocksAsync(duplicate))[0]!["status"]!.GetValue<string>());
+        Assert.DoesNotContain(await client.HistoryAsync(duplicate), h => h!["kind"]!.GetValue<string>().StartsWith("sla-", StringComparison.Ordinal) && h["leadId"]!.GetValue<string>() == duplicate);
+        Assert.Single(await client.NotificationsAsync(rep), n => n!["kind"]!.GetValue<string>() == "sla.breached");
+    }
+
+    [Fact]
     public async Task Notifications_CanBeMarkedRead()
     {
         var client = App.Admin();
