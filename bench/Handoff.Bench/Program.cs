@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Handoff.Bench.Load;
+using Handoff.Bench.Scoring;
 
 // micro [BenchmarkDotNet args]  -> in-process benchmarks of the capture hot path (Micro/)
 // load --provider ... --url ... -> HTTP load against a running Handoff.Web (Load/)
@@ -7,6 +8,8 @@ return args switch
 {
     ["micro", .. var rest] => RunMicro(rest),
     ["load", .. var rest] => await LoadCommand.RunAsync(rest),
+    ["rescore", .. var rest] => await RescoreCommand.RunAsync(rest),
+    ["score-event", .. var rest] => ScoreEventCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -23,6 +26,8 @@ static int Usage()
           Handoff.Bench micro [BenchmarkDotNet args, e.g. --filter '*' --job short]
           Handoff.Bench load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY
                              --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT]
+          Handoff.Bench rescore --leads N --activities M [--provider sqlite|postgres] [--connection CS] [--file PATH] [--fresh]
+          Handoff.Bench score-event [--events N]
         """);
     return 2;
 }

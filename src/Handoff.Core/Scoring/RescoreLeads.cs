@@ -24,6 +24,19 @@ public sealed class RescoreOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>Where a rescore spent its time (for the bench and the logs).</summary>
+public sealed class RescorePhases
+{
+    public TimeSpan ReadLeads { get; set; }
+    public TimeSpan ReadActivities { get; set; }
+    public TimeSpan Score { get; set; }
+    public TimeSpan Write { get; set; }
+    public long Activities { get; set; }
+
+    public override string ToString() =>
+        $"read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} activities {ReadActivities.TotalSeconds:F2} s, score {Score.TotalSeconds:F2} s, write {Write.TotalSeconds:F2} s";
+}
+
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
 internal readonly record struct ScoredLead(Guid Id, int Fit, string Grade, int Engagement, int Intent, string State);
 
@@ -37,6 +50,9 @@ internal readonly record struct ScoredLead(Guid Id, int Fit, string Grade, int E
 /// </summary>
 public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProvider clock, SqliteWriteGate gate, IOptions<RescoreOptions> options)
 {
+    /// <summary>Time spent per phase by this instance so far.</summary>
+    public RescorePhases Phases { get; } = new();
+
     /// <summary>A running job with no progress for this long is taken over by another runner.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
@@ -121,7 +137,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var done = 0;
             while (true)
             {
+                var phase = System.Diagnostics.Stopwatch.StartNew();
                 var leads = await StaleBatchAsync(rules.Version, after, batchSize, ct);
+                Phases.ReadLeads += phase.Elapsed;
                 if (leads.Count == 0)
                 {
                     break;
@@ -134,12 +152,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     index[leads[i].Id] = i;
                 }
 
+                phase.Restart();
                 var activities = await reader.ReadAsync(db, leads[0].Id, leads[^1].Id, index, ct);
+                Phases.Activities += activities.Sum(a => (long)a.Count);
                 var accountIds = leads.Where(l => l.AccountId is not null).Select(l => l.AccountId!.Value).Distinct().ToList();
                 var accounts = accountIds.Count == 0
                     ? []
                     : await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
 
+                Phases.ReadActivities += phase.Elapsed;
+                phase.Restart();
                 var now = clock.GetUtcNow().UtcDateTime;
                 var scored = new ScoredLead[leads.Count];
                 Parallel.For(0, leads.Count, new ParallelOptions { CancellationToken = ct }, i =>
@@ -152,6 +174,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     scored[i] = new ScoredLead(lead.Id, fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), state.ToJson());
                 });
 
+                Phases.Score += phase.Elapsed;
+                phase.Restart();
                 if (sqlite)
                 {
                     await WriteSqliteAsync(scored, rules.Version, now, started, ct);
@@ -161,6 +185,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     await WritePostgresAsync(scored, rules.Version, now, started, ct);
                 }
 
+                Phases.Write += phase.Elapsed;
                 done += leads.Count;
                 if (progress is not null)
                 {
