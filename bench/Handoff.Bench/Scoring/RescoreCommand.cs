@@ -79,7 +79,7 @@ internal static class RescoreCommand
 
         var cache = new ScoringModelCache();
         var rescore = new RescoreLeads(db, cache, clock, new SqliteWriteGate(), Options.Create(new RescoreOptions()));
-        var models = new ScoringModels(db, clock);
+        var models = new ScoringModels(db, clock, cache);
         var document = DefaultScoringModel.Document with
         {
             Name = $"Bench model {DateTime.UtcNow:HHmmss}",
