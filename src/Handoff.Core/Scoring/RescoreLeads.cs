@@ -119,6 +119,10 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         return await db.RescoreJobs.AnyAsync(j => j.Status == RescoreStatus.Pending || (j.Status == RescoreStatus.Running && j.HeartbeatAt >= silentSince), ct);
     }
 
+    /// <summary>Whether any lead's scores are not from <paramref name="version"/> (cheaper than counting them).</summary>
+    public Task<bool> AnyStaleAsync(int version, CancellationToken ct) =>
+        db.Leads.AnyAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
+
     /// <summary>Leads whose scores are not from <paramref name="version"/>.</summary>
     public Task<int> CountStaleAsync(int version, CancellationToken ct) =>
         db.Leads.CountAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
