@@ -41,7 +41,11 @@ internal static class RescoreCommand
         if (provider == "postgres")
         {
             kind = DatabaseProvider.Postgres;
-            connection = Value(args, "--connection") ?? throw new ArgumentException("--connection is required for postgres");
+            // COPY and the bulk UPDATE of a large batch can outlast Npgsql's default 30 s command timeout on a busy machine.
+            connection = new Npgsql.NpgsqlConnectionStringBuilder(Value(args, "--connection") ?? throw new ArgumentException("--connection is required for postgres"))
+            {
+                CommandTimeout = 600,
+            }.ToString();
         }
         else
         {
