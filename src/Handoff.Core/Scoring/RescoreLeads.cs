@@ -53,6 +53,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     /// <summary>Time spent per phase by this instance so far.</summary>
     public RescorePhases Phases { get; } = new();
 
+    /// <summary>A batch's COPY, UPDATE or activity read may take longer than a request on a busy server.</summary>
+    internal static readonly TimeSpan BulkTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>A running job with no progress for this long is taken over by another runner.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
@@ -268,6 +271,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
         await using (var import = await connection.BeginBinaryImportAsync("COPY rescored (id, fit, grade, engagement, intent, state) FROM STDIN (FORMAT BINARY)", ct))
         {
+            import.Timeout = BulkTimeout;
             foreach (var row in rows)
             {
                 await import.StartRowAsync(ct);
@@ -288,6 +292,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started)",
             connection))
         {
+            update.CommandTimeout = (int)BulkTimeout.TotalSeconds;
             update.Parameters.AddWithValue("version", version);
             update.Parameters.AddWithValue("at", at);
             update.Parameters.AddWithValue("started", started);
@@ -401,7 +406,7 @@ internal sealed class ActivityReader
 
     private async Task ReadPostgresAsync(NpgsqlConnection connection, Guid first, Guid last, Dictionary<Guid, int> index, List<ActivityFact>[] byLead, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(_sql, connection);
+        await using var command = new NpgsqlCommand(_sql, connection) { CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds };
         command.Parameters.AddWithValue("first", first);
         command.Parameters.AddWithValue("last", last);
         await using var reader = await command.ExecuteReaderAsync(ct);
