@@ -15,6 +15,7 @@ public sealed class ScoringModelCache
 
     private readonly ConcurrentDictionary<Guid, ScoringRules> _rules = new();
     private (ScoringRules? Rules, long At)? _active;
+    private int _generation;
 
     public ScoringRules? Find(Guid id) => _rules.GetValueOrDefault(id);
 
@@ -30,10 +31,29 @@ public sealed class ScoringModelCache
         return active is { } a && Environment.TickCount64 - a.At < ActiveTtl.TotalMilliseconds;
     }
 
-    public void RememberActive(ScoringRules? rules) => _active = (rules, Environment.TickCount64);
+    /// <summary>Changes whenever this node activates a model, so that a lookup that began before cannot be remembered after.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    public void RememberActive(ScoringRules? rules, int generation)
+    {
+        lock (_rules)
+        {
+            if (generation == _generation)
+            {
+                _active = (rules, Environment.TickCount64);
+            }
+        }
+    }
 
     /// <summary>Forgets the active model (this node activated another one).</summary>
-    public void ForgetActive() => _active = null;
+    public void ForgetActive()
+    {
+        lock (_rules)
+        {
+            _generation++;
+            _active = null;
+        }
+    }
 
     /// <summary>Compiles a saved model (saved documents were validated, so a failure here is a bug).</summary>
     public ScoringRules Compile(ScoringModel model)
@@ -61,20 +81,23 @@ public sealed class ActiveScoring(HandoffDb db, ScoringModelCache cache)
     private bool _loaded;
 
     /// <summary>The active model's rules, or null when the workspace has none active.</summary>
-    public async Task<ScoringRules?> GetAsync(CancellationToken ct)
+    /// <param name="fresh">Ask the database even if this node looked it up a moment ago (the rescore sweep does).</param>
+    /// <param name="ct">Cancels the lookup.</param>
+    public async Task<ScoringRules?> GetAsync(CancellationToken ct, bool fresh = false)
     {
-        if (_loaded)
+        if (_loaded && !fresh)
         {
             return _rules;
         }
 
-        if (cache.TryGetActive(out var remembered))
+        if (!fresh && cache.TryGetActive(out var remembered))
         {
             _rules = remembered;
             _loaded = true;
             return _rules;
         }
 
+        var generation = cache.Generation;
         var active = await db.ScoringModels.AsNoTracking()
             .Where(m => m.Status == ScoringModelStatus.Active)
             .Select(m => new { m.Id })
@@ -85,7 +108,7 @@ public sealed class ActiveScoring(HandoffDb db, ScoringModelCache cache)
                 ?? cache.Compile(await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == active.Id, ct));
         }
 
-        cache.RememberActive(_rules);
+        cache.RememberActive(_rules, generation);
         _loaded = true;
         return _rules;
     }

@@ -104,7 +104,14 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 job.Progress(done, clock.GetUtcNow().UtcDateTime);
                 await db.SaveChangesAsync(ct);
             }, ct);
-            job.Complete(clock.GetUtcNow().UtcDateTime);
+            if (await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
+            {
+                job.Complete(clock.GetUtcNow().UtcDateTime);
+            }
+            else
+            {
+                job.Fail("Superseded: another model was activated while this job ran; its own job rescores.", clock.GetUtcNow().UtcDateTime);
+            }
         }
         catch (Exception e) when (e is DbException or InvalidOperationException or JsonException)
         {
@@ -144,6 +151,13 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var done = 0;
             while (true)
             {
+                // Another activation supersedes this run: stop (its own job rescores), and never write old scores
+                // over new ones (the UPDATEs check the active version too, for an activation in mid-batch).
+                if (!await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
+                {
+                    return done;
+                }
+
                 var phase = System.Diagnostics.Stopwatch.StartNew();
                 var leads = await StaleBatchAsync(rules.Version, after, batchSize, ct);
                 Phases.ReadLeads += phase.Elapsed;
@@ -229,7 +243,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
         const string sql = "UPDATE leads SET fit_score = ?1, fit_grade = ?2, engagement_score = ?3, intent_score = ?4, " +
             "score_model_version = ?5, scored_at = ?6, score_state = ?7 " +
-            "WHERE id = ?8 AND NOT (score_model_version IS ?5 AND scored_at > ?9)";
+            "WHERE id = ?8 AND NOT (score_model_version IS ?5 AND scored_at > ?9) " +
+            "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = ?5)";
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
         using (statement)
         {
@@ -289,7 +304,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         await using (var update = new NpgsqlCommand(
             "UPDATE leads l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
             "score_model_version = @version, scored_at = @at, score_state = r.state FROM rescored r " +
-            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started)",
+            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
+            "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = @version)",
             connection))
         {
             update.CommandTimeout = (int)BulkTimeout.TotalSeconds;

@@ -34,7 +34,7 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
 
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var active = await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(ct);
+            var active = await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(ct, fresh: true);
             var rescore = scope.ServiceProvider.GetRequiredService<RescoreLeads>();
             if (active is not null && !await rescore.AnyJobOpenAsync(ct) && await rescore.AnyStaleAsync(active.Version, ct))
             {
