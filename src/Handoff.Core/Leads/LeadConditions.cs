@@ -126,12 +126,13 @@ public sealed record LeadCondition
             case ConditionOperator.Matches:
                 try
                 {
-                    var regex = new Regex(text, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+                    // Linear time whatever the pattern, so no wall-clock timeout that a busy machine could trip.
+                    var regex = new Regex(text, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
                     return f => Format(get(f)) is { } s && regex.IsMatch(s);
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (e is ArgumentException or NotSupportedException)
                 {
-                    errors.Add(path + ".value", $"not a valid regular expression: {e.Message}");
+                    errors.Add(path + ".value", $"not a valid regular expression (lookarounds and backreferences are not supported): {e.Message}");
                     return null;
                 }
         }

@@ -10,9 +10,50 @@ namespace Handoff.Scoring;
 /// </summary>
 public sealed class ScoringModelCache
 {
+    /// <summary>How long this node trusts its memory of which model is active (another node may activate one).</summary>
+    public static readonly TimeSpan ActiveTtl = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<Guid, ScoringRules> _rules = new();
+    private (ScoringRules? Rules, long At)? _active;
+    private int _generation;
 
     public ScoringRules? Find(Guid id) => _rules.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The active model as last looked up, if that was less than <see cref="ActiveTtl"/> ago (real time), so that
+    /// capture does not ask the database on every lead. A lead scored by a just-retired model on another node is
+    /// caught by the rescore job or the sweep.
+    /// </summary>
+    public bool TryGetActive(out ScoringRules? rules)
+    {
+        var active = _active;
+        rules = active?.Rules;
+        return active is { } a && Environment.TickCount64 - a.At < ActiveTtl.TotalMilliseconds;
+    }
+
+    /// <summary>Changes whenever this node activates a model, so that a lookup that began before cannot be remembered after.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    public void RememberActive(ScoringRules? rules, int generation)
+    {
+        lock (_rules)
+        {
+            if (generation == _generation)
+            {
+                _active = (rules, Environment.TickCount64);
+            }
+        }
+    }
+
+    /// <summary>Forgets the active model (this node activated another one).</summary>
+    public void ForgetActive()
+    {
+        lock (_rules)
+        {
+            _generation++;
+            _active = null;
+        }
+    }
 
     /// <summary>Compiles a saved model (saved documents were validated, so a failure here is a bug).</summary>
     public ScoringRules Compile(ScoringModel model)
@@ -40,13 +81,23 @@ public sealed class ActiveScoring(HandoffDb db, ScoringModelCache cache)
     private bool _loaded;
 
     /// <summary>The active model's rules, or null when the workspace has none active.</summary>
-    public async Task<ScoringRules?> GetAsync(CancellationToken ct)
+    /// <param name="fresh">Ask the database even if this node looked it up a moment ago (the rescore sweep does).</param>
+    /// <param name="ct">Cancels the lookup.</param>
+    public async Task<ScoringRules?> GetAsync(CancellationToken ct, bool fresh = false)
     {
-        if (_loaded)
+        if (_loaded && !fresh)
         {
             return _rules;
         }
 
+        if (!fresh && cache.TryGetActive(out var remembered))
+        {
+            _rules = remembered;
+            _loaded = true;
+            return _rules;
+        }
+
+        var generation = cache.Generation;
         var active = await db.ScoringModels.AsNoTracking()
             .Where(m => m.Status == ScoringModelStatus.Active)
             .Select(m => new { m.Id })
@@ -57,6 +108,7 @@ public sealed class ActiveScoring(HandoffDb db, ScoringModelCache cache)
                 ?? cache.Compile(await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == active.Id, ct));
         }
 
+        cache.RememberActive(_rules, generation);
         _loaded = true;
         return _rules;
     }

@@ -23,8 +23,9 @@ public static class DefaultScoringModel
         ],
         NegativeRules =
         [
-            Rule("student", -40, Condition("title", ConditionOperator.Matches, @"\b(student|intern|undergraduate)\b")),
-            Rule("job-seeker", -40, Condition("description", ConditionOperator.Matches, @"\b(resume|cv|job application|hiring me)\b")),
+            Rule("student", -40, Condition("title", ConditionOperator.Contains, "student")),
+            Rule("intern", -30, Condition("title", ConditionOperator.Contains, "intern")),
+            Rule("job-seeker", -40, Condition("description", ConditionOperator.Contains, "job application")),
             Rule("unsubscribed", -20, Condition("emailConsent", ConditionOperator.Equal, false)),
         ],
         EngagementRules =

@@ -24,6 +24,19 @@ public sealed class RescoreOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>Where a rescore spent its time (for the bench and the logs).</summary>
+public sealed class RescorePhases
+{
+    public TimeSpan ReadLeads { get; set; }
+    public TimeSpan ReadActivities { get; set; }
+    public TimeSpan Score { get; set; }
+    public TimeSpan Write { get; set; }
+    public long Activities { get; set; }
+
+    public override string ToString() =>
+        $"read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} activities {ReadActivities.TotalSeconds:F2} s, score {Score.TotalSeconds:F2} s, write {Write.TotalSeconds:F2} s";
+}
+
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
 internal readonly record struct ScoredLead(Guid Id, int Fit, string Grade, int Engagement, int Intent, string State);
 
@@ -37,6 +50,12 @@ internal readonly record struct ScoredLead(Guid Id, int Fit, string Grade, int E
 /// </summary>
 public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProvider clock, SqliteWriteGate gate, IOptions<RescoreOptions> options)
 {
+    /// <summary>Time spent per phase by this instance so far.</summary>
+    public RescorePhases Phases { get; } = new();
+
+    /// <summary>A batch's COPY, UPDATE or activity read may take longer than a request on a busy server.</summary>
+    internal static readonly TimeSpan BulkTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>A running job with no progress for this long is taken over by another runner.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
@@ -85,7 +104,14 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 job.Progress(done, clock.GetUtcNow().UtcDateTime);
                 await db.SaveChangesAsync(ct);
             }, ct);
-            job.Complete(clock.GetUtcNow().UtcDateTime);
+            if (await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
+            {
+                job.Complete(clock.GetUtcNow().UtcDateTime);
+            }
+            else
+            {
+                job.Fail("Superseded: another model was activated while this job ran; its own job rescores.", clock.GetUtcNow().UtcDateTime);
+            }
         }
         catch (Exception e) when (e is DbException or InvalidOperationException or JsonException)
         {
@@ -102,6 +128,10 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var silentSince = clock.GetUtcNow().UtcDateTime - Lease;
         return await db.RescoreJobs.AnyAsync(j => j.Status == RescoreStatus.Pending || (j.Status == RescoreStatus.Running && j.HeartbeatAt >= silentSince), ct);
     }
+
+    /// <summary>Whether any lead's scores are not from <paramref name="version"/> (cheaper than counting them).</summary>
+    public Task<bool> AnyStaleAsync(int version, CancellationToken ct) =>
+        db.Leads.AnyAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
 
     /// <summary>Leads whose scores are not from <paramref name="version"/>.</summary>
     public Task<int> CountStaleAsync(int version, CancellationToken ct) =>
@@ -121,7 +151,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var done = 0;
             while (true)
             {
+                // Another activation supersedes this run: stop (its own job rescores), and never write old scores
+                // over new ones (the UPDATEs check the active version too, for an activation in mid-batch).
+                if (!await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
+                {
+                    return done;
+                }
+
+                var phase = System.Diagnostics.Stopwatch.StartNew();
                 var leads = await StaleBatchAsync(rules.Version, after, batchSize, ct);
+                Phases.ReadLeads += phase.Elapsed;
                 if (leads.Count == 0)
                 {
                     break;
@@ -134,12 +173,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     index[leads[i].Id] = i;
                 }
 
+                phase.Restart();
                 var activities = await reader.ReadAsync(db, leads[0].Id, leads[^1].Id, index, ct);
+                Phases.Activities += activities.Sum(a => (long)a.Count);
                 var accountIds = leads.Where(l => l.AccountId is not null).Select(l => l.AccountId!.Value).Distinct().ToList();
                 var accounts = accountIds.Count == 0
                     ? []
                     : await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
 
+                Phases.ReadActivities += phase.Elapsed;
+                phase.Restart();
                 var now = clock.GetUtcNow().UtcDateTime;
                 var scored = new ScoredLead[leads.Count];
                 Parallel.For(0, leads.Count, new ParallelOptions { CancellationToken = ct }, i =>
@@ -152,6 +195,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     scored[i] = new ScoredLead(lead.Id, fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), state.ToJson());
                 });
 
+                Phases.Score += phase.Elapsed;
+                phase.Restart();
                 if (sqlite)
                 {
                     await WriteSqliteAsync(scored, rules.Version, now, started, ct);
@@ -161,6 +206,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     await WritePostgresAsync(scored, rules.Version, now, started, ct);
                 }
 
+                Phases.Write += phase.Elapsed;
                 done += leads.Count;
                 if (progress is not null)
                 {
@@ -197,7 +243,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
         const string sql = "UPDATE leads SET fit_score = ?1, fit_grade = ?2, engagement_score = ?3, intent_score = ?4, " +
             "score_model_version = ?5, scored_at = ?6, score_state = ?7 " +
-            "WHERE id = ?8 AND NOT (score_model_version IS ?5 AND scored_at > ?9)";
+            "WHERE id = ?8 AND NOT (score_model_version IS ?5 AND scored_at > ?9) " +
+            "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = ?5)";
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
         using (statement)
         {
@@ -239,6 +286,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
         await using (var import = await connection.BeginBinaryImportAsync("COPY rescored (id, fit, grade, engagement, intent, state) FROM STDIN (FORMAT BINARY)", ct))
         {
+            import.Timeout = BulkTimeout;
             foreach (var row in rows)
             {
                 await import.StartRowAsync(ct);
@@ -256,9 +304,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         await using (var update = new NpgsqlCommand(
             "UPDATE leads l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
             "score_model_version = @version, scored_at = @at, score_state = r.state FROM rescored r " +
-            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started)",
+            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
+            "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = @version)",
             connection))
         {
+            update.CommandTimeout = (int)BulkTimeout.TotalSeconds;
             update.Parameters.AddWithValue("version", version);
             update.Parameters.AddWithValue("at", at);
             update.Parameters.AddWithValue("started", started);
@@ -372,7 +422,7 @@ internal sealed class ActivityReader
 
     private async Task ReadPostgresAsync(NpgsqlConnection connection, Guid first, Guid last, Dictionary<Guid, int> index, List<ActivityFact>[] byLead, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(_sql, connection);
+        await using var command = new NpgsqlCommand(_sql, connection) { CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds };
         command.Parameters.AddWithValue("first", first);
         command.Parameters.AddWithValue("last", last);
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -31,10 +31,13 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
 
         if (rebuild)
         {
-            var stored = await db.Activities.AsNoTracking()
-                .Where(a => a.LeadId == lead.Id)
-                .Select(a => new ActivityFact(a.Id, a.Type, a.OccurredAt, a.Url, a.Properties))
-                .ToListAsync(ct);
+            // A lead created by this change has no stored activities yet: no need to ask.
+            var stored = change.Created
+                ? []
+                : await db.Activities.AsNoTracking()
+                    .Where(a => a.LeadId == lead.Id)
+                    .Select(a => new ActivityFact(a.Id, a.Type, a.OccurredAt, a.Url, a.Properties))
+                    .ToListAsync(ct);
             var seen = stored.Select(a => a.Id).ToHashSet();
             stored.AddRange(change.Activities.Where(a => !seen.Contains(a.Id)).Select(ActivityFact.Of));
             state = ScoreEngine.Build(rules, stored);

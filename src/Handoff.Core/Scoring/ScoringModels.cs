@@ -33,7 +33,7 @@ public sealed record Activation(ScoringModelView Model, Guid RescoreJobId, strin
 /// Scoring model versions: list, read, create a draft, edit (a draft in place; an active or retired version into a
 /// new draft), and activate (retire the active one, queue the rescore of every lead).
 /// </summary>
-public sealed class ScoringModels(HandoffDb db, TimeProvider clock)
+public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModelCache cache)
 {
     public async Task<IReadOnlyList<ScoringModelView>> ListAsync(CancellationToken ct) =>
         (await db.ScoringModels.AsNoTracking().OrderByDescending(m => m.Version).ToListAsync(ct))
@@ -116,6 +116,7 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock)
         }
 
         await transaction.CommitAsync(ct);
+        cache.ForgetActive();
         return new Activation(ScoringModelView.From(model, withDocument: false), job.Id, $"/api/scoring/rescores/{job.Id}");
     }
 

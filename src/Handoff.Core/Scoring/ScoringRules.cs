@@ -367,14 +367,21 @@ public sealed class ScoringRules
 
         try
         {
-            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+            // Linear time whatever the pattern, so no timeout is needed: a wall-clock timeout fires on a busy
+            // machine even for a trivial pattern, and scoring runs inside capture.
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
         }
         catch (ArgumentException e)
         {
             errors.Add(path, $"not a valid regular expression: {e.Message}");
-            ok = false;
-            return null;
         }
+        catch (NotSupportedException e)
+        {
+            errors.Add(path, $"this regular expression construct is not supported (no back-references, lookarounds or atomic groups): {e.Message}");
+        }
+
+        ok = false;
+        return null;
     }
 
     private static bool CheckId(string? id, string at, HashSet<string> ids, FieldErrors errors)

@@ -34,9 +34,9 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
 
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var active = await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(ct);
+            var active = await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(ct, fresh: true);
             var rescore = scope.ServiceProvider.GetRequiredService<RescoreLeads>();
-            if (active is not null && !await rescore.AnyJobOpenAsync(ct) && await rescore.CountStaleAsync(active.Version, ct) > 0)
+            if (active is not null && !await rescore.AnyJobOpenAsync(ct) && await rescore.AnyStaleAsync(active.Version, ct))
             {
                 var swept = await rescore.RescoreStaleAsync(active, progress: null, ct);
                 log.LogInformation("Scored {Count} leads that model version {Version} had not scored (imports)", swept, active.Version);

@@ -181,6 +181,18 @@ public class ScoreEngineTests
         Assert.Contains(field, error.Fields.Keys);
     }
 
+    [Theory]
+    [InlineData("2026-03-02 09:00:00", "2026-03-02T09:00:00.0000000Z")]
+    [InlineData("2026-03-02 09:00:00.5", "2026-03-02T09:00:00.5000000Z")]
+    [InlineData("2026-12-31 23:59:59.1234567", "2026-12-31T23:59:59.1234567Z")]
+    [InlineData("2026-03-02T09:00:00Z", "2026-03-02T09:00:00.0000000Z")]
+    public void SqliteTime_ParsesWhatEfCoreWrites_WithoutLosingTicks(string stored, string expected)
+    {
+        var parsed = ActivityReader.SqliteTime(System.Text.Encoding.UTF8.GetBytes(stored));
+        Assert.Equal(expected, parsed.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(DateTimeKind.Utc, parsed.Kind);
+    }
+
     [Fact]
     public void DefaultModel_Compiles()
     {
