@@ -11,7 +11,7 @@ namespace Handoff.Sla;
 /// left, an assignment, a demo request, a sales touch. It also notes the speed-to-lead moments. It runs inside the
 /// lead change's transaction, so a lead is never routed without its clock.
 /// </summary>
-public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies) : ILeadAutomation
+public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualification.ActiveDefinitions definitions) : ILeadAutomation
 {
     /// <summary>Activities that count as a sales touch.</summary>
     public static readonly IReadOnlySet<ActivityType> SalesTouches = new HashSet<ActivityType> { ActivityType.SalesTouch, ActivityType.Call, ActivityType.Meeting };
@@ -47,12 +47,16 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies) : ILeadAuto
             return;
         }
 
+        // The active qualification definition may name the policies that apply under it; none named means all apply.
+        var named = (await definitions.AtAsync(db, change.At, ct))?.Document.SlaPolicies;
+        var applying = named is { Count: > 0 } ? named.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
         var taken = running.Where(c => c.State == ClockState.Running).Select(c => c.Target).ToHashSet();
         Account? account = null;
         var accountLoaded = false;
         foreach (var policy in compiled)
         {
-            if (taken.Contains(policy.Policy.Target) || !Triggered(policy.Policy, change))
+            if (taken.Contains(policy.Policy.Target) || !Triggered(policy.Policy, change)
+                || (applying is not null && !applying.Contains(policy.Policy.Key)))
             {
                 continue;
             }
