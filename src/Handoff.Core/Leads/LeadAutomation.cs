@@ -1,5 +1,6 @@
 using Handoff.Activities;
 using Handoff.Common;
+using Handoff.Data;
 
 namespace Handoff.Leads;
 
@@ -60,5 +61,15 @@ public sealed class LeadAutomations(IEnumerable<ILeadAutomation> steps)
         {
             await step.ApplyAsync(change, ct);
         }
+    }
+
+    /// <summary>Records a stage move of <paramref name="lead"/> (its history row and outbox event) and runs every step on it.</summary>
+    public async Task MovedAsync(HandoffDb db, Lead lead, StageChange move, Actor actor, CancellationToken ct)
+    {
+        db.StageChanges.Add(move);
+        LeadEvents.StageChanged(db, move);
+        var change = new LeadChange(lead, actor, move.At);
+        change.StageChanges.Add(move);
+        await RunAsync(change, ct);
     }
 }

@@ -144,11 +144,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
 
     private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, Actor actor, CancellationToken ct)
     {
-        db.StageChanges.Add(change);
-        LeadEvents.StageChanged(db, change);
-        var automated = new LeadChange(lead, actor, change.At);
-        automated.StageChanges.Add(change);
-        await automations.RunAsync(automated, ct);
+        await automations.MovedAsync(db, lead, change, actor, ct);
         return await LeadChanges.SaveAsync(db, ct) is { } conflict ? conflict : LeadView.From(lead);
     }
 

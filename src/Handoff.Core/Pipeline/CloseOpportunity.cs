@@ -76,11 +76,7 @@ public sealed class CloseOpportunity(HandoffDb db, TimeProvider clock, LeadAutom
                 return error;
             }
 
-            db.StageChanges.Add(moved.Value!);
-            LeadEvents.StageChanged(db, moved.Value!);
-            var change = new LeadChange(lead, actor, now);
-            change.StageChanges.Add(moved.Value!);
-            await automations.RunAsync(change, ct);
+            await automations.MovedAsync(db, lead, moved.Value!, actor, ct);
         }
 
         if (await LeadChanges.SaveAsync(db, ct) is { } conflict)

@@ -141,11 +141,7 @@ public sealed class ConvertLead(HandoffDb db, TimeProvider clock, OpportunityOwn
                 return error;
             }
 
-            db.StageChanges.Add(moved.Value!);
-            LeadEvents.StageChanged(db, moved.Value!);
-            var change = new LeadChange(lead, actor, now);
-            change.StageChanges.Add(moved.Value!);
-            await automations.RunAsync(change, ct);
+            await automations.MovedAsync(db, lead, moved.Value!, actor, ct);
             try
             {
                 await db.SaveChangesAsync(ct);

@@ -49,11 +49,7 @@ public sealed class WakeSleepingLeads(HandoffDb db, TimeProvider clock, ActiveDe
                 change.JudgedUnder(definition.Version);
             }
 
-            db.StageChanges.Add(change);
-            LeadEvents.StageChanged(db, change);
-            var automated = new LeadChange(lead, Actor, now);
-            automated.StageChanges.Add(change);
-            await automations.RunAsync(automated, ct);
+            await automations.MovedAsync(db, lead, change, Actor, ct);
             if (await LeadChanges.SaveAsync(db, ct) is null)
             {
                 woke++;
