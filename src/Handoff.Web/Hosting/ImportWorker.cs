@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Handoff.Import;
 
 namespace Handoff.Web.Hosting;
@@ -9,68 +8,30 @@ namespace Handoff.Web.Hosting;
 /// and it looks for work every few seconds besides, so jobs queued on other nodes are not left waiting.
 /// On shutdown the running job goes back to Pending and resumes from its checkpoint at the next start.
 /// </summary>
-internal sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWorker> log) : BackgroundService
+internal sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWorker> log) : PollingWorker(log)
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(5);
 
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>This process, as the holder of job leases.</summary>
-    public string RunnerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>Asks the worker to look for jobs now.</summary>
-    public void Wake() => _wake.Writer.TryWrite(true);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Runs the next waiting import job, if any; true when one ran (there may be another).</summary>
+    protected override async Task<bool> PassAsync(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        await using var scope = scopes.CreateAsyncScope();
+        var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+        if (await run.NextAsync(ct) is not { } id)
         {
-            var ran = false;
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var run = scope.ServiceProvider.GetRequiredService<RunImport>();
-                if (await run.NextAsync(stoppingToken) is { } id)
-                {
-                    log.LogInformation("Import {JobId}: starting (or resuming from its checkpoint)", id);
-                    var job = await run.RunAsync(id, RunnerId, progress: null, stoppingToken);
-                    ran = job is not null;
-                    if (job is not null)
-                    {
-                        log.LogInformation(
-                            "Import {JobId}: {Status}; {Rows} rows: {Imported} imported, {Merged} merged, {Duplicates} duplicates, {Rejected} rejected, {Junk} junk",
-                            id, job.Status, job.TotalRows, job.Imported, job.Merged, job.Duplicates, job.Rejected, job.Junk);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The database may be away for a moment; the next round tries again.
-                log.LogError(e, "Import worker: could not look for or run import jobs");
-            }
+            return false;
+        }
 
-            if (!ran)
-            {
-                await WaitAsync(stoppingToken);
-            }
+        log.LogInformation("Import {JobId}: starting (or resuming from its checkpoint)", id);
+        var job = await run.RunAsync(id, RunnerId, progress: null, ct);
+        if (job is null)
+        {
+            return false;
         }
-    }
 
-    private async Task WaitAsync(CancellationToken stoppingToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(PollInterval);
-        try
-        {
-            await _wake.Reader.ReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Time to look again, or to stop (the loop checks).
-        }
+        log.LogInformation(
+            "Import {JobId}: {Status}; {Rows} rows: {Imported} imported, {Merged} merged, {Duplicates} duplicates, {Rejected} rejected, {Junk} junk",
+            id, job.Status, job.TotalRows, job.Imported, job.Merged, job.Duplicates, job.Rejected, job.Junk);
+        return true;
     }
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Handoff.Scoring;
 using Microsoft.Extensions.Options;
 
@@ -9,15 +8,9 @@ namespace Handoff.Web.Hosting;
 /// no model has scored yet (imports skip the scoring step). Polls on real time, is woken at once by an activation,
 /// and never blocks capture: it writes in batches, each in its own short transaction.
 /// </summary>
-internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<RescoreOptions> options, ILogger<RescoreWorker> log) : BackgroundService
+internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<RescoreOptions> options, ILogger<RescoreWorker> log) : PollingWorker(log)
 {
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>This process, as the holder of job claims.</summary>
-    public string RunnerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>Asks the worker to look for work now.</summary>
-    public void Wake() => _wake.Writer.TryWrite(true);
+    protected override TimeSpan Interval => options.Value.PollInterval;
 
     /// <summary>One pass: runs every queued job, then scores leads the active model has not scored. Tests call it directly.</summary>
     public async Task RunOnceAsync(CancellationToken ct)
@@ -44,34 +37,9 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<bool> PassAsync(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The database may be away for a moment; the next round tries again.
-                log.LogError(e, "Rescore worker: could not look for or run rescore jobs");
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(options.Value.PollInterval);
-            try
-            {
-                await _wake.Reader.ReadAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Time to look again, or to stop (the loop checks).
-            }
-        }
+        await RunOnceAsync(ct);
+        return false;
     }
 }
