@@ -97,6 +97,7 @@ internal static class RescoreCommand
         var rules = cache.Compile(model);
         var stale = await rescore.CountStaleAsync(rules.Version, CancellationToken.None);
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var timer = Stopwatch.StartNew();
         var lastReport = 0L;
         var done = await rescore.RescoreStaleAsync(rules, n =>
@@ -110,10 +111,12 @@ internal static class RescoreCommand
             return Task.CompletedTask;
         }, CancellationToken.None);
         timer.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
         Console.WriteLine($"rescore [{provider}]: {done:N0} of {stale:N0} stale leads ({activities:N0} activities) in {timer.Elapsed.TotalSeconds:F2} s " +
             $"= {done / timer.Elapsed.TotalSeconds:N0} leads/s; peak working set {peak:N0} MiB; budget 10 s");
         Console.WriteLine($"  {rescore.Phases}");
+        Console.WriteLine($"  CPU time {cpu.TotalSeconds:F2} s over {Environment.ProcessorCount} cores (wall {timer.Elapsed.TotalSeconds:F2} s; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at the end)");
         return 0;
     }
 

@@ -263,7 +263,8 @@ internal static class ActivityScan
         return columns;
     }
 
-    private static SqliteConnection OpenReader(string connectionString)
+    /// <summary>A read-only connection of its own for a pass over a large table.</summary>
+    internal static SqliteConnection OpenReader(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();

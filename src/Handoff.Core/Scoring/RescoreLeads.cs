@@ -50,7 +50,8 @@ public sealed class RescorePhases
 }
 
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
-internal readonly record struct ScoredLead(Guid Id, long RowId, int Fit, string Grade, int Engagement, int Intent, string State);
+/// <remarks><paramref name="State"/> is <see cref="ScoreState.ToText"/>'s form as ASCII bytes, bound to SQLite without a conversion.</remarks>
+internal readonly record struct ScoredLead(Guid Id, long RowId, int Fit, string Grade, int Engagement, int Intent, byte[] State);
 
 /// <summary>
 /// Rescoring in bulk: every lead whose scores are not from the active model (after an activation, or never scored,
@@ -176,7 +177,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var connectionString = db.Database.GetConnectionString()!;
             var activitiesTask = scan ? Task.Run(() => TimedAsync(() => ReadAllActivitiesAsync(rules, connectionString, ct)), ct) : null;
             var phase = Stopwatch.StartNew();
-            var leads = await leadReader.ReadAsync(db, db.Database.GetDbConnection(), rules.Version, scan, ct);
+            var leads = sqlite
+                ? await leadReader.ReadSqliteAsync(db, connectionString, rules.Version, scan, ct)
+                : await leadReader.ReadAsync(db, db.Database.GetDbConnection(), rules.Version, scan, ct);
             Phases.ReadLeads += phase.Elapsed;
             ActivityColumns activities;
             if (activitiesTask is not null)
@@ -197,6 +200,12 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var grouped = ActivitiesByLead.Group(activities, leads);
             Phases.Activities += grouped.Order.Length;
             Phases.Group += phase.Elapsed;
+
+            if (sqlite)
+            {
+                // As the import does: no checkpoint inside every batch's commit; one after the last batch.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 100000;", ct);
+            }
 
             // Score batch N+1 on the pool while batch N is written on the single writer.
             var now = clock.GetUtcNow().UtcDateTime;
@@ -233,6 +242,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
         finally
         {
+            if (sqlite)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+            }
+
             await db.Database.CloseConnectionAsync();
         }
     }
@@ -271,7 +285,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             {
                 var state = grouped.Build(rules, activities, from + i);
                 var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, now);
-                scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), state.ToText());
+                scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), ScoreStateText.WriteUtf8(state));
             });
             lock (Phases)
             {
@@ -356,7 +370,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 await import.WriteAsync(row.Grade, NpgsqlDbType.Text, ct);
                 await import.WriteAsync(row.Engagement, NpgsqlDbType.Integer, ct);
                 await import.WriteAsync(row.Intent, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(row.State, NpgsqlDbType.Text, ct);
+                await import.WriteAsync(Encoding.ASCII.GetString(row.State), NpgsqlDbType.Text, ct);
             }
 
             await import.CompleteAsync(ct);
