@@ -41,10 +41,11 @@ internal sealed class ActivityColumns
 
         _urlLookup = _urls.GetAlternateLookup<ReadOnlySpan<char>>();
         capacity = Math.Max(16, capacity);
-        _lead = new Guid[capacity];
-        _id = new Guid[capacity];
-        _ticks = new long[capacity];
-        _match = new int[capacity];
+        // Uninitialized: only the first Count are ever read, and zeroing hundreds of MB costs a pass over memory.
+        _lead = GC.AllocateUninitializedArray<Guid>(capacity);
+        _id = GC.AllocateUninitializedArray<Guid>(capacity);
+        _ticks = GC.AllocateUninitializedArray<long>(capacity);
+        _match = GC.AllocateUninitializedArray<int>(capacity);
         _properties = UsesProperties ? new IReadOnlyDictionary<string, string>?[capacity] : null;
     }
 
@@ -99,6 +100,13 @@ internal sealed class ActivityColumns
         return set;
     }
 
+    private T[] Resized<T>(T[] array, int size)
+    {
+        var resized = GC.AllocateUninitializedArray<T>(size);
+        Array.Copy(array, resized, Count);
+        return resized;
+    }
+
     public void Add(Guid lead, Guid id, long ticks, int set, IReadOnlyDictionary<string, string>? properties)
     {
         if (Count == _lead.Length)
@@ -148,10 +156,10 @@ internal sealed class ActivityColumns
 
     private void Grow(int size)
     {
-        Array.Resize(ref _lead, size);
-        Array.Resize(ref _id, size);
-        Array.Resize(ref _ticks, size);
-        Array.Resize(ref _match, size);
+        _lead = Resized(_lead, size);
+        _id = Resized(_id, size);
+        _ticks = Resized(_ticks, size);
+        _match = Resized(_match, size);
         if (_properties is not null)
         {
             Array.Resize(ref _properties, size);
@@ -183,10 +191,17 @@ internal static class ActivityScan
     {
         long maxRowId;
         using (var connection = OpenReader(connectionString))
-        using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT coalesce(max(rowid), 0) FROM activities";
-            maxRowId = (long)command.ExecuteScalar()!;
+            if (raw.sqlite3_prepare_v2(connection, "SELECT coalesce(max(rowid), 0) FROM activities", out var statement) != raw.SQLITE_OK)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(connection).utf8_to_string(), raw.sqlite3_errcode(connection));
+            }
+
+            using (statement)
+            {
+                raw.sqlite3_step(statement);
+                maxRowId = raw.sqlite3_column_int64(statement, 0);
+            }
         }
 
         parts = (int)Math.Clamp(maxRowId / 100_000, 1, parts);
@@ -214,7 +229,7 @@ internal static class ActivityScan
     }
 
     /// <summary>SQLite, the activities of each of <paramref name="leads"/>, by the (lead_id, occurred_at) index.</summary>
-    public static ActivityColumns ReadSqliteByLead(SqliteConnection connection, ScoringRules rules, ReadOnlySpan<Guid> leads, CancellationToken ct)
+    public static ActivityColumns ReadSqliteByLead(sqlite3 connection, ScoringRules rules, ReadOnlySpan<Guid> leads, CancellationToken ct)
     {
         var columns = new ActivityColumns(rules, leads.Length * 4);
         var sql = Sql(columns, rules, "lead_id = ?1");
@@ -263,20 +278,28 @@ internal static class ActivityScan
         return columns;
     }
 
-    /// <summary>A read-only connection of its own for a pass over a large table.</summary>
-    internal static SqliteConnection OpenReader(string connectionString)
+    /// <summary>
+    /// A read-only connection of its own for a pass over a large table, opened without SQLite's per-call mutex (one
+    /// thread uses it; in serialized mode every column read takes and releases a lock) and with the file mapped.
+    /// </summary>
+    internal static sqlite3 OpenReader(string connectionString)
     {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -65536;"; // a read-only pass: map the file instead of copying pages
-        command.ExecuteNonQuery();
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var result = raw.sqlite3_open_v2(file, out var connection, raw.SQLITE_OPEN_READONLY | raw.SQLITE_OPEN_NOMUTEX | raw.SQLITE_OPEN_URI, null);
+        if (result != raw.SQLITE_OK)
+        {
+            var error = new SqliteException($"Cannot open '{file}' to read: {raw.sqlite3_errmsg(connection).utf8_to_string()}", result);
+            connection.Dispose();
+            throw error;
+        }
+
+        raw.sqlite3_busy_timeout(connection, 30_000);
+        raw.sqlite3_exec(connection, "PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -65536;");
         return connection;
     }
 
-    private static void ReadSqlite(SqliteConnection connection, ActivityColumns columns, string sql, Action<sqlite3_stmt> bind, CancellationToken ct)
+    private static void ReadSqlite(sqlite3 handle, ActivityColumns columns, string sql, Action<sqlite3_stmt> bind, CancellationToken ct)
     {
-        var handle = connection.Handle!;
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));

@@ -191,7 +191,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             {
                 phase.Restart();
                 activities = sqlite
-                    ? ActivityScan.ReadSqliteByLead((SqliteConnection)db.Database.GetDbConnection(), rules, leads.Ids, ct)
+                    ? ActivityScan.ReadSqliteByLead(((SqliteConnection)db.Database.GetDbConnection()).Handle!, rules, leads.Ids, ct)
                     : await ActivityScan.ReadPostgresAsync((NpgsqlConnection)db.Database.GetDbConnection(), rules, leads.Ids.ToArray(), ct);
                 Phases.ReadActivities += phase.Elapsed;
             }

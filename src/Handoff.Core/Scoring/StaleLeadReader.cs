@@ -137,8 +137,7 @@ internal sealed class StaleLeadReader
         var sql = scan
             ? $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE {stale}"
             : $"SELECT rowid, id{_select} FROM leads WHERE {stale} ORDER BY rowid";
-        using var connection = ActivityScan.OpenReader(connectionString);
-        var handle = connection.Handle!;
+        using var handle = ActivityScan.OpenReader(connectionString);
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
