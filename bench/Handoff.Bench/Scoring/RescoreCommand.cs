@@ -170,6 +170,13 @@ internal static class RescoreCommand
                 await bulk.InsertAsync(rows, CancellationToken.None);
             }
 
+            if (!sqlite)
+            {
+                // Statistics before the activities: else the foreign key check of every activity row is planned
+                // for an empty leads table (a sequential scan per row).
+                await db.Database.ExecuteSqlRawAsync("ANALYZE leads;");
+            }
+
             Console.WriteLine($"  {leadCount:N0} leads in {phase.Elapsed.TotalSeconds:F1} s");
             phase.Restart();
 

@@ -376,10 +376,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             await import.CompleteAsync(ct);
         }
 
+        await using (var analyze = new NpgsqlCommand("ANALYZE rescored", connection))
+        {
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+
         await using (var update = new NpgsqlCommand(
             "UPDATE leads l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
             "score_model_version = @version, scored_at = @at, score_state = r.state FROM rescored r " +
-            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
+            "WHERE l.id = r.id AND l.id BETWEEN @first AND @last " +
+            "AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
             "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = @version)",
             connection))
         {
@@ -387,6 +393,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             update.Parameters.AddWithValue("version", version);
             update.Parameters.AddWithValue("at", at);
             update.Parameters.AddWithValue("started", started);
+
+            // The batch is a range of ids (leads are read ORDER BY id, so in PostgreSQL's own uuid order): the range
+            // lets PostgreSQL read only that part of the primary key instead of joining against the whole table.
+            update.Parameters.AddWithValue("first", rows[0].Id);
+            update.Parameters.AddWithValue("last", rows[^1].Id);
             await update.ExecuteNonQueryAsync(ct);
         }
 
