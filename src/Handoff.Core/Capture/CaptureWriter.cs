@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Handoff.Common;
 using Handoff.Enrichment;
@@ -51,6 +53,14 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
     /// <summary>At most this many captures share one transaction, which bounds the wait of the last in line.</summary>
     public const int MaxBatch = 64;
 
+    /// <summary>The meter of the writer (<c>dotnet-counters monitor -n Handoff.Web --counters Handoff.Capture</c>).</summary>
+    public const string MeterName = "Handoff.Capture";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("handoff.capture.batch.size", "{capture}", "Captures committed together by the SQLite writer");
+    private static readonly Histogram<double> BatchTime = Meter.CreateHistogram<double>("handoff.capture.batch.duration", "ms", "Time the SQLite writer spent on one batch, commit included");
+    private static readonly Counter<double> BusyTime = Meter.CreateCounter<double>("handoff.capture.writer.busy", "ms", "Time the SQLite writer spent working (its rate over wall time is how busy it is)");
+
     private readonly Channel<QueuedCapture> _queue = Channel.CreateUnbounded<QueuedCapture>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _starting = new();
     private Task? _loop;
@@ -83,6 +93,7 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
                 batch.Add(capture);
             }
 
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -98,6 +109,10 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
                 }
             }
 
+            var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            BatchSize.Record(batch.Count);
+            BatchTime.Record(spent);
+            BusyTime.Add(spent);
             batch.Clear();
         }
     }

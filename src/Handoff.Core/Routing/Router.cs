@@ -36,15 +36,22 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
     private static readonly PerProvider<Func<HandoffDb, RoutingPurpose, Task<Guid?>>> ActiveId = new(() => EF.CompileAsyncQuery((HandoffDb db, RoutingPurpose purpose) =>
         db.RoutingRuleSets.AsNoTracking().Where(r => r.Purpose == purpose).OrderByDescending(r => r.Version).Select(r => (Guid?)r.Id).FirstOrDefault()));
 
+    private readonly Dictionary<RoutingPurpose, CompiledRuleSet?> _active = [];
+
     /// <summary>The active (highest) version of the rules of <paramref name="purpose"/>, compiled; null when none was saved.</summary>
     public async Task<CompiledRuleSet?> ActiveAsync(RoutingPurpose purpose, CancellationToken ct)
     {
-        if (await ActiveId.For(db)(db, purpose) is not { } found)
+        // Asked once per scope (a request, or a batch of captures on the SQLite writer).
+        if (_active.TryGetValue(purpose, out var known))
         {
-            return null;
+            return known;
         }
 
-        return cache.Find(found) ?? cache.Get(await db.RoutingRuleSets.AsNoTracking().FirstAsync(r => r.Id == found, ct));
+        var set = await ActiveId.For(db)(db, purpose) is { } found
+            ? cache.Find(found) ?? cache.Get(await db.RoutingRuleSets.AsNoTracking().FirstAsync(r => r.Id == found, ct))
+            : null;
+        _active[purpose] = set;
+        return set;
     }
 
     /// <summary>
