@@ -19,6 +19,35 @@ public interface IBulkInsert
 {
     Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
         where T : class;
+
+    /// <summary>
+    /// Inserts rows of <typeparamref name="T"/> given as their column values (<see cref="BulkValues.Of{T}"/>), which
+    /// another thread may have read from the entities ahead of time.
+    /// </summary>
+    Task InsertValuesAsync<T>(IReadOnlyCollection<object?[]> rows, CancellationToken ct)
+        where T : class;
+}
+
+/// <summary>
+/// Reads the column values of entities as the bulk insert writes them (provider values, in the table's column
+/// order): the part of an insert that needs no connection, so it can run beside the writer. Thread-safe.
+/// </summary>
+public sealed class BulkValues(IModel model)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, BulkTable> _tables = [];
+
+    public object?[] Of<T>(T entity)
+        where T : class
+    {
+        var columns = _tables.GetOrAdd(typeof(T), type => BulkTable.Of(model, type)).Columns;
+        var values = new object?[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            values[i] = columns[i].Value(entity);
+        }
+
+        return values;
+    }
 }
 
 /// <summary>Picks the bulk insert of the context's provider.</summary>
@@ -45,7 +74,7 @@ internal sealed class BulkTable
     {
         var entity = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not an entity type of the model.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var columns = entity.GetProperties().Select(property =>
+        var columns = entity.GetProperties().Select((property, index) =>
         {
             if (property.IsShadowProperty() || property.PropertyInfo is null && property.FieldInfo is null)
             {
@@ -56,6 +85,7 @@ internal sealed class BulkTable
             var getter = property.GetGetter();
             var converter = mapping.Converter;
             return new BulkColumn(
+                index,
                 property.GetColumnName(table)!,
                 mapping,
                 converter is null
@@ -67,27 +97,35 @@ internal sealed class BulkTable
 }
 
 /// <summary>A column: its name, its EF type mapping, and how to read its provider value from an entity.</summary>
-internal sealed record BulkColumn(string Name, RelationalTypeMapping Mapping, Func<object, object?> Value);
+internal sealed record BulkColumn(int Index, string Name, RelationalTypeMapping Mapping, Func<object, object?> Value);
 
 /// <summary>PostgreSQL: binary COPY, the fastest way in.</summary>
 internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
 {
     private readonly Dictionary<Type, (BulkTable Table, string Copy, Action<NpgsqlBinaryImporter, object>[] Writers)> _tables = [];
 
-    public async Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
-        where T : class
+    public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
+        where T : class =>
+        CopyAsync(typeof(T), rows, static (column, row) => column.Value(row), ct);
+
+    public Task InsertValuesAsync<T>(IReadOnlyCollection<object?[]> rows, CancellationToken ct)
+        where T : class =>
+        CopyAsync(typeof(T), rows, static (column, row) => row[column.Index], ct);
+
+    private async Task CopyAsync<TRow>(Type type, IReadOnlyCollection<TRow> rows, Func<BulkColumn, TRow, object?> valueOf, CancellationToken ct)
+        where TRow : class
     {
         if (rows.Count == 0)
         {
             return;
         }
 
-        if (!_tables.TryGetValue(typeof(T), out var entry))
+        if (!_tables.TryGetValue(type, out var entry))
         {
-            var table = BulkTable.Of(db.Model, typeof(T));
+            var table = BulkTable.Of(db.Model, type);
             var columns = string.Join(", ", table.Columns.Select(c => Quote(c.Name)));
             entry = (table, $"COPY {Quote(table.Name)} ({columns}) FROM STDIN (FORMAT BINARY)", table.Columns.Select(Writer).ToArray());
-            _tables[typeof(T)] = entry;
+            _tables[type] = entry;
         }
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -106,7 +144,7 @@ internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
             import.StartRow();
             for (var i = 0; i < columnsOf.Length; i++)
             {
-                var value = columnsOf[i].Value(row);
+                var value = valueOf(columnsOf[i], row);
                 if (value is null)
                 {
                     import.WriteNull();
@@ -151,19 +189,27 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
     private readonly Dictionary<Type, (BulkTable Table, string Sql, Action<sqlite3_stmt, int, object>[] Binders)> _tables = [];
 
     public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
-        where T : class
+        where T : class =>
+        Insert(typeof(T), rows, static (column, row) => column.Value(row), ct);
+
+    public Task InsertValuesAsync<T>(IReadOnlyCollection<object?[]> rows, CancellationToken ct)
+        where T : class =>
+        Insert(typeof(T), rows, static (column, row) => row[column.Index], ct);
+
+    private Task Insert<TRow>(Type type, IReadOnlyCollection<TRow> rows, Func<BulkColumn, TRow, object?> valueOf, CancellationToken ct)
+        where TRow : class
     {
         if (rows.Count == 0)
         {
             return Task.CompletedTask;
         }
 
-        if (!_tables.TryGetValue(typeof(T), out var entry))
+        if (!_tables.TryGetValue(type, out var entry))
         {
-            var table = BulkTable.Of(db.Model, typeof(T));
+            var table = BulkTable.Of(db.Model, type);
             var sql = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\""))}) " +
                 $"VALUES ({string.Join(", ", table.Columns.Select(_ => "?"))})";
-            _tables[typeof(T)] = entry = (table, sql, table.Columns.Select(c => Binder(table.Name, c)).ToArray());
+            _tables[type] = entry = (table, sql, table.Columns.Select(c => Binder(table.Name, c)).ToArray());
         }
 
         if (db.Database.CurrentTransaction is null)
@@ -181,7 +227,7 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
                 ct.ThrowIfCancellationRequested();
                 for (var i = 0; i < columns.Length; i++)
                 {
-                    var value = columns[i].Value(row);
+                    var value = valueOf(columns[i], row);
                     if (value is null)
                     {
                         raw.sqlite3_bind_null(statement, i + 1);

@@ -59,6 +59,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     internal int BatchSize { get; set; } = DefaultBatchSize;
 
     private ImportTimings _timings = new();
+    private BulkValues? _values;
 
     /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
     internal int? RowsPerTransaction { get; set; }
@@ -218,6 +219,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private async Task ImportRowsAsync(ImportJob job, string runnerId, ImportMapping mapping, Owner owner, string path, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
         _timings = new ImportTimings();
+        _values = new BulkValues(db.Model);
         var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
@@ -314,7 +316,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 mark = timings.Add("read: map, validate", mark);
                 if (!replay && row.Details is { } details)
                 {
-                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, timings);
+                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, _values!, timings);
                     mark = Stopwatch.GetTimestamp();
                 }
 
@@ -415,33 +417,37 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// The draft made ahead, once: a batch that runs again (after a conflict) makes fresh ones, since the first
         /// attempt may have merged later rows into its drafts.
         /// </summary>
-        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher)
+        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values)
         {
-            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher);
+            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher, values);
             Draft = null;
             return draft;
         }
     }
 
-    /// <summary>A new lead with its history and events, exactly as capture makes them; in Junk when screened out.</summary>
-    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk)
+    /// <summary>
+    /// A new lead with its history, exactly as capture makes them (in Junk when screened out), and the column values
+    /// the bulk insert writes for them, read ahead so that the writer only binds them.
+    /// </summary>
+    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[] LeadValues, object?[][] ChangeValues)
     {
-        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, ImportTimings? timings = null)
+        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values, ImportTimings? timings = null)
         {
             var mark = Stopwatch.GetTimestamp();
             var enrichment = enricher.Of(details);
             mark = timings?.Add("read: enrich", mark) ?? 0;
             var (lead, created) = Lead.Capture(details, owner, actor, at, enrichment);
-            if (junk is not { } verdict)
+            StageChange[] changes = [created];
+            if (junk is { } verdict)
             {
-                timings?.Add("read: draft lead", mark);
-                return new Draft(lead, [created], Junk: false);
+                // Junk never merges into a real lead: it is kept apart, in Junk, for review (as capture does).
+                changes = [created, lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), at, verdict.Reason, verdict.Detail, null).Value!];
             }
 
-            // Junk never merges into a real lead: it is kept apart, in Junk, for review (as capture does).
-            var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), at, verdict.Reason, verdict.Detail, null).Value!;
-            timings?.Add("read: draft lead", mark);
-            return new Draft(lead, [created, junked], Junk: true);
+            mark = timings?.Add("read: draft lead", mark) ?? 0;
+            var draft = new Draft(lead, changes, junk is not null, values.Of(lead), Array.ConvertAll(changes, values.Of));
+            timings?.Add("read: column values", mark);
+            return draft;
         }
     }
 
@@ -593,6 +599,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         private async Task WriteOnceAsync(Batch batch, bool fullLookup, CancellationToken ct)
         {
             var timings = run._timings;
+            var values = run._values!;
             var mark = Stopwatch.GetTimestamp();
             var at = batch.At;
             var actor = job.Actor;
@@ -611,8 +618,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             mark = timings.Add("write: look up open leads", mark);
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
-            var leads = new List<Lead>(batch.Rows.Count);
-            var changes = new List<StageChange>(batch.Rows.Count);
+            var leads = new List<Draft>(batch.Rows.Count);
+            var changes = new List<object?[]>(batch.Rows.Count);
+            var remade = new HashSet<Lead>(ReferenceEqualityComparer.Instance);
             var audits = new List<AuditEntry>();
             var outbox = new List<OutboxMessage>();
             var createdIds = new List<Guid>(batch.Rows.Count);
@@ -643,6 +651,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     // The same person again: survivorship as in capture (a newer non-empty value wins), with history.
                     var survived = lead.MergedWith(details);
                     var entry = lead.Update(survived, actor, at, run.Enricher.Of(survived));
+                    if (!open.ContainsKey(key))
+                    {
+                        remade.Add(lead); // a lead of this batch: its column values were read before this merge
+                    }
+
                     if (entry is not null)
                     {
                         audits.Add(entry);
@@ -675,19 +688,21 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
-            // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
-            // everything new goes in through the bulk insert.
             if (leads.Count > 0)
             {
                 outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
             }
 
+            var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
             mark = timings.Add("write: dedupe and merge", mark);
+
+            // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
+            // everything new goes in through the bulk insert.
             await db.SaveChangesAsync(ct);
             mark = timings.Add("write: save merges", mark);
-            await bulk.InsertAsync(leads, ct);
+            await bulk.InsertValuesAsync<Lead>(leadValues, ct);
             mark = timings.Add("write: insert leads", mark);
-            await bulk.InsertAsync(changes, ct);
+            await bulk.InsertValuesAsync<StageChange>(changes, ct);
             mark = timings.Add("write: insert stage changes", mark);
             await bulk.InsertAsync(audits, ct);
             await bulk.InsertAsync(outbox, ct);
@@ -729,9 +744,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             Lead Create(PreparedRow row)
             {
-                var draft = row.TakeDraft(owner, actor, at, run.Enricher);
-                leads.Add(draft.Lead);
-                changes.AddRange(draft.Changes);
+                var draft = row.TakeDraft(owner, actor, at, run.Enricher, values);
+                leads.Add(draft);
+                changes.AddRange(draft.ChangeValues);
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
 
                 return draft.Lead;
