@@ -25,6 +25,7 @@ public static class HandoffServices
         services.AddEnrichment(configuration);
         services.AddSingleton<FallbackQueue>();
         services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton<CaptureWriter>();
         services.AddScoped<LeadAutomations>();
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();

@@ -15,7 +15,8 @@ internal sealed record LoadOptions(
     double? Rate,
     TimeSpan MaxDuration,
     string Label,
-    int RouteTeam);
+    int RouteTeam,
+    int? ServerPid);
 
 /// <summary>
 /// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
@@ -26,7 +27,7 @@ internal sealed record LoadOptions(
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -53,6 +54,10 @@ internal static class LoadCommand
             await RoutingSetup.RouteAtCaptureAsync(client, options.RouteTeam);
         }
 
+        // The server's CPU time over the run, when it runs on this machine: CPU per lead moves far less with the
+        // machine's other load than throughput does.
+        using var server = options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
+        var cpuBefore = server?.TotalProcessorTime;
         var run = new Run(client, bodies, limit.Token);
         var started = Stopwatch.GetTimestamp();
         if (options.Rate is { } rate)
@@ -65,10 +70,11 @@ internal static class LoadCommand
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return Report(options, run, seconds);
+        server?.Refresh();
+        return Report(options, run, seconds, server is null ? null : server.TotalProcessorTime - cpuBefore!.Value);
     }
 
-    private static int Report(LoadOptions o, Run run, double seconds)
+    private static int Report(LoadOptions o, Run run, double seconds, TimeSpan? serverCpu)
     {
         var ok = run.Latencies.Where(l => l > 0).Order().ToArray();
         var mode = o.Rate is { } r ? $"open loop at {r:0} leads/s" : $"closed loop, concurrency {o.Concurrency}";
@@ -86,6 +92,11 @@ internal static class LoadCommand
         {
             // With routeAt=Capture the 201 answer carries the routed owner: its latency is capture → assigned.
             Console.WriteLine($"[{o.Label}] routed at capture to a team of {o.RouteTeam}: {run.Assigned}/{ok.Length} answers owned by a rep");
+        }
+
+        if (serverCpu is { } cpu && ok.Length > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{o.Label}] server CPU: {cpu.TotalSeconds:0.00} s = {cpu.TotalMilliseconds / ok.Length:0.000} ms per lead ({cpu.TotalSeconds / seconds:0.00} cores), load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}"));
         }
 
         Console.WriteLine($"[{o.Label}] non-201 answers: {run.Errors}");
@@ -154,7 +165,8 @@ internal static class LoadCommand
             rate,
             TimeSpan.FromSeconds(Int("max-seconds", 600)),
             Get("label") ?? (rate is null ? "closed" : "rate"),
-            Int("route-team", 0));
+            Int("route-team", 0),
+            int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null);
         return true;
     }
 

@@ -44,11 +44,20 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// <summary>
 /// The capture pipeline of one lead, in one transaction: validate → dedupe (an open lead with the same email is
 /// updated instead of duplicated) → create in New, owned by the fallback queue → record the touch with its
-/// attribution → join earlier anonymous touches → history and outbox.
+/// attribution → join earlier anonymous touches → the lead automations (score, MQL check, route, SLA clocks) →
+/// history and outbox. On SQLite the validated capture queues for the single writer, which commits captures in
+/// groups (<see cref="CaptureWriter"/>); on PostgreSQL each request has its own transaction.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations, CaptureWriter writer)
 {
     private const int MaxAttempts = 5;
+
+    // The queries every capture asks, compiled once rather than translated on each call.
+    private static readonly PerProvider<Func<HandoffDb, string, Task<Lead?>>> OpenLeadByEmailKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string key) =>
+        db.Leads.FirstOrDefault(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))));
+
+    private static readonly PerProvider<Func<HandoffDb, string, string, string, Task<Guid?>>> AccountByDomain = new(() => EF.CompileAsyncQuery((HandoffDb db, string a, string b, string c) =>
+        db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c)).Select(x => (Guid?)x.Id).FirstOrDefault()));
 
     public async Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct)
     {
@@ -71,41 +80,99 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             return errors.ToError();
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        using var turn = await gate.EnterAsync(db, ct);
-        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        for (var attempt = 0; ; attempt++)
+        // The screen and the enrichment need no database, so they run here, on the request's own thread.
+        var screened = new ScreenedCapture(junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson), enricher.Of(details), EmailKeys.Of(details.Email));
+        var capture = new QueuedCapture(details, screened, context with { VisitorId = visitorId }, actor, clock.GetUtcNow().UtcDateTime, ct);
+        if (db.Database.IsSqlite() && db.Database.CurrentTransaction is null)
         {
+            return await writer.EnqueueAsync(capture);
+        }
+
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        var answer = await CaptureBehindSavepointAsync(capture, ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+
+        return answer;
+    }
+
+    /// <summary>Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>).</summary>
+    internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, CancellationToken ct)
+    {
+        using var turn = await gate.EnterAsync(db, ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
+        foreach (var capture in batch)
+        {
+            if (capture.RequestAborted.IsCancellationRequested)
+            {
+                capture.Cancel();
+                continue;
+            }
+
             try
             {
-                var answer = await CaptureOnceAsync(details, context with { VisitorId = visitorId }, actor, now, ct);
-                if (transaction is not null)
-                {
-                    await transaction.CommitAsync(ct);
-                }
+                answered.Add((capture, await CaptureBehindSavepointAsync(capture, ct)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Rolled back to its savepoint: this capture alone fails, the rest of the batch commits.
+                capture.Fail(e);
+            }
 
+            db.ChangeTracker.Clear();
+        }
+
+        await transaction.CommitAsync(ct);
+        foreach (var (capture, answer) in answered)
+        {
+            capture.Complete(answer);
+        }
+    }
+
+    /// <summary>
+    /// One capture inside the current transaction, behind a savepoint: when it fails, only its own writes are
+    /// undone. A unique or concurrency conflict means another capture of the same person got there first (it
+    /// created the open lead, or changed it): the capture runs again and updates that lead instead.
+    /// </summary>
+    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, CancellationToken ct)
+    {
+        const string savepoint = "capture";
+        var transaction = db.Database.CurrentTransaction!;
+        db.Database.AutoSavepointsEnabled = false;
+        for (var attempt = 0; ; attempt++)
+        {
+            await transaction.CreateSavepointAsync(savepoint, ct);
+            try
+            {
+                var answer = await CaptureOnceAsync(capture, ct);
+                await transaction.ReleaseSavepointAsync(savepoint, ct);
                 return answer;
             }
-            catch (DbUpdateException e) when (attempt < MaxAttempts && (e is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(e)))
+            catch (Exception e)
             {
-                // Another capture of the same person got there first (it created the open lead, or changed it):
-                // SaveChanges rolled back to its savepoint, so read the lead again and update it instead.
+                await transaction.RollbackToSavepointAsync(savepoint, CancellationToken.None);
                 db.ChangeTracker.Clear();
+                if (attempt >= MaxAttempts || e is not DbUpdateException update || !(update is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(update)))
+                {
+                    throw;
+                }
             }
         }
     }
 
-    private async Task<CaptureAnswer> CaptureOnceAsync(LeadDetails details, CaptureContext context, Actor actor, DateTime now, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, CancellationToken ct)
     {
-        var junk = junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson);
-        var enrichment = enricher.Of(details);
-        var accountId = await MatchAccountAsync(enrichment, ct);
-        var key = EmailKeys.Of(details.Email);
+        var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
+        var (junk, enrichment, key) = capture.Screened;
+        var accountId = await MatchAccountAsync(enrichment);
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review.
         var existing = key is null || junk is not null
             ? null
-            : await db.Leads.FirstOrDefaultAsync(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage), ct);
+            : await OpenLeadByEmailKey.For(db)(db, key);
 
         Lead lead;
         var fieldsChanged = false;
@@ -177,16 +244,16 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
 
     /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
-    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, CancellationToken ct)
+    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)
     {
         var domains = new[] { enrichment.CompanyDomain, enrichment.WebsiteDomain, ParentDomain(enrichment.CompanyDomain) }
-            .Where(d => d is not null).Distinct().ToList();
+            .OfType<string>().Distinct().ToList();
         if (domains.Count == 0)
         {
             return null;
         }
 
-        return await db.Accounts.Where(a => a.Domain != null && domains.Contains(a.Domain)).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        return await AccountByDomain.For(db)(db, domains[0], domains.ElementAtOrDefault(1) ?? domains[0], domains.ElementAtOrDefault(2) ?? domains[0]);
     }
 
     /// <summary>"mail.acme.com" → "acme.com"; two-label domains have no parent here.</summary>
@@ -204,14 +271,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
                 await db.SaveChangesAsync(ct);
             }
 
-            await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitorId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, leadId).SetProperty(a => a.EmailKey, (string?)null), ct);
+            await db.Database.ExecuteSqlAsync($"UPDATE activities SET lead_id = {leadId}, email_key = NULL WHERE lead_id IS NULL AND visitor_id = {visitorId}", ct);
         }
 
         if (emailKey is not null)
         {
-            await db.Activities.Where(a => a.LeadId == null && a.EmailKey == emailKey)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, leadId).SetProperty(a => a.EmailKey, (string?)null), ct);
+            await db.Database.ExecuteSqlAsync($"UPDATE activities SET lead_id = {leadId}, email_key = NULL WHERE lead_id IS NULL AND email_key = {emailKey}", ct);
         }
     }
 

@@ -61,6 +61,7 @@ public sealed class Definitions(HandoffDb db, TimeProvider clock, ActiveDefiniti
         }
 
         request.Document.Compile(0, errors);
+        await CheckSlaPoliciesAsync(request.Document, errors, ct);
         if (errors.Any)
         {
             return errors.ToError();
@@ -80,6 +81,24 @@ public sealed class Definitions(HandoffDb db, TimeProvider clock, ActiveDefiniti
         }
 
         return View(definition, [], Now);
+    }
+
+    /// <summary>The SLA policies a definition names must exist, or no clock would ever start under it.</summary>
+    private async Task CheckSlaPoliciesAsync(DefinitionDocument document, FieldErrors errors, CancellationToken ct)
+    {
+        if (document.SlaPolicies.Count == 0)
+        {
+            return;
+        }
+
+        var known = (await db.SlaPolicies.AsNoTracking().Where(p => p.IsCurrent).Select(p => p.Key).ToListAsync(ct)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < document.SlaPolicies.Count; i++)
+        {
+            if (!string.IsNullOrWhiteSpace(document.SlaPolicies[i]) && !known.Contains(document.SlaPolicies[i]))
+            {
+                errors.Add($"document.slaPolicies[{i}]", $"no SLA policy has the key '{document.SlaPolicies[i]}' (GET /api/sla/policies lists them)");
+            }
+        }
     }
 
     public async Task<IReadOnlyList<DefinitionView>> ListAsync(CancellationToken ct)

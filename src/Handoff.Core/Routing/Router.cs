@@ -32,17 +32,26 @@ public sealed record RoutingDecision(
 /// </summary>
 public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallback, RuleSetCache cache)
 {
+    // Asked on every capture, so compiled once rather than translated each time.
+    private static readonly PerProvider<Func<HandoffDb, RoutingPurpose, Task<Guid?>>> ActiveId = new(() => EF.CompileAsyncQuery((HandoffDb db, RoutingPurpose purpose) =>
+        db.RoutingRuleSets.AsNoTracking().Where(r => r.Purpose == purpose).OrderByDescending(r => r.Version).Select(r => (Guid?)r.Id).FirstOrDefault()));
+
+    private readonly Dictionary<RoutingPurpose, CompiledRuleSet?> _active = [];
+
     /// <summary>The active (highest) version of the rules of <paramref name="purpose"/>, compiled; null when none was saved.</summary>
     public async Task<CompiledRuleSet?> ActiveAsync(RoutingPurpose purpose, CancellationToken ct)
     {
-        var id = await db.RoutingRuleSets.AsNoTracking().Where(r => r.Purpose == purpose)
-            .OrderByDescending(r => r.Version).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
-        if (id is not { } found)
+        // Asked once per scope (a request, or a batch of captures on the SQLite writer).
+        if (_active.TryGetValue(purpose, out var known))
         {
-            return null;
+            return known;
         }
 
-        return cache.Find(found) ?? cache.Get(await db.RoutingRuleSets.AsNoTracking().FirstAsync(r => r.Id == found, ct));
+        var set = await ActiveId.For(db)(db, purpose) is { } found
+            ? cache.Find(found) ?? cache.Get(await db.RoutingRuleSets.AsNoTracking().FirstAsync(r => r.Id == found, ct))
+            : null;
+        _active[purpose] = set;
+        return set;
     }
 
     /// <summary>
@@ -207,25 +216,34 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
                 await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = {teamId} FOR NO KEY UPDATE", ct);
             }
 
-            var team = await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+            // The roster in one round trip: each member with their team's name, their user and their routing profile.
+            // Members are tracked when the turn is saved with the caller's changes.
+            var seats = commit && ownTransaction is null ? db.TeamMembers : db.TeamMembers.AsNoTracking();
+            var roster = await (
+                from m in seats
+                where m.TeamId == teamId
+                join t in db.Teams on m.TeamId equals t.Id
+                join u in db.Users on m.UserId equals u.Id into us
+                from u in us.DefaultIfEmpty()
+                join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
+                from p in ps.DefaultIfEmpty()
+                select new { Member = m, Team = t.Name, User = u == null ? null : new { u.Id, u.Name, u.IsActive }, Profile = p }).ToListAsync(ct);
+            var team = roster.Count > 0 ? roster[0].Team : await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
             if (team is null)
             {
                 why.Add($"team {teamId} does not exist any more");
                 return null;
             }
 
-            var query = db.TeamMembers.Where(m => m.TeamId == teamId);
-            var members = commit && ownTransaction is null ? await query.ToListAsync(ct) : await query.AsNoTracking().ToListAsync(ct);
+            var members = roster.Select(r => r.Member).ToList();
             if (members.Count == 0)
             {
                 why.Add($"team {team} has no members");
                 return null;
             }
 
-            var ids = members.Select(m => m.UserId).ToList();
-            var users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
-                .Select(u => new { u.Id, u.Name, u.IsActive }).ToDictionaryAsync(u => u.Id, ct);
-            var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => ids.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
+            var users = roster.Where(r => r.User is not null).ToDictionary(r => r.Member.UserId, r => r.User!);
+            var profiles = roster.Where(r => r.Profile is not null).ToDictionary(r => r.Member.UserId, r => r.Profile!);
 
             var candidates = strategy switch
             {

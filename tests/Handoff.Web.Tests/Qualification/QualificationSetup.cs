@@ -48,7 +48,6 @@ internal static class QualificationSetup
                 fastTrack = true,
             },
         },
-        slaPolicies = new[] { "mql-first-touch-4h" },
         recycle = new { wakeAfterDays, wakeTo = "MQL" },
         stageLimits = new Dictionary<string, int> { ["New"] = 7, ["MQL"] = 3, ["SAL"] = 14, ["SQL"] = 30 },
     };

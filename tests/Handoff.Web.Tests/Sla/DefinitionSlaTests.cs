@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Handoff.Web.Tests.Infrastructure;
 using Handoff.Web.Tests.Qualification;
 
@@ -28,6 +29,21 @@ public abstract class DefinitionSlaTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.DoesNotContain(await client.ClocksAsync(after), c => c!["policy"]!.GetValue<string>() == "mql-accept-or-reject");
         Assert.Equal(HttpStatusCode.OK, (await client.MoveAsync(after, new { to = "SAL" })).StatusCode);
         Assert.Contains(await client.ClocksAsync(after), c => c!["policy"]!.GetValue<string>() == "sal-qualify" && c["status"]!.GetValue<string>() == "OnTrack");
+    }
+
+    [Fact]
+    public async Task ADraftNamingAnUnknownPolicy_Is400_NamingTheKey()
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/qualification/definitions", new
+        {
+            name = "Contract with a typo",
+            document = new { mql = new { minFitScore = 40 }, sql = new { framework = "BANT" }, slaPolicies = new[] { "sal-qualify", "sal-qualfy" } },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.Equal(["document.slaPolicies[1]"], errors.Select(e => e.Key));
+        Assert.Contains("sal-qualfy", errors["document.slaPolicies[1]"]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }
 

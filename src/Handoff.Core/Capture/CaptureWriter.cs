@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Handoff.Common;
+using Handoff.Enrichment;
+using Handoff.Hygiene;
+using Handoff.Leads;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Handoff.Capture;
+
+/// <summary>What a capture's screen and enrichment found before it reached the database: the junk verdict, the enrichment and the email key.</summary>
+internal sealed record ScreenedCapture(JunkVerdict? Junk, LeadEnrichment Enrichment, string? EmailKey);
+
+/// <summary>One validated capture waiting for its turn on the SQLite writer, and the answer its request awaits.</summary>
+internal sealed class QueuedCapture(LeadDetails details, ScreenedCapture screened, CaptureContext context, Actor actor, DateTime at, CancellationToken requestAborted)
+{
+    private readonly TaskCompletionSource<CaptureAnswer> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public LeadDetails Details { get; } = details;
+
+    public ScreenedCapture Screened { get; } = screened;
+
+    public CaptureContext Context { get; } = context;
+
+    public Actor Actor { get; } = actor;
+
+    public DateTime At { get; } = at;
+
+    /// <summary>The request went away before its turn: the capture is skipped, never half-done.</summary>
+    public CancellationToken RequestAborted { get; } = requestAborted;
+
+    public Task<CaptureAnswer> Answer => _answer.Task;
+
+    public void Complete(CaptureAnswer answer) => _answer.TrySetResult(answer);
+
+    public void Fail(Exception e) => _answer.TrySetException(e);
+
+    public void Cancel() => _answer.TrySetCanceled(RequestAborted);
+}
+
+/// <summary>
+/// Group commit of captures on SQLite. SQLite has one writer, and a capture holding it for its whole transaction
+/// (dedupe, scoring, MQL check, routing, SLA clocks, insert) while other requests queue behind it spends most of
+/// its time waiting for a thread and a commit, not working. Here requests validate, screen and enrich on their
+/// own threads, then queue; one loop takes whatever has queued (up to <see cref="MaxBatch"/>) and runs those
+/// captures back to back on one warm connection in one transaction, each behind its own savepoint so a failing
+/// capture is rolled back alone, and commits once. Every request is answered only after its commit.
+/// </summary>
+public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWriter> log) : IAsyncDisposable
+{
+    /// <summary>At most this many captures share one transaction, which bounds the wait of the last in line.</summary>
+    public const int MaxBatch = 64;
+
+    /// <summary>The meter of the writer (<c>dotnet-counters monitor -n Handoff.Web --counters Handoff.Capture</c>).</summary>
+    public const string MeterName = "Handoff.Capture";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("handoff.capture.batch.size", "{capture}", "Captures committed together by the SQLite writer");
+    private static readonly Histogram<double> BatchTime = Meter.CreateHistogram<double>("handoff.capture.batch.duration", "ms", "Time the SQLite writer spent on one batch, commit included");
+    private static readonly Counter<double> BusyTime = Meter.CreateCounter<double>("handoff.capture.writer.busy", "ms", "Time the SQLite writer spent working (its rate over wall time is how busy it is)");
+
+    private readonly Channel<QueuedCapture> _queue = Channel.CreateUnbounded<QueuedCapture>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _starting = new();
+    private Task? _loop;
+
+    internal Task<CaptureAnswer> EnqueueAsync(QueuedCapture capture)
+    {
+        if (_loop is null)
+        {
+            lock (_starting)
+            {
+                _loop ??= Task.Run(RunAsync);
+            }
+        }
+
+        if (!_queue.Writer.TryWrite(capture))
+        {
+            throw new InvalidOperationException("The application is stopping; the capture was not taken.");
+        }
+
+        return capture.Answer;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<QueuedCapture>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var capture))
+            {
+                batch.Add(capture);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The batch's transaction did not commit: nothing of it was written, and every request hears so.
+                log.LogError(e, "A batch of {Count} captures failed to commit", batch.Count);
+                foreach (var capture in batch)
+                {
+                    capture.Fail(e);
+                }
+            }
+
+            var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            BatchSize.Record(batch.Count);
+            BatchTime.Record(spent);
+            BusyTime.Add(spent);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Stops taking captures and finishes those already queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using Handoff.Data;
+using Handoff.Leads;
+using Handoff.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Handoff.Web.Tests.Capture;
+
+/// <summary>
+/// Many captures at once. On SQLite they share group commits on one writer; on PostgreSQL each has its own
+/// transaction. Either way every answer is a committed lead, and a capture that fails takes nothing else down.
+/// </summary>
+public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Fact]
+    public async Task ManyConcurrentCaptures_AreEachAnsweredWithACommittedLead_AndOneFailingCaptureLeavesNoTrace()
+    {
+        var client = app.Admin();
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var people = Enumerable.Range(0, 150).Select(i => (Email: $"buyer.{run}.{i}@lindqvist-{run}.se", Last: i == 77 ? FailingStep.LastName : "Lindqvist")).ToList();
+
+        var answers = await Task.WhenAll(people.Select(p => client.PostAsJsonAsync("/api/leads", new { email = p.Email, firstName = "Ingrid", lastName = p.Last, company = "Lindqvist Byggnad" })));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, answers[77].StatusCode);
+        var created = answers.Where((_, i) => i != 77).ToList();
+        Assert.All(created, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = await Task.WhenAll(created.Select(async r => Guid.Parse((await r.ReadObjectAsync())["lead"]!["id"]!.GetValue<string>())));
+        Assert.Equal(149, ids.Distinct().Count());
+
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        var stored = await db.Leads.Where(l => ids.Contains(l.Id)).Select(l => l.Id).ToListAsync();
+        Assert.Equal(ids.Order(), stored.Order());
+        var activities = await db.Activities.CountAsync(a => a.LeadId != null && ids.Contains(a.LeadId.Value));
+        Assert.Equal(149, activities);
+
+        // The failing capture rolled back to its own savepoint: no lead and no touch of it were kept.
+        var failedKey = EmailKeys.Of(people[77].Email);
+        Assert.False(await db.Leads.AnyAsync(l => l.EmailKey == failedKey));
+        Assert.False(await db.Activities.AnyAsync(a => a.EmailKey == failedKey));
+    }
+
+    /// <summary>An automation step that breaks on one surname, as a bug in a step would.</summary>
+    internal sealed class FailingStep : ILeadAutomation
+    {
+        public const string LastName = "Brokenstep";
+
+        public int Order => 350;
+
+        public Task ApplyAsync(LeadChange change, CancellationToken ct) =>
+            change.Lead.LastName == LastName ? throw new InvalidOperationException("a step failed") : Task.CompletedTask;
+    }
+}
+
+public sealed class GroupCommitSqliteApp : SqliteApp
+{
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddScoped<ILeadAutomation, GroupCommitTests<GroupCommitSqliteApp>.FailingStep>();
+}
+
+public sealed class GroupCommitPostgresApp : PostgresApp
+{
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddScoped<ILeadAutomation, GroupCommitTests<GroupCommitPostgresApp>.FailingStep>();
+}
+
+public sealed class GroupCommitTests_Sqlite(GroupCommitSqliteApp app) : GroupCommitTests<GroupCommitSqliteApp>(app);
+
+public sealed class GroupCommitTests_Postgres(GroupCommitPostgresApp app) : GroupCommitTests<GroupCommitPostgresApp>(app);
