@@ -71,7 +71,26 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
         {
             lock (_starting)
             {
-                _loop ??= Task.Run(RunAsync);
+                // Its own thread rather than the thread pool: the writer is the one resource every capture waits for,
+                // so it must not wait in the pool's queue behind the requests it is about to answer. Database calls
+                // on SQLite complete synchronously, so a batch runs on this thread from start to commit.
+                if (_loop is null)
+                {
+                    var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    new Thread(() =>
+                    {
+                        try
+                        {
+                            Run();
+                        }
+                        finally
+                        {
+                            stopped.SetResult();
+                        }
+                    })
+                    { IsBackground = true, Name = "Handoff capture writer" }.Start();
+                    _loop = stopped.Task;
+                }
             }
         }
 
@@ -83,10 +102,12 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
         return capture.Answer;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<QueuedCapture>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+
+        // Blocks this thread (not a pool thread) until a capture arrives, and until each batch has committed.
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var capture))
             {
@@ -94,26 +115,30 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
             }
 
             var started = Stopwatch.GetTimestamp();
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                // The batch's transaction did not commit: nothing of it was written, and every request hears so.
-                log.LogError(e, "A batch of {Count} captures failed to commit", batch.Count);
-                foreach (var capture in batch)
-                {
-                    capture.Fail(e);
-                }
-            }
-
+            CommitAsync(batch).GetAwaiter().GetResult();
             var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             BatchSize.Record(batch.Count);
             BatchTime.Record(spent);
             BusyTime.Add(spent);
             batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<QueuedCapture> batch)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The batch's transaction did not commit: nothing of it was written, and every request hears so.
+            log.LogError(e, "A batch of {Count} captures failed to commit", batch.Count);
+            foreach (var capture in batch)
+            {
+                capture.Fail(e);
+            }
         }
     }
 
