@@ -137,7 +137,8 @@ internal sealed class CommandHost(Terminal terminal, GlobalOptions global)
         builder.Logging
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Microsoft.EntityFrameworkCore.Database", LogLevel.None);
+            .AddFilter("Microsoft.EntityFrameworkCore.Database", LogLevel.None)
+            .AddConfiguration(builder.Configuration.GetSection("Logging")); // e.g. Logging__LogLevel__Handoff.Import=Information: an import's phase timings
 
         var options = builder.Configuration.GetSection(HandoffOptions.Section).Get<HandoffOptions>() ?? new HandoffOptions();
         var connectionString = DatabaseSetup.ResolveConnectionString(

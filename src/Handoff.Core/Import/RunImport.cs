@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Threading.Channels;
 using CsvHelper;
@@ -52,7 +53,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// </summary>
     private const int MaxKnownKeys = 5_000_000;
 
+    /// <summary>PostgreSQL: the last batch after which the run refreshes the statistics of leads (see RefreshStatisticsAsync).</summary>
+    private const int MaxAnalyzedBatch = 64;
+
     internal int BatchSize { get; set; } = DefaultBatchSize;
+
+    private ImportTimings _timings = new();
+    private BulkValues? _values;
 
     /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
     internal int? RowsPerTransaction { get; set; }
@@ -211,9 +218,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     private async Task ImportRowsAsync(ImportJob job, string runnerId, ImportMapping mapping, Owner owner, string path, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
+        _timings = new ImportTimings();
+        _values = new BulkValues(db.Model);
         var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
+        var started = Stopwatch.GetTimestamp();
         await writer.LoadKnownKeysAsync(ct);
+        _timings.Add("load open keys", started);
         if (AfterKeysLoaded is { } loaded)
         {
             await loaded();
@@ -243,6 +254,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             {
                 progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, 1));
             }
+
+            log.LogInformation("Import {JobId} phases: {Timings}", job.Id, _timings);
         }
         finally
         {
@@ -278,8 +291,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var replaying = checkpoint > 1;
             var at = Now();
             long bytes = 0;
+            var timings = _timings;
+            var mark = Stopwatch.GetTimestamp();
             while (await reader.ReadAsync(ct))
             {
+                mark = timings.Add("read: parse", mark);
                 var number = checked((int)reader.RowNumber + 1);
                 var replay = number <= checkpoint;
                 if (replay != replaying || rows.Count == BatchSize)
@@ -287,6 +303,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     if (rows.Count > 0)
                     {
                         await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
+                        mark = timings.Add("read: waiting for the writer", mark);
                         rows = new List<PreparedRow>(BatchSize);
                         at = Now();
                     }
@@ -296,9 +313,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
                 var row = Prepare(reader, number, width, values, mapping, malformed, screen: !replay);
+                mark = timings.Add("read: map, validate", mark);
                 if (!replay && row.Details is { } details)
                 {
-                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher);
+                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, _values!, timings);
+                    mark = Stopwatch.GetTimestamp();
                 }
 
                 rows.Add(row);
@@ -350,10 +369,19 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             return new PreparedRow(number, null, null, null, problems);
         }
 
+        var mark = Stopwatch.GetTimestamp();
+        try
+        {
+
         // Rows replayed on resume only need their email key: they are not screened a second time. The screen is
         // capture's; the honeypot and person-only checks are for forms.
-        var junk = screen ? junkClassifier.Screen(details) : null;
-        return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
+            var junk = screen ? junkClassifier.Screen(details) : null;
+            return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
+        }
+        finally
+        {
+            _timings.Add("read: screen", mark);
+        }
     }
 
     private async Task RenewLeaseAsync(Guid jobId, string runnerId, CancellationToken ct)
@@ -389,29 +417,37 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// The draft made ahead, once: a batch that runs again (after a conflict) makes fresh ones, since the first
         /// attempt may have merged later rows into its drafts.
         /// </summary>
-        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher)
+        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values)
         {
-            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher);
+            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher, values);
             Draft = null;
             return draft;
         }
     }
 
-    /// <summary>A new lead with its history and events, exactly as capture makes them; in Junk when screened out.</summary>
-    private sealed record Draft(Lead Lead, StageChange[] Changes, OutboxMessage[] Events)
+    /// <summary>
+    /// A new lead with its history, exactly as capture makes them (in Junk when screened out), and the column values
+    /// the bulk insert writes for them, read ahead so that the writer only binds them.
+    /// </summary>
+    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[] LeadValues, object?[][] ChangeValues)
     {
-        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher)
+        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values, ImportTimings? timings = null)
         {
-            var (lead, created) = Lead.Capture(details, owner, actor, at, enricher.Of(details));
-            var createdEvent = LeadEvents.CreatedMessage(lead, at);
-            if (junk is not { } verdict)
+            var mark = Stopwatch.GetTimestamp();
+            var enrichment = enricher.Of(details);
+            mark = timings?.Add("read: enrich", mark) ?? 0;
+            var (lead, created) = Lead.Capture(details, owner, actor, at, enrichment);
+            StageChange[] changes = [created];
+            if (junk is { } verdict)
             {
-                return new Draft(lead, [created], [createdEvent]);
+                // Junk never merges into a real lead: it is kept apart, in Junk, for review (as capture does).
+                changes = [created, lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), at, verdict.Reason, verdict.Detail, null).Value!];
             }
 
-            // Junk never merges into a real lead: it is kept apart, in Junk, for review (as capture does).
-            var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), at, verdict.Reason, verdict.Detail, null).Value!;
-            return new Draft(lead, [created, junked], [createdEvent, LeadEvents.StageChangedMessage(junked)]);
+            mark = timings?.Add("read: draft lead", mark) ?? 0;
+            var draft = new Draft(lead, changes, junk is not null, values.Of(lead), Array.ConvertAll(changes, values.Of));
+            timings?.Add("read: column values", mark);
+            return draft;
         }
     }
 
@@ -523,7 +559,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 await hook(_batches);
             }
 
+            var started = Stopwatch.GetTimestamp();
             await _transaction.CommitAsync(ct);
+            started = run._timings.Add("write: commit", started);
             await _transaction.DisposeAsync();
             _transaction = null;
             Counts += _openCounts;
@@ -532,6 +570,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             _seen.UnionWith(_openKeys);
             ResetOpen();
             await RefreshStatisticsAsync(ct);
+            run._timings.Add("write: analyze", started);
             return true;
         }
 
@@ -559,6 +598,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
         private async Task WriteOnceAsync(Batch batch, bool fullLookup, CancellationToken ct)
         {
+            var timings = run._timings;
+            var values = run._values!;
+            var mark = Stopwatch.GetTimestamp();
             var at = batch.At;
             var actor = job.Actor;
             var keys = batch.Rows.Where(r => r.Key is not null).Select(r => r.Key!)
@@ -573,12 +615,16 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     .Where(l => StageRules.IsOpen(l.Stage))
                     .ToDictionary(l => l.EmailKey!, StringComparer.Ordinal);
 
+            mark = timings.Add("write: look up open leads", mark);
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
-            var leads = new List<Lead>(batch.Rows.Count);
-            var changes = new List<StageChange>(batch.Rows.Count);
+            var leads = new List<Draft>(batch.Rows.Count);
+            var changes = new List<object?[]>(batch.Rows.Count);
+            var remade = new HashSet<Lead>(ReferenceEqualityComparer.Instance);
             var audits = new List<AuditEntry>();
-            var outbox = new List<OutboxMessage>(batch.Rows.Count);
+            var outbox = new List<OutboxMessage>();
+            var createdIds = new List<Guid>(batch.Rows.Count);
+            var junkIds = new List<Guid>();
             var errors = new List<ImportRowError>();
             int imported = 0, merged = 0, duplicates = 0, rejected = 0, junk = 0;
 
@@ -605,6 +651,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     // The same person again: survivorship as in capture (a newer non-empty value wins), with history.
                     var survived = lead.MergedWith(details);
                     var entry = lead.Update(survived, actor, at, run.Enricher.Of(survived));
+                    if (!open.ContainsKey(key))
+                    {
+                        remade.Add(lead); // a lead of this batch: its column values were read before this merge
+                    }
+
                     if (entry is not null)
                     {
                         audits.Add(entry);
@@ -637,13 +688,25 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
+            if (leads.Count > 0)
+            {
+                outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
+            }
+
+            var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
+            mark = timings.Add("write: dedupe and merge", mark);
+
             // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
             // everything new goes in through the bulk insert.
             await db.SaveChangesAsync(ct);
-            await bulk.InsertAsync(leads, ct);
-            await bulk.InsertAsync(changes, ct);
+            mark = timings.Add("write: save merges", mark);
+            await bulk.InsertValuesAsync<Lead>(leadValues, ct);
+            mark = timings.Add("write: insert leads", mark);
+            await bulk.InsertValuesAsync<StageChange>(changes, ct);
+            mark = timings.Add("write: insert stage changes", mark);
             await bulk.InsertAsync(audits, ct);
             await bulk.InsertAsync(outbox, ct);
+            mark = timings.Add("write: insert audit, outbox", mark);
             await bulk.InsertAsync(errors, ct);
 
             var delta = new ImportCounts(batch.Rows.Count, imported, merged, duplicates, rejected, junk);
@@ -666,6 +729,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 throw new LeaseLostException();
             }
 
+            timings.Add("write: row errors, job counts", mark);
             db.ChangeTracker.Clear();
             foreach (var row in batch.Rows)
             {
@@ -680,10 +744,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             Lead Create(PreparedRow row)
             {
-                var draft = row.TakeDraft(owner, actor, at, run.Enricher);
-                leads.Add(draft.Lead);
-                changes.AddRange(draft.Changes);
-                outbox.AddRange(draft.Events);
+                var draft = row.TakeDraft(owner, actor, at, run.Enricher, values);
+                leads.Add(draft);
+                changes.AddRange(draft.ChangeValues);
+                (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
+
                 return draft.Lead;
             }
         }
@@ -691,11 +756,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// <summary>
         /// PostgreSQL plans the foreign key checks of stage_changes (and the batch lookup) once per connection; planned
         /// while leads was small, they scan the table, and every batch gets slower than the one before. Fresh
-        /// statistics make it plan again with index lookups: after batches 1, 2, 4, 8, ... (a few ANALYZEs in all).
+        /// statistics make it plan again with index lookups: after batches 1, 2, 4, ... 64 (seven ANALYZEs in all).
         /// </summary>
         private async Task RefreshStatisticsAsync(CancellationToken ct)
         {
-            if (!db.Database.IsNpgsql() || !BitOperations.IsPow2(_batches))
+            if (!db.Database.IsNpgsql() || !BitOperations.IsPow2(_batches) || _batches > MaxAnalyzedBatch)
             {
                 return;
             }

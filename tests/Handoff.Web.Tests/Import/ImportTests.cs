@@ -388,6 +388,58 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ImportedLeads_AreAnnounced_ByOneLeadsImportedEventPerBatch_WithTheirIds()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var existing = await client.CreateLeadAsync(new { email = $"known@{t}.io", firstName = "Known", company = $"{t} Systems" });
+        var csv = Encoding.UTF8.GetBytes(
+            "Email,First Name,Last Name,Company,Title\n" +
+            $"mara@{t}.io,Mara,Quint,{t} Systems,\n" +
+            $"MARA@{t}.io,,,{t} Systems,Chief Financial Officer\n" +
+            $"signup.{t}@mailinator.com,Some,One,{t} Systems,\n" +
+            $"known@{t}.io,Known,Better,{t} Systems,\n" +
+            $"omar@{t}.io,Omar,Reyes,{t} Systems,\n");
+        var job = await StartInProcessAsync(csv, "announced.csv");
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 3;
+            var done = await run.RunAsync(job.Id, "test-runner", null, CancellationToken.None);
+            Assert.Equal((2, 1, 1, 1), (done!.Imported, done.Merged, done.Duplicates, done.Junk));
+        }
+
+        var mara = Guid.Parse((await LeadAsync(client, $"mara@{t}.io")).Id());
+        var omar = Guid.Parse((await LeadAsync(client, $"omar@{t}.io")).Id());
+        var junk = Guid.Parse((await LeadAsync(client, $"signup.{t}@mailinator.com")).Id());
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var events = await db.Outbox.AsNoTracking().Where(m => m.AggregateId == job.Id).ToListAsync();
+            var batches = events.Select(e => JsonNode.Parse(e.Payload)!).OrderBy(p => p["firstRow"]!.GetValue<int>()).ToList();
+            Assert.All(events, e => Assert.Equal("leads.imported", e.Type));
+            Assert.Equal(2, batches.Count); // rows 2-4 and 5-6; each created a lead
+            Assert.Equal((2, 4, 5, 6), (batches[0]["firstRow"]!.GetValue<int>(), batches[0]["lastRow"]!.GetValue<int>(), batches[1]["firstRow"]!.GetValue<int>(), batches[1]["lastRow"]!.GetValue<int>()));
+            Assert.Equal(job.Id.ToString(), batches[0]["importId"]!.GetValue<string>());
+            Assert.Equal([mara.ToString()], batches[0]["leadIds"]!.AsArray().Select(i => i!.GetValue<string>()));
+            Assert.Equal([junk.ToString()], batches[0]["junkLeadIds"]!.AsArray().Select(i => i!.GetValue<string>()));
+            Assert.Equal([omar.ToString()], batches[1]["leadIds"]!.AsArray().Select(i => i!.GetValue<string>()));
+            Assert.Empty(batches[1]["junkLeadIds"]!.AsArray());
+
+            // No lead-sized lead.created per imported row; the merge into the existing lead keeps its own event.
+            Guid[] imported = [mara, omar, junk];
+            Assert.False(await db.Outbox.AnyAsync(m => imported.Contains(m.AggregateId) && m.Type == "lead.created"));
+            var known = Guid.Parse(existing.Id());
+            Assert.True(await db.Outbox.AnyAsync(m => m.AggregateId == known && m.Type == "lead.fields-updated"));
+        }
+
+        // A lead that a later row of its own batch merged into is written with the merged values.
+        var merged = await LeadAsync(client, $"mara@{t}.io");
+        Assert.Equal(("Quint", "Chief Financial Officer"), (merged["lastName"]!.GetValue<string>(), merged["title"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task XEducationLeads_WithoutEmailsOrNames_AreEachRejected_WithTheIdentityError()
     {
         var client = app.Admin();
