@@ -41,7 +41,76 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         }
         """;
 
-    protected TApp App { get; } = app;
+    protected TApp App { get; } = InHourlyPolls(app);
+
+    [Fact]
+    public async Task Rescore_NeverOverwritesALeadScoredLiveAfterItStarted_AndStopsWhenAnotherModelIsActivated()
+    {
+        var client = App.Admin();
+        var model = await (await client.PostAsync("/api/scoring/models", Json.Raw(Model.Replace("Rescore check", "Guard check", StringComparison.Ordinal)))).ReadObjectAsync();
+        var job = await (await client.PostAsync($"/api/scoring/models/{model.Id()}/activate", null)).ReadObjectAsync();
+        await App.Services.GetRequiredService<RescoreWorker>().RunOnceAsync(CancellationToken.None);
+        for (var i = 0; i < 100 && (await (await client.GetAsync(job["rescoreUrl"]!.GetValue<string>())).ReadObjectAsync())["status"]!.GetValue<string>() is "Pending" or "Running"; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var names = new[] { "Greta Larsen", "Hiro Tanaka", "Ines Moreau", "Jonas Berg", "Kofi Mensah", "Lena Vogel", "Marta Kowalski", "Nikhil Rao" };
+        var leads = new List<Guid>();
+        for (var i = 0; i < 150; i++)
+        {
+            var (first, last) = (names[i % names.Length].Split(' ')[0], names[i % names.Length].Split(' ')[1]);
+            var lead = await client.CreateLeadAsync(new { firstName = first, lastName = last, email = $"{first.ToLowerInvariant()}.{Guid.NewGuid():N}@nordic-kitchens.se", company = "Nordic Kitchens", employeeCount = 200 + i });
+            leads.Add(Guid.Parse(lead.Id()));
+        }
+
+        await using var scope = App.Scope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<HandoffDb>();
+        var rules = (await services.GetRequiredService<ActiveScoring>().GetAsync(CancellationToken.None, fresh: true))!;
+        RescoreLeads Rescore() => new(db, services.GetRequiredService<ScoringModelCache>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<SqliteWriteGate>(), Options.Create(new RescoreOptions { BatchSize = 100 }));
+        async Task ForgetScoresAsync() => await db.Leads.Where(l => leads.Contains(l.Id)).ExecuteUpdateAsync(s => s
+            .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null));
+
+        // After the first batch, the leads not written yet are scored "live" by the same model a minute later.
+        await ForgetScoresAsync();
+        var live = App.Clock.GetUtcNow().UtcDateTime.AddMinutes(1);
+        var done = await Rescore().RescoreStaleAsync(rules, async written =>
+        {
+            if (written == 100)
+            {
+                await db.Leads.Where(l => leads.Contains(l.Id) && l.ScoreModelVersion == null).ExecuteUpdateAsync(s => s
+                    .SetProperty(l => l.ScoreModelVersion, (int?)rules.Version).SetProperty(l => l.ScoredAt, (DateTime?)live).SetProperty(l => l.EngagementScore, 999));
+            }
+        }, CancellationToken.None);
+        Assert.True(done >= 150, $"the rescore went through every stale lead; it did {done}");
+        var scores = await db.Leads.AsNoTracking().Where(l => leads.Contains(l.Id)).Select(l => new { l.ScoreModelVersion, l.EngagementScore }).ToListAsync();
+        Assert.All(scores, s => Assert.Equal(rules.Version, s.ScoreModelVersion));
+        Assert.Equal(50, scores.Count(s => s.EngagementScore == 999));
+
+        // Another model is activated after the first batch: the run stops there and writes nothing with the old model.
+        await ForgetScoresAsync();
+        var newer = await (await client.PostAsync("/api/scoring/models", Json.Raw(ScoringModels.Test("Newer than the rescore")))).ReadObjectAsync();
+        done = await Rescore().RescoreStaleAsync(rules, async written =>
+        {
+            if (written == 100)
+            {
+                var activated = await client.PostAsync($"/api/scoring/models/{newer.Id()}/activate", null);
+                Assert.Equal(HttpStatusCode.Accepted, activated.StatusCode);
+            }
+        }, CancellationToken.None);
+        Assert.Equal(100, done);
+        var versions = await db.Leads.AsNoTracking().Where(l => leads.Contains(l.Id)).Select(l => l.ScoreModelVersion).ToListAsync();
+        Assert.True(versions.Count(v => v == rules.Version) <= 100, "no lead of the second batch gets the superseded model's scores");
+    }
+
+    /// <summary>The worker's own polling would race the direct calls here; the tests run its passes themselves.</summary>
+    private static TApp InHourlyPolls(TApp app)
+    {
+        app.Settings["Handoff:Scoring:Rescore:PollInterval"] = "01:00:00";
+        return app;
+    }
 
     [Fact]
     public async Task Rescore_GivesEveryLeadTheStateItsOwnActivitiesGive_InOnePassAndLeadByLead()
