@@ -5,7 +5,9 @@ namespace Handoff.Bench.Load;
 /// <summary>
 /// Realistic, unique capture bodies for <c>POST /api/leads</c>, made before the clock starts so that the
 /// load generator spends its CPU on HTTP, not on building JSON. Choices are seeded (same mix every run);
-/// the run tag in every email keeps leads unique across runs against the same database.
+/// the run tag in every email keeps leads unique across runs against the same database. Leads from the
+/// "Demo Request" source are demo requests (an SLA clock starts when they are assigned); with
+/// <c>allDemoRequests</c> every lead is one.
 /// </summary>
 internal static class LeadBodies
 {
@@ -44,7 +46,7 @@ internal static class LeadBodies
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static byte[][] Make(int count, string runTag)
+    public static byte[][] Make(int count, string runTag, bool allDemoRequests = false)
     {
         var random = new Random(20_240_601);
         var bodies = new byte[count][];
@@ -71,7 +73,8 @@ internal static class LeadBodies
                 UtmSource: source.UtmSource,
                 UtmMedium: source.UtmMedium,
                 UtmCampaign: source.UtmSource is null ? null : "spring-launch",
-                EmailConsent: random.Next(4) != 0);
+                EmailConsent: random.Next(4) != 0,
+                ActivityType: allDemoRequests || source.Source == "Demo Request" ? "DemoRequest" : null);
             bodies[i] = JsonSerializer.SerializeToUtf8Bytes(body, Json);
         }
 
@@ -96,5 +99,6 @@ internal static class LeadBodies
         string? UtmSource,
         string? UtmMedium,
         string? UtmCampaign,
-        bool EmailConsent);
+        bool EmailConsent,
+        string? ActivityType);
 }

@@ -16,7 +16,8 @@ internal sealed record LoadOptions(
     TimeSpan MaxDuration,
     string Label,
     int RouteTeam,
-    int? ServerPid);
+    int? ServerPid,
+    bool DemoRequests);
 
 /// <summary>
 /// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
@@ -27,7 +28,7 @@ internal sealed record LoadOptions(
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -37,7 +38,7 @@ internal static class LoadCommand
             return 2;
         }
 
-        var bodies = LeadBodies.Make(options.Leads, Guid.NewGuid().ToString("N")[..8]);
+        var bodies = LeadBodies.Make(options.Leads, Guid.NewGuid().ToString("N")[..8], options.DemoRequests);
         using var handler = new SocketsHttpHandler
         {
             // Closed loop: one connection per worker. Open loop: enough that the pool is not the queue.
@@ -166,7 +167,8 @@ internal static class LoadCommand
             TimeSpan.FromSeconds(Int("max-seconds", 600)),
             Get("label") ?? (rate is null ? "closed" : "rate"),
             Int("route-team", 0),
-            int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null);
+            int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null,
+            Get("demo-requests") == "true");
         return true;
     }
 

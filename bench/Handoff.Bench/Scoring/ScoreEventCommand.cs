@@ -43,6 +43,14 @@ internal static class ScoreEventCommand
             _ = ScoreEngine.EngagementOf(rules, state, fact.OccurredAt);
             json = state.ToJson();
         }, rules);
+        var text = new ScoreState { ModelVersion = 1 }.ToText();
+        Measure("state from its stored text + apply + read + state to text (the step's whole in-memory work)", events / 4, facts, (unused, fact) =>
+        {
+            var state = ScoreState.FromText(text)!;
+            ScoreEngine.Apply(rules, state, fact);
+            _ = ScoreEngine.EngagementOf(rules, state, fact.OccurredAt);
+            text = state.ToText();
+        }, rules);
         return 0;
     }
 

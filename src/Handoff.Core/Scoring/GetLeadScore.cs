@@ -27,7 +27,7 @@ public sealed class GetLeadScore(HandoffDb db, ActiveScoring active, TimeProvide
         }
 
         var moment = at ?? clock.GetUtcNow().UtcDateTime;
-        var state = ScoreState.FromJson(lead.ScoreState);
+        var state = ScoreState.FromText(lead.ScoreState);
         if (state is null || state.ModelVersion != rules.Version || LatestTicks(state) > moment.Ticks)
         {
             var activities = await db.Activities.AsNoTracking()

@@ -1,10 +1,10 @@
 using System.Buffers.Text;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using Handoff.Activities;
 using Handoff.Data;
-using Handoff.Leads;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -17,8 +17,17 @@ namespace Handoff.Scoring;
 /// <summary>The <c>Handoff:Scoring:Rescore</c> configuration section.</summary>
 public sealed class RescoreOptions
 {
-    /// <summary>Leads per batch: read, scored in parallel, written back in one transaction.</summary>
+    /// <summary>Leads per batch: scored in parallel and written back in one transaction (capture writes between batches).</summary>
     public int BatchSize { get; set; } = 20_000;
+
+    /// <summary>
+    /// From this share of stale leads on, the rescore reads the whole activity table in one pass (storage order);
+    /// below it, each stale lead's activities by the lead index.
+    /// </summary>
+    public double ScanShare { get; set; } = 0.1;
+
+    /// <summary>SQLite connections that read the activity table at once in a pass (at most one per core).</summary>
+    public int ReadConnections { get; set; } = 2;
 
     /// <summary>How often the worker looks for queued jobs and for leads not scored by the active model (imports).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -29,16 +38,20 @@ public sealed class RescorePhases
 {
     public TimeSpan ReadLeads { get; set; }
     public TimeSpan ReadActivities { get; set; }
+    public TimeSpan Group { get; set; }
     public TimeSpan Score { get; set; }
     public TimeSpan Write { get; set; }
     public long Activities { get; set; }
 
+    /// <summary>Reading leads and activities overlap, and so do scoring and writing: the phases add up to more than the wall time.</summary>
     public override string ToString() =>
-        $"read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} activities {ReadActivities.TotalSeconds:F2} s, score {Score.TotalSeconds:F2} s, write {Write.TotalSeconds:F2} s";
+        $"read leads {ReadLeads.TotalSeconds:F2} s, read activities {ReadActivities.TotalSeconds:F2} s (in parallel), group {Activities:N0} matching activities by lead {Group.TotalSeconds:F2} s, " +
+        $"score {Score.TotalSeconds:F2} s, write {Write.TotalSeconds:F2} s (in parallel)";
 }
 
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
-internal readonly record struct ScoredLead(Guid Id, int Fit, string Grade, int Engagement, int Intent, string State);
+/// <remarks><paramref name="State"/> is <see cref="ScoreState.ToText"/>'s form as ASCII bytes, bound to SQLite without a conversion.</remarks>
+internal readonly record struct ScoredLead(Guid Id, long RowId, int Fit, string Grade, int Engagement, int Intent, byte[] State);
 
 /// <summary>
 /// Rescoring in bulk: every lead whose scores are not from the active model (after an activation, or never scored,
@@ -143,71 +156,82 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var started = clock.GetUtcNow().UtcDateTime;
         var batchSize = Math.Max(100, options.Value.BatchSize);
         var sqlite = db.Database.IsSqlite();
+        if (!await IsActiveAsync(rules.Version, ct))
+        {
+            return 0;
+        }
+
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var reader = new ActivityReader(rules, sqlite);
-            Guid? after = null;
-            var done = 0;
-            while (true)
+            // Many stale leads (after an activation): one pass over the whole activity table in storage order,
+            // at the same time as the leads are read. Few (a sweep after an import): the lead index, lead by lead.
+            var stale = await CountStaleAsync(rules.Version, ct);
+            if (stale == 0)
             {
-                // Another activation supersedes this run: stop (its own job rescores), and never write old scores
-                // over new ones (the UPDATEs check the active version too, for an activation in mid-batch).
-                if (!await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
+                return 0;
+            }
+
+            var scan = stale >= options.Value.ScanShare * await db.Leads.CountAsync(ct);
+            var leadReader = new StaleLeadReader(db, rules);
+            var connectionString = db.Database.GetConnectionString()!;
+            var activitiesTask = scan ? Task.Run(() => TimedAsync(() => ReadAllActivitiesAsync(rules, connectionString, ct)), ct) : null;
+            var phase = Stopwatch.StartNew();
+            var leads = sqlite
+                ? await leadReader.ReadSqliteAsync(db, connectionString, rules.Version, scan, ct)
+                : await leadReader.ReadAsync(db, db.Database.GetDbConnection(), rules.Version, scan, ct);
+            Phases.ReadLeads += phase.Elapsed;
+            ActivityColumns activities;
+            if (activitiesTask is not null)
+            {
+                (activities, var took) = await activitiesTask;
+                Phases.ReadActivities += took;
+            }
+            else
+            {
+                phase.Restart();
+                activities = sqlite
+                    ? ActivityScan.ReadSqliteByLead(((SqliteConnection)db.Database.GetDbConnection()).Handle!, rules, leads.Ids, ct)
+                    : await ActivityScan.ReadPostgresAsync((NpgsqlConnection)db.Database.GetDbConnection(), rules, leads.Ids.ToArray(), ct);
+                Phases.ReadActivities += phase.Elapsed;
+            }
+
+            phase.Restart();
+            var grouped = ActivitiesByLead.Group(activities, leads);
+            Phases.Activities += grouped.Order.Length;
+            Phases.Group += phase.Elapsed;
+
+            if (sqlite)
+            {
+                // As the import does: no checkpoint inside every batch's commit; one after the last batch.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 100000;", ct);
+            }
+
+            // Score batch N+1 on the pool while batch N is written on the single writer.
+            var now = clock.GetUtcNow().UtcDateTime;
+            var done = 0;
+            var next = ScoreAsync(rules, leads, activities, grouped, 0, Math.Min(batchSize, leads.Count), now, ct);
+            for (var from = 0; from < leads.Count; from += batchSize)
+            {
+                var scored = await next;
+                var after = from + batchSize;
+                if (after < leads.Count)
                 {
+                    next = ScoreAsync(rules, leads, activities, grouped, after, Math.Min(after + batchSize, leads.Count), now, ct);
+                }
+
+                phase.Restart();
+                var written = sqlite
+                    ? await WriteSqliteAsync(scored, rules.Version, now, started, ct)
+                    : await WritePostgresAsync(scored, rules.Version, now, started, ct);
+                Phases.Write += phase.Elapsed;
+                if (!written)
+                {
+                    // Another activation superseded this run: stop (its own job rescores), and never write old scores over new ones.
                     return done;
                 }
 
-                var phase = System.Diagnostics.Stopwatch.StartNew();
-                var leads = await StaleBatchAsync(rules.Version, after, batchSize, ct);
-                Phases.ReadLeads += phase.Elapsed;
-                if (leads.Count == 0)
-                {
-                    break;
-                }
-
-                after = leads[^1].Id;
-                var index = new Dictionary<Guid, int>(leads.Count);
-                for (var i = 0; i < leads.Count; i++)
-                {
-                    index[leads[i].Id] = i;
-                }
-
-                phase.Restart();
-                var activities = await reader.ReadAsync(db, leads[0].Id, leads[^1].Id, index, ct);
-                Phases.Activities += activities.Sum(a => (long)a.Count);
-                var accountIds = leads.Where(l => l.AccountId is not null).Select(l => l.AccountId!.Value).Distinct().ToList();
-                var accounts = accountIds.Count == 0
-                    ? []
-                    : await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-
-                Phases.ReadActivities += phase.Elapsed;
-                phase.Restart();
-                var now = clock.GetUtcNow().UtcDateTime;
-                var scored = new ScoredLead[leads.Count];
-                Parallel.For(0, leads.Count, new ParallelOptions { CancellationToken = ct }, i =>
-                {
-                    var lead = leads[i];
-                    var state = ScoreEngine.BuildInPlace(rules, activities[i]);
-                    var account = lead.AccountId is { } a ? accounts.GetValueOrDefault(a) : null;
-                    var fit = ScoreEngine.FitOf(rules, new LeadFacts(lead, account));
-                    var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, now);
-                    scored[i] = new ScoredLead(lead.Id, fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), state.ToJson());
-                });
-
-                Phases.Score += phase.Elapsed;
-                phase.Restart();
-                if (sqlite)
-                {
-                    await WriteSqliteAsync(scored, rules.Version, now, started, ct);
-                }
-                else
-                {
-                    await WritePostgresAsync(scored, rules.Version, now, started, ct);
-                }
-
-                Phases.Write += phase.Elapsed;
-                done += leads.Count;
+                done += scored.Length;
                 if (progress is not null)
                 {
                     await progress(done);
@@ -218,38 +242,80 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
         finally
         {
+            if (sqlite)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+            }
+
             await db.Database.CloseConnectionAsync();
         }
     }
 
-    private Task<List<Lead>> StaleBatchAsync(int version, Guid? after, int size, CancellationToken ct)
+    private Task<bool> IsActiveAsync(int version, CancellationToken ct) =>
+        db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == version, ct);
+
+    private static async Task<(T Value, TimeSpan Took)> TimedAsync<T>(Func<Task<T>> read)
     {
-        // Keyset by id in the database's own order of ids, so that the activity range below matches it exactly.
-        object? key = after is { } id ? db.Database.IsSqlite() ? id.ToString().ToUpperInvariant() : id : null;
-        var query = key is { } last
-            ? db.Leads.FromSqlRaw(
-                "SELECT * FROM leads WHERE (score_model_version IS NULL OR score_model_version <> {0}) AND id > {1} ORDER BY id LIMIT {2}",
-                version, last, size)
-            : db.Leads.FromSqlRaw(
-                "SELECT * FROM leads WHERE (score_model_version IS NULL OR score_model_version <> {0}) ORDER BY id LIMIT {1}",
-                version, size);
-        return query.AsNoTracking().ToListAsync(ct);
+        var timer = Stopwatch.StartNew();
+        var value = await read();
+        return (value, timer.Elapsed);
     }
 
-    private async Task WriteSqliteAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
+    private async Task<ActivityColumns> ReadAllActivitiesAsync(ScoringRules rules, string connectionString, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite())
+        {
+            return ActivityScan.ScanSqlite(connectionString, rules, Math.Max(1, Math.Min(options.Value.ReadConnections, Environment.ProcessorCount)), ct);
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        return await ActivityScan.ReadPostgresAsync(connection, rules, leads: null, ct);
+    }
+
+    private Task<ScoredLead[]> ScoreAsync(ScoringRules rules, StaleLeads leads, ActivityColumns activities, ActivitiesByLead grouped, int from, int to, DateTime now, CancellationToken ct) =>
+        Task.Run(() =>
+        {
+            var timer = Stopwatch.StartNew();
+            var ids = leads.Ids[from..to].ToArray();
+            var rowIds = leads.RowIds[from..to].ToArray();
+            var fits = leads.Fit[from..to].ToArray();
+            var scored = new ScoredLead[to - from];
+            Parallel.For(0, scored.Length, new ParallelOptions { CancellationToken = ct }, i =>
+            {
+                var state = grouped.Build(rules, activities, from + i);
+                var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, now);
+                scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), ScoreStateText.WriteUtf8(state));
+            });
+            lock (Phases)
+            {
+                Phases.Score += timer.Elapsed;
+            }
+
+            return scored;
+        }, ct);
+
+    private async Task<bool> WriteSqliteAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
     {
         using var turn = await gate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+
+        // The transaction holds SQLite's write lock: checked once here, the active version cannot change before the commit.
+        if (!await IsActiveAsync(version, ct))
+        {
+            return false;
+        }
+
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
         const string sql = "UPDATE leads SET fit_score = ?1, fit_grade = ?2, engagement_score = ?3, intent_score = ?4, " +
             "score_model_version = ?5, scored_at = ?6, score_state = ?7 " +
-            "WHERE id = ?8 AND NOT (score_model_version IS ?5 AND scored_at > ?9) " +
-            "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = ?5)";
+            "WHERE rowid = ?8 AND id = ?10 AND NOT (score_model_version IS ?5 AND scored_at > ?9)";
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
         using (statement)
         {
             var atText = at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
             var startedText = started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+            Span<byte> id = stackalloc byte[36];
             foreach (var row in rows)
             {
                 raw.sqlite3_bind_int64(statement, 1, row.Fit);
@@ -259,8 +325,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 raw.sqlite3_bind_int64(statement, 5, version);
                 raw.sqlite3_bind_text(statement, 6, atText);
                 raw.sqlite3_bind_text(statement, 7, row.State);
-                raw.sqlite3_bind_text(statement, 8, row.Id.ToString().ToUpperInvariant());
+                raw.sqlite3_bind_int64(statement, 8, row.RowId);
                 raw.sqlite3_bind_text(statement, 9, startedText);
+                Utf8Formatter.TryFormat(row.Id, id, out _);
+                Ascii.ToUpperInPlace(id, out _);
+                raw.sqlite3_bind_text(statement, 10, id);
                 var result = raw.sqlite3_step(statement);
                 raw.sqlite3_reset(statement);
                 if (result != raw.SQLITE_DONE)
@@ -271,10 +340,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
 
         await transaction.CommitAsync(ct);
+        return true;
     }
 
-    private async Task WritePostgresAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
+    private async Task<bool> WritePostgresAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
     {
+        if (!await IsActiveAsync(version, ct))
+        {
+            return false;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using (var create = new NpgsqlCommand(
@@ -295,16 +370,22 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 await import.WriteAsync(row.Grade, NpgsqlDbType.Text, ct);
                 await import.WriteAsync(row.Engagement, NpgsqlDbType.Integer, ct);
                 await import.WriteAsync(row.Intent, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(row.State, NpgsqlDbType.Text, ct);
+                await import.WriteAsync(Encoding.ASCII.GetString(row.State), NpgsqlDbType.Text, ct);
             }
 
             await import.CompleteAsync(ct);
         }
 
+        await using (var analyze = new NpgsqlCommand("ANALYZE rescored", connection))
+        {
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+
         await using (var update = new NpgsqlCommand(
             "UPDATE leads l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
             "score_model_version = @version, scored_at = @at, score_state = r.state FROM rescored r " +
-            "WHERE l.id = r.id AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
+            "WHERE l.id = r.id AND l.id BETWEEN @first AND @last " +
+            "AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +
             "AND EXISTS (SELECT 1 FROM scoring_models WHERE status = 'Active' AND version = @version)",
             connection))
         {
@@ -312,10 +393,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             update.Parameters.AddWithValue("version", version);
             update.Parameters.AddWithValue("at", at);
             update.Parameters.AddWithValue("started", started);
+
+            // The batch is a range of ids (leads are read ORDER BY id, so in PostgreSQL's own uuid order): the range
+            // lets PostgreSQL read only that part of the primary key instead of joining against the whole table.
+            update.Parameters.AddWithValue("first", rows[0].Id);
+            update.Parameters.AddWithValue("last", rows[^1].Id);
             await update.ExecuteNonQueryAsync(ct);
         }
 
         await transaction.CommitAsync(ct);
+        return true;
     }
 
     private static void Check(sqlite3 handle, int result)
@@ -324,164 +411,5 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);
         }
-    }
-}
-
-/// <summary>
-/// Reads the activities of a range of leads with only the columns the rules need: the type as a number, the time,
-/// the URL only if a rule tests it, the properties only if a rule tests them, and only types some rule matches.
-/// </summary>
-internal sealed class ActivityReader
-{
-    private readonly bool _sqlite;
-    private readonly bool _url;
-    private readonly bool _properties;
-    private readonly string _sql;
-
-    public ActivityReader(ScoringRules rules, bool sqlite)
-    {
-        _sqlite = sqlite;
-        _url = rules.Engagement.Any(r => r.UsesUrl);
-        _properties = rules.Engagement.Any(r => r.UsesProperties);
-        var typeNumber = "CASE type " + string.Join(" ", Enum.GetValues<ActivityType>().Select(t => $"WHEN '{t}' THEN {(int)t}")) + " ELSE -1 END";
-        var types = rules.Engagement.Any(r => r.MatchedTypes is null)
-            ? null
-            : rules.Engagement.SelectMany(r => r.MatchedTypes!).Distinct().Select(t => $"'{t}'").ToList();
-        var filter = types is null ? "" : types.Count == 0 ? " AND 1 = 0" : $" AND type IN ({string.Join(", ", types)})";
-        var range = sqlite ? "lead_id >= ?1 AND lead_id <= ?2" : "lead_id >= @first AND lead_id <= @last";
-        _sql = $"SELECT lead_id, id, {typeNumber}, occurred_at, {(_url ? "url" : "NULL")}, {(_properties ? "properties" : "NULL")} " +
-            $"FROM activities WHERE {range}{filter}";
-    }
-
-    /// <summary>Per lead of <paramref name="index"/>, its activities (activities of other leads in the range are skipped).</summary>
-    public async Task<List<ActivityFact>[]> ReadAsync(HandoffDb db, Guid first, Guid last, Dictionary<Guid, int> index, CancellationToken ct)
-    {
-        var byLead = new List<ActivityFact>[index.Count];
-        for (var i = 0; i < byLead.Length; i++)
-        {
-            byLead[i] = [];
-        }
-
-        if (_sqlite)
-        {
-            ReadSqlite((SqliteConnection)db.Database.GetDbConnection(), first, last, index, byLead);
-        }
-        else
-        {
-            await ReadPostgresAsync((NpgsqlConnection)db.Database.GetDbConnection(), first, last, index, byLead, ct);
-        }
-
-        return byLead;
-    }
-
-    private void ReadSqlite(SqliteConnection connection, Guid first, Guid last, Dictionary<Guid, int> index, List<ActivityFact>[] byLead)
-    {
-        var handle = connection.Handle!;
-        if (raw.sqlite3_prepare_v2(handle, _sql, out var statement) != raw.SQLITE_OK)
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
-        }
-
-        using (statement)
-        {
-            raw.sqlite3_bind_text(statement, 1, first.ToString().ToUpperInvariant());
-            raw.sqlite3_bind_text(statement, 2, last.ToString().ToUpperInvariant());
-            int result;
-            while ((result = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
-            {
-                if (!Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid leadId, out _) || !index.TryGetValue(leadId, out var i))
-                {
-                    continue;
-                }
-
-                var type = raw.sqlite3_column_int(statement, 2);
-                if (type < 0)
-                {
-                    continue;
-                }
-
-                if (!Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _))
-                {
-                    continue;
-                }
-
-                var at = SqliteTime(raw.sqlite3_column_blob(statement, 3));
-                var url = _url && raw.sqlite3_column_type(statement, 4) != raw.SQLITE_NULL ? raw.sqlite3_column_text(statement, 4).utf8_to_string() : null;
-                var properties = _properties && raw.sqlite3_column_type(statement, 5) != raw.SQLITE_NULL
-                    ? JsonSerializer.Deserialize<Dictionary<string, string>>(raw.sqlite3_column_blob(statement, 5))
-                    : null;
-                byLead[i].Add(new ActivityFact(id, (ActivityType)type, at, url, properties));
-            }
-
-            if (result != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);
-            }
-        }
-    }
-
-    private async Task ReadPostgresAsync(NpgsqlConnection connection, Guid first, Guid last, Dictionary<Guid, int> index, List<ActivityFact>[] byLead, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(_sql, connection) { CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds };
-        command.Parameters.AddWithValue("first", first);
-        command.Parameters.AddWithValue("last", last);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            if (!index.TryGetValue(reader.GetGuid(0), out var i))
-            {
-                continue;
-            }
-
-            var type = reader.GetInt32(2);
-            if (type < 0)
-            {
-                continue;
-            }
-
-            var url = _url && !reader.IsDBNull(4) ? reader.GetString(4) : null;
-            var properties = _properties && !reader.IsDBNull(5) ? JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5)) : null;
-            byLead[i].Add(new ActivityFact(reader.GetGuid(1), (ActivityType)type, DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc), url, properties));
-        }
-    }
-
-    /// <summary>Parses SQLite's "yyyy-MM-dd HH:mm:ss.FFFFFFF" (as EF Core writes it) without a string.</summary>
-    internal static DateTime SqliteTime(ReadOnlySpan<byte> s)
-    {
-        if (s.Length >= 19 && s[4] == '-' && s[10] == ' ')
-        {
-            var ticks = new DateTime(Digits(s, 0, 4), Digits(s, 5, 2), Digits(s, 8, 2), Digits(s, 11, 2), Digits(s, 14, 2), Digits(s, 17, 2), DateTimeKind.Utc).Ticks;
-            if (s.Length > 20 && s[19] == '.')
-            {
-                var fraction = 0L;
-                var digits = 0;
-                for (var k = 20; k < s.Length && digits < 7 && s[k] is >= (byte)'0' and <= (byte)'9'; k++, digits++)
-                {
-                    fraction = (fraction * 10) + (s[k] - '0');
-                }
-
-                for (; digits < 7; digits++)
-                {
-                    fraction *= 10;
-                }
-
-                ticks += fraction;
-            }
-
-            return new DateTime(ticks, DateTimeKind.Utc);
-        }
-
-        return DateTime.Parse(System.Text.Encoding.UTF8.GetString(s), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-    }
-
-    private static int Digits(ReadOnlySpan<byte> s, int start, int length)
-    {
-        var value = 0;
-        for (var k = start; k < start + length; k++)
-        {
-            value = (value * 10) + (s[k] - '0');
-        }
-
-        return value;
     }
 }

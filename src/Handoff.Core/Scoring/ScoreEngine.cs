@@ -27,6 +27,17 @@ public sealed class ScoreState
 
     public string ToJson() => JsonSerializer.Serialize(this, ScoreStateJson.Default.ScoreState);
 
+    /// <summary>
+    /// The form stored on the lead: base64 of a small binary record (ids, ticks and doubles as bytes), about half
+    /// the size of the JSON and several times faster to write and read, which matters when a rescore writes a
+    /// million of them. <see cref="FromText"/> reads this form and the JSON one.
+    /// </summary>
+    public string ToText() => ScoreStateText.Write(this);
+
+    /// <summary>Reads <see cref="ToText"/>'s form or the JSON one; null when missing or unreadable (the state is then rebuilt).</summary>
+    public static ScoreState? FromText(string? text) =>
+        string.IsNullOrEmpty(text) ? null : text[0] == '{' ? FromJson(text) : ScoreStateText.Read(text);
+
     public static ScoreState? FromJson(string? json)
     {
         if (string.IsNullOrEmpty(json))
@@ -69,6 +80,160 @@ public sealed class RuleState
     public List<Guid> Evidence { get; set; } = [];
 }
 
+/// <summary>
+/// <see cref="ScoreState"/>'s compact form: a format byte (1), the model version, the rule count, then per rule its
+/// id (UTF-8, length first), points (double), as-of ticks, matches, the window (count + 1, 0 for none, then ticks)
+/// and the evidence ids (count, then 16 bytes each); integers as LEB128 varints, fixed-size values little-endian.
+/// </summary>
+internal static class ScoreStateText
+{
+    private const byte Format = 1;
+
+    public static string Write(ScoreState state) => Encode(state, static bytes => Convert.ToBase64String(bytes));
+
+    /// <summary>The same text as ASCII bytes.</summary>
+    public static byte[] WriteUtf8(ScoreState state) => Encode(state, static bytes =>
+    {
+        var text = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(bytes.Length)];
+        System.Buffers.Text.Base64.EncodeToUtf8(bytes, text, out _, out var written);
+        return written == text.Length ? text : text[..written];
+    });
+
+    private delegate T Finish<T>(ReadOnlySpan<byte> bytes);
+
+    private static T Encode<T>(ScoreState state, Finish<T> finish)
+    {
+        var size = 1 + 10;
+        foreach (var (id, rule) in state.Rules)
+        {
+            size += 5 + System.Text.Encoding.UTF8.GetMaxByteCount(id.Length) + 16 + 5 + 5 + (8 * (rule.Window?.Count ?? 0)) + 5 + (16 * rule.Evidence.Count);
+        }
+
+        var rented = size <= 1024 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        Span<byte> buffer = rented is null ? stackalloc byte[1024] : rented;
+        try
+        {
+            var at = 0;
+            buffer[at++] = Format;
+            Varint(buffer, ref at, (uint)state.ModelVersion);
+            Varint(buffer, ref at, (uint)state.Rules.Count);
+            foreach (var (id, rule) in state.Rules)
+            {
+                Varint(buffer, ref at, (uint)System.Text.Encoding.UTF8.GetByteCount(id));
+                at += System.Text.Encoding.UTF8.GetBytes(id, buffer[at..]);
+                System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(buffer[at..], rule.Points);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(buffer[(at + 8)..], rule.AsOf);
+                at += 16;
+                Varint(buffer, ref at, (uint)rule.Matches);
+                Varint(buffer, ref at, rule.Window is null ? 0 : (uint)rule.Window.Count + 1);
+                foreach (var ticks in rule.Window ?? [])
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], ticks);
+                    at += 8;
+                }
+
+                Varint(buffer, ref at, (uint)rule.Evidence.Count);
+                foreach (var evidence in rule.Evidence)
+                {
+                    evidence.TryWriteBytes(buffer[at..]);
+                    at += 16;
+                }
+            }
+
+            return finish(buffer[..at]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    public static ScoreState? Read(string text)
+    {
+        var bytes = new byte[(text.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64String(text, bytes, out var length) || length == 0 || bytes[0] != Format)
+        {
+            return null;
+        }
+
+        var data = new ReadOnlySpan<byte>(bytes, 0, length);
+        try
+        {
+            var at = 1;
+            var state = new ScoreState { ModelVersion = (int)Varint(data, ref at) };
+            var count = Varint(data, ref at);
+            for (var r = 0u; r < count; r++)
+            {
+                var idLength = (int)Varint(data, ref at);
+                var id = System.Text.Encoding.UTF8.GetString(data.Slice(at, idLength));
+                at += idLength;
+                var rule = new RuleState
+                {
+                    Points = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data[at..]),
+                    AsOf = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data[(at + 8)..]),
+                };
+                at += 16;
+                rule.Matches = (int)Varint(data, ref at);
+                var window = Varint(data, ref at);
+                if (window > 0)
+                {
+                    rule.Window = new List<long>((int)window - 1);
+                    for (var w = 1u; w < window; w++)
+                    {
+                        rule.Window.Add(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data[at..]));
+                        at += 8;
+                    }
+                }
+
+                var evidence = Varint(data, ref at);
+                for (var e = 0u; e < evidence; e++)
+                {
+                    rule.Evidence.Add(new Guid(data.Slice(at, 16)));
+                    at += 16;
+                }
+
+                state.Rules[id] = rule;
+            }
+
+            return at == length ? state : null;
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException)
+        {
+            return null; // truncated: rebuilt from the activities
+        }
+    }
+
+    private static void Varint(Span<byte> buffer, ref int at, uint value)
+    {
+        while (value >= 0x80)
+        {
+            buffer[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        buffer[at++] = (byte)value;
+    }
+
+    private static uint Varint(ReadOnlySpan<byte> data, ref int at)
+    {
+        uint value = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            var b = data[at++];
+            value |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(data), "varint too long");
+    }
+}
+
 [JsonSerializable(typeof(ScoreState))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class ScoreStateJson : JsonSerializerContext;
@@ -103,43 +268,50 @@ public static class ScoreEngine
         var at = activity.OccurredAt.Ticks;
         foreach (var rule in rules.Engagement)
         {
-            if (!rule.Matches(activity.Type, activity.Url, activity.Properties))
+            if (rule.Matches(activity.Type, activity.Url, activity.Properties))
             {
-                continue;
+                ApplyMatch(rules, rule, state, at, activity.Id);
             }
+        }
+    }
 
-            if (!state.Rules.TryGetValue(rule.Id, out var s))
-            {
-                state.Rules[rule.Id] = s = new RuleState { AsOf = at };
-            }
+    /// <summary>
+    /// Folds one activity that <paramref name="rule"/> matches into the state (the bulk rescore decides the matches
+    /// once per distinct type and URL, then calls this in the rules' order, as <see cref="Apply"/> does).
+    /// </summary>
+    internal static void ApplyMatch(ScoringRules rules, CompiledEngagementRule rule, ScoreState state, long at, Guid id)
+    {
+        if (!state.Rules.TryGetValue(rule.Id, out var s))
+        {
+            state.Rules[rule.Id] = s = new RuleState { AsOf = at };
+        }
 
-            s.Matches++;
-            if (rule.Count is { } count)
-            {
-                AddToWindow(s, count, at, activity.Id);
-                continue;
-            }
+        s.Matches++;
+        if (rule.Count is { } count)
+        {
+            AddToWindow(s, count, at, id);
+            return;
+        }
 
-            if (at >= s.AsOf)
-            {
-                s.Points = (s.Points * rules.Decay(at - s.AsOf)) + rule.Points;
-                s.AsOf = at;
-            }
-            else
-            {
-                s.Points += rule.Points * rules.Decay(s.AsOf - at); // a late-arriving older touch, decayed to the state's time
-            }
+        if (at >= s.AsOf)
+        {
+            s.Points = (s.Points * rules.Decay(at - s.AsOf)) + rule.Points;
+            s.AsOf = at;
+        }
+        else
+        {
+            s.Points += rule.Points * rules.Decay(s.AsOf - at); // a late-arriving older touch, decayed to the state's time
+        }
 
-            if (rule.Cap is { } cap)
-            {
-                s.Points = Math.Clamp(s.Points, -cap, cap);
-            }
+        if (rule.Cap is { } cap)
+        {
+            s.Points = Math.Clamp(s.Points, -cap, cap);
+        }
 
-            s.Evidence.Add(activity.Id);
-            if (s.Evidence.Count > MaxEvidence)
-            {
-                s.Evidence.RemoveAt(0);
-            }
+        s.Evidence.Add(id);
+        if (s.Evidence.Count > MaxEvidence)
+        {
+            s.Evidence.RemoveAt(0);
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
     public async Task ApplyAsync(LeadChange change, CancellationToken ct)
     {
         var lead = change.Lead;
-        var state = ScoreState.FromJson(lead.ScoreState);
+        var state = ScoreState.FromText(lead.ScoreState);
         var rules = await active.GetAsync(ct);
         if (rules is null)
         {
@@ -53,6 +53,6 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
         var account = lead.AccountId is { } accountId ? await db.Accounts.FindAsync([accountId], ct) : null;
         var fit = ScoreEngine.FitOf(rules, new LeadFacts(lead, account));
         var (engagement, intent) = ScoreEngine.EngagementOf(rules, state!, change.At);
-        lead.Scored(fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), rules.Version, change.At, state!.ToJson());
+        lead.Scored(fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), rules.Version, change.At, state!.ToText());
     }
 }

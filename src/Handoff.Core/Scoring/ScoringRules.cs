@@ -75,6 +75,12 @@ public sealed class CompiledEngagementRule
             return false;
         }
 
+        return MatchesProperties(properties);
+    }
+
+    /// <summary>Whether the properties pass the rule's property patterns (the type and URL checked apart).</summary>
+    internal bool MatchesProperties(IReadOnlyDictionary<string, string>? properties)
+    {
         foreach (var (name, pattern) in Properties)
         {
             if (properties is null || !properties.TryGetValue(name, out var value) || !pattern.IsMatch(value))
@@ -95,8 +101,9 @@ public sealed class ScoringRules
 {
     public const int MaxRules = 200;
 
-    private ScoringRules(int version, CompiledFieldRule[] fit, CompiledFieldRule[] negative, CompiledEngagementRule[] engagement, FitGrades grades, double halfLifeTicks, MqlBar? mql)
+    private ScoringRules(int version, CompiledFieldRule[] fit, CompiledFieldRule[] negative, CompiledEngagementRule[] engagement, FitGrades grades, double halfLifeTicks, MqlBar? mql, string[] fitFields)
     {
+        FitFields = fitFields;
         Version = version;
         Fit = fit;
         Negative = negative;
@@ -116,6 +123,9 @@ public sealed class ScoringRules
     /// <summary>Half-life in ticks; <see cref="double.PositiveInfinity"/> means no decay.</summary>
     public double HalfLifeTicks { get; }
     public MqlBar? Mql { get; }
+
+    /// <summary>The lead fields the fit and negative rules test (so that a bulk reader loads only those columns).</summary>
+    public IReadOnlyList<string> FitFields { get; }
 
     public string GradeOf(int fit) => fit >= Grades.A ? "A" : fit >= Grades.B ? "B" : fit >= Grades.C ? "C" : "D";
 
@@ -203,7 +213,9 @@ public sealed class ScoringRules
             return errors.ToError();
         }
 
-        return new ScoringRules(version, [.. fit], [.. negative], [.. engagement], grades, halfLife, doc.Mql);
+        var fitFields = (doc.FitRules ?? []).Concat(doc.NegativeRules ?? [])
+            .SelectMany(r => r.When ?? []).Select(c => c.Field).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        return new ScoringRules(version, [.. fit], [.. negative], [.. engagement], grades, halfLife, doc.Mql, fitFields);
     }
 
     private static List<CompiledFieldRule> CompileFieldRules(IReadOnlyList<FieldRule>? rules, string path, RuleKind kind, HashSet<string> ids, FieldErrors errors)

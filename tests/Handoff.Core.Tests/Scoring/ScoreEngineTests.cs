@@ -123,6 +123,14 @@ public class ScoreEngineTests
 
         var roundTrip = ScoreState.FromJson(incremental.ToJson())!;
         Assert.Equal(ScoreEngine.EngagementOf(Rules, incremental, at), ScoreEngine.EngagementOf(Rules, roundTrip, at));
+
+        // The compact stored form keeps every field (same JSON after a round trip) and is much shorter; both forms read back.
+        var text = full.ToText();
+        Assert.Equal(full.ToJson(), ScoreState.FromText(text)!.ToJson());
+        Assert.Equal(full.ToJson(), ScoreState.FromText(full.ToJson())!.ToJson());
+        Assert.True(text.Length * 3 < full.ToJson().Length * 2, $"compact {text.Length} chars, JSON {full.ToJson().Length}");
+        Assert.Null(ScoreState.FromText(text[..(text.Length / 2)]));
+        Assert.Null(ScoreState.FromText("not a state"));
     }
 
     [Fact]
@@ -188,7 +196,7 @@ public class ScoreEngineTests
     [InlineData("2026-03-02T09:00:00Z", "2026-03-02T09:00:00.0000000Z")]
     public void SqliteTime_ParsesWhatEfCoreWrites_WithoutLosingTicks(string stored, string expected)
     {
-        var parsed = ActivityReader.SqliteTime(System.Text.Encoding.UTF8.GetBytes(stored));
+        var parsed = ActivityScan.SqliteTime(System.Text.Encoding.UTF8.GetBytes(stored));
         Assert.Equal(expected, parsed.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(DateTimeKind.Utc, parsed.Kind);
     }
