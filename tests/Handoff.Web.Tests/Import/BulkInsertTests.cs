@@ -57,8 +57,10 @@ public abstract class BulkInsertTests<TApp>(TApp app) : IClassFixture<TApp>
         var bulk = BulkInsert.For(db);
         await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            await bulk.InsertAsync([viaBulk.Lead], CancellationToken.None);
-            await bulk.InsertAsync([viaBulk.Change], CancellationToken.None);
+            // Leads and their history as imports write them: column values read ahead (BulkValues), then bound.
+            var values = new BulkValues(db.Model);
+            await bulk.InsertValuesAsync<Lead>([values.Of(viaBulk.Lead)], CancellationToken.None);
+            await bulk.InsertValuesAsync<StageChange>([values.Of(viaBulk.Change)], CancellationToken.None);
             await bulk.InsertAsync([viaBulk.Audit], CancellationToken.None);
             await bulk.InsertAsync([viaBulk.Event], CancellationToken.None);
             await bulk.InsertAsync([viaBulk.Error], CancellationToken.None);
