@@ -102,6 +102,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, CancellationToken ct)
     {
         using var turn = await gate.EnterAsync(db, ct);
+
+        // The web host checkpoints the log in the background (Hosting/CheckpointWorker), not inside this commit.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 0", ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
         foreach (var capture in batch)

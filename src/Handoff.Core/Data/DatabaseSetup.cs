@@ -66,7 +66,7 @@ public static class DatabaseSetup
 
     /// <summary>
     /// synchronous=NORMAL in WAL mode (set once at migration) loses no committed transaction when the process
-    /// crashes, only on power loss, and saves an fsync per commit. Concurrent writers wait for the lock
+    /// crashes, only on power loss, and saves an fsync per commit. After a checkpoint the log is trimmed to 64 MiB. Concurrent writers wait for the lock
     /// (Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout).
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
@@ -84,7 +84,7 @@ public static class DatabaseSetup
         private static void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;";
             command.ExecuteNonQuery();
         }
     }

@@ -33,6 +33,7 @@ internal static class HandoffHost
         services.AddSingleton<WakeWorker>().AddHostedService(provider => provider.GetRequiredService<WakeWorker>());
         services.AddSlaWorkers();
         services.AddSingleton<PredictiveWorker>().AddHostedService(provider => provider.GetRequiredService<PredictiveWorker>());
+        services.AddHostedService<CheckpointWorker>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {
