@@ -22,7 +22,7 @@ wrk.headers["Content-Type"] = "application/json"
 function request()
   counter = counter + 1
   local body = string.format(
-    '{"firstName":"Ada","lastName":"Lovelace","email":"ada.%s.%d.%d@analytical-engines.example",' ..
+    '{"firstName":"Ada","lastName":"Lovelace","email":"ada.%s.%d.%d@analytical-engines.io",' ..
     '"company":"Analytical Engines","title":"CTO","source":"wrk"}',
     tag, tid, counter)
   return wrk.format("POST", "/api/leads", nil, body)
