@@ -13,9 +13,12 @@ internal static class LeadEvents
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>The <c>lead.created</c> event of a captured lead (imports announce theirs per batch with <c>leads.imported</c>).</summary>
-    public static void Created(HandoffDb db, Lead lead, DateTime at) =>
-        db.Outbox.Add(OutboxMessage.Create("lead.created", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
+    /// <summary>Adds the <c>lead.created</c> event of a captured lead (imports announce theirs per batch with <c>leads.imported</c>).</summary>
+    public static void Created(HandoffDb db, Lead lead, DateTime at) => db.Outbox.Add(CreatedMessage(lead, at));
+
+    /// <summary>The <c>lead.created</c> event of <paramref name="lead"/>.</summary>
+    public static OutboxMessage CreatedMessage(Lead lead, DateTime at) =>
+        OutboxMessage.Create("lead.created", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at);
 
     public static void Recaptured(HandoffDb db, Lead lead, DateTime at) =>
         db.Outbox.Add(OutboxMessage.Create("lead.recaptured", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
