@@ -119,7 +119,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             {
                 answered.Add((capture, await CaptureBehindSavepointAsync(capture, ct)));
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception e)
             {
                 // Rolled back to its savepoint: this capture alone fails, the rest of the batch commits.
                 capture.Fail(e);
