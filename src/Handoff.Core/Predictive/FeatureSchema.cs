@@ -48,10 +48,7 @@ public sealed class FeatureSchema
     {
         Columns = columns;
         Width = columns.Count == 0 ? 0 : columns[^1].Offset + columns[^1].Width;
-        _byField = columns.ToDictionary(c => c.Field, StringComparer.Ordinal);
     }
-
-    private readonly Dictionary<string, FeatureColumn> _byField;
 
     public IReadOnlyList<FeatureColumn> Columns { get; }
 
@@ -132,8 +129,6 @@ public sealed class FeatureSchema
         Write(copy, column, column.Reference);
         return copy;
     }
-
-    public bool TryGet(string field, out FeatureColumn column) => _byField.TryGetValue(field, out column!);
 
     /// <summary>The length of <see cref="Linear"/>'s vectors: one missing-flag per numeric field more.</summary>
     [JsonIgnore]

@@ -34,7 +34,7 @@ public sealed class GetLeadScore(HandoffDb db, ActiveScoring active, TimeProvide
                 .Where(a => a.LeadId == id && a.OccurredAt <= moment)
                 .Select(a => new ActivityFact(a.Id, a.Type, a.OccurredAt, a.Url, a.Properties))
                 .ToListAsync(ct);
-            state = ScoreEngine.Build(rules, activities, moment);
+            state = ScoreEngine.Build(rules, activities);
         }
 
         var account = lead.AccountId is { } accountId ? await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId, ct) : null;

@@ -316,23 +316,10 @@ public static class ScoreEngine
     }
 
     /// <summary>Builds the state from scratch from a lead's activities (any order).</summary>
-    public static ScoreState Build(ScoringRules rules, IEnumerable<ActivityFact> activities, DateTime? upTo = null)
+    public static ScoreState Build(ScoringRules rules, IEnumerable<ActivityFact> activities)
     {
         var state = new ScoreState { ModelVersion = rules.Version };
-        foreach (var activity in activities.Where(a => upTo is null || a.OccurredAt <= upTo).OrderBy(a => a.OccurredAt).ThenBy(a => a.Id))
-        {
-            Apply(rules, state, activity);
-        }
-
-        return state;
-    }
-
-    /// <summary>Builds the state from a lead's activities, sorting the list in place (the bulk path: no copies).</summary>
-    public static ScoreState BuildInPlace(ScoringRules rules, List<ActivityFact> activities)
-    {
-        activities.Sort(static (a, b) => a.OccurredAt != b.OccurredAt ? a.OccurredAt.CompareTo(b.OccurredAt) : a.Id.CompareTo(b.Id));
-        var state = new ScoreState { ModelVersion = rules.Version };
-        foreach (var activity in activities)
+        foreach (var activity in activities.OrderBy(a => a.OccurredAt).ThenBy(a => a.Id))
         {
             Apply(rules, state, activity);
         }

@@ -52,8 +52,6 @@ public sealed class CompiledEngagementRule
     public int? Count { get; }
     public long WindowTicks { get; }
 
-    public bool IsWindowed => Count is not null;
-
     /// <summary>The rule needs the activity's URL (so bulk readers can leave it out otherwise).</summary>
     public bool UsesUrl => Url is not null;
 

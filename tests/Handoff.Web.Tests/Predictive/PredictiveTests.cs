@@ -42,7 +42,8 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         // the log loss swings with how many of those land in it (up to 0.77 seen); the ranking is checked by the AUC.
         Assert.InRange(evaluation["logLoss"]!.GetValue<double>(), 0.01, 1.0);
         Assert.True(evaluation["positives"]!.GetValue<int>() >= 20 && evaluation["negatives"]!.GetValue<int>() >= 20);
-        Assert.Equal(evaluation["trainRows"]!.GetValue<int>() + evaluation["testRows"]!.GetValue<int>(), evaluation["positives"]!.GetValue<int>() + evaluation["negatives"]!.GetValue<int>());
+        // A held-out test split that is smaller than the training split (the sum of the two equals the leads by construction).
+        Assert.InRange(evaluation["testRows"]!.GetValue<int>(), 1, evaluation["trainRows"]!.GetValue<int>() - 1);
         var features = model["features"]!.AsArray();
         Assert.Contains(features, f => f!["field"]!.GetValue<string>() == "custom.plan" && f["kind"]!.GetValue<string>() == "Categorical");
         Assert.Contains(features, f => f!["field"]!.GetValue<string>() == "custom.seats" && f["kind"]!.GetValue<string>() == "Numeric");
