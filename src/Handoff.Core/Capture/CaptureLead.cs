@@ -170,12 +170,14 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
-        var accountId = await MatchAccountAsync(enrichment);
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review.
         var existing = key is null || junk is not null
             ? null
             : await OpenLeadByEmailKey.For(db)(db, key);
+
+        // A known lead already linked to its account needs no lookup.
+        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment) : null;
 
         Lead lead;
         var fieldsChanged = false;

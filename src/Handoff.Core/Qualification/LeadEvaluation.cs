@@ -73,7 +73,8 @@ public sealed class LeadEvaluator(HandoffDb db, TimeProvider clock, ActiveDefini
         var facts = await FactsAsync(lead, ct);
         var touches = await TouchesAsync(lead.Id, unsaved, ct);
         var variation = definition.VariationFor(facts);
-        var mql = JudgeMql(variation?.Mql ?? definition.Mql, facts, touches, now);
+        var bar = variation?.Mql ?? definition.Mql;
+        var mql = JudgeMql(bar, bar.Rules.Select(r => Check(r, facts)), touches, now);
         var sql = variation?.Sql ?? definition.Sql;
         var answers = await LatestAnswersAsync(lead.Id, ct);
         var criteria = sql.Scorecard.Criteria.Select(c => JudgeCriterion(c, answers.GetValueOrDefault(c.Key), facts, touches, now)).ToList();
@@ -115,7 +116,7 @@ public sealed class LeadEvaluator(HandoffDb db, TimeProvider clock, ActiveDefini
         }
 
         var touches = await TouchesAsync(lead.Id, unsaved, ct);
-        return (JudgeMql(bar, facts, touches, now), variation?.Name);
+        return (JudgeMql(bar, fieldChecks, touches, now), variation?.Name);
     }
 
     /// <summary>The scorecard that applies to a lead now (its source variation's or the definition's).</summary>
@@ -125,9 +126,9 @@ public sealed class LeadEvaluator(HandoffDb db, TimeProvider clock, ActiveDefini
         return (definition.VariationFor(facts)?.Sql ?? definition.Sql).Scorecard;
     }
 
-    private static MqlEvaluation JudgeMql(CompiledMql bar, LeadFacts facts, IReadOnlyList<TouchFact> touches, DateTime now)
+    private static MqlEvaluation JudgeMql(CompiledMql bar, IEnumerable<CheckResult> fieldChecks, IReadOnlyList<TouchFact> touches, DateTime now)
     {
-        var checks = bar.Rules.Select(r => Check(r, facts)).Concat(bar.Activities.Select(r => CheckTouches(r, touches, now))).ToList();
+        var checks = fieldChecks.Concat(bar.Activities.Select(r => CheckTouches(r, touches, now))).ToList();
         return new MqlEvaluation(checks.All(c => c.Passed), checks);
     }
 
