@@ -313,7 +313,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
                 var row = Prepare(reader, number, width, values, mapping, malformed, screen: !replay);
-                mark = timings.Add("read: map, validate", mark);
+                mark = timings.Add("read: map, validate, screen", mark);
                 if (!replay && row.Details is { } details)
                 {
                     row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, _values!, timings);
@@ -369,19 +369,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             return new PreparedRow(number, null, null, null, problems);
         }
 
-        var mark = Stopwatch.GetTimestamp();
-        try
-        {
-
         // Rows replayed on resume only need their email key: they are not screened a second time. The screen is
         // capture's; the honeypot and person-only checks are for forms.
-            var junk = screen ? junkClassifier.Screen(details) : null;
-            return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
-        }
-        finally
-        {
-            _timings.Add("read: screen", mark);
-        }
+        var junk = screen ? junkClassifier.Screen(details) : null;
+        return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
     }
 
     private async Task RenewLeaseAsync(Guid jobId, string runnerId, CancellationToken ct)
