@@ -30,7 +30,7 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
 /// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
-public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher)
+public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain)
 {
     public const int DefaultBatchSize = 5_000;
 
@@ -388,7 +388,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     internal LeadEnricher Enricher => enricher;
 
-    private DateTime Now() => clock.GetUtcNow().UtcDateTime;
+    internal ImportAutomation Automation => automation;
+
+    internal LeadAutomations Chain => chain;
+
+    internal DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>One row, ready for the writer: valid details (and its email key and junk verdict), or its problems.</summary>
     private sealed class PreparedRow(int number, LeadDetails? details, string? key, JunkVerdict? junk, List<RowProblem>? problems)
@@ -607,6 +611,12 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     .ToDictionary(l => l.EmailKey!, StringComparer.Ordinal);
 
             mark = timings.Add("write: look up open leads", mark);
+
+            // The lead automations (job.Automation): new leads get them in bulk after the dedupe below; a row merged into
+            // a lead that is in the database already runs the chain on that lead as a capture of a known person does.
+            var automation = job.Automation ? await run.Automation.PrepareAsync(at, ct) : null;
+            var automated = new List<(Lead Lead, LeadDetails Details)>();
+            mark = timings.Add("write: automation", mark);
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
             var leads = new List<Draft>(batch.Rows.Count);
@@ -653,6 +663,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                         outbox.Add(LeadEvents.AuditedMessage(entry));
                     }
 
+                    if (automation is not null && open.ContainsKey(key))
+                    {
+                        await RunChainAsync(lead, details, touch: !duplicate, fieldsChanged: entry is not null, ct);
+                    }
+
                     if (duplicate)
                     {
                         duplicates++;
@@ -679,6 +694,21 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
+            if (automation is not null)
+            {
+                var started = Stopwatch.GetTimestamp();
+                foreach (var (lead, details) in automated)
+                {
+                    await automation.ApplyAsync(lead, details, actor, at);
+                    remade.Add(lead); // its score, stage and owner changed after the reader read its column values
+                }
+
+                changes.AddRange(automation.StageChanges.Select(values.Of));
+                audits.AddRange(automation.Audits);
+                outbox.AddRange(automation.Outbox);
+                mark = timings.Add("write: automation", started);
+            }
+
             if (leads.Count > 0)
             {
                 outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
@@ -695,6 +725,15 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             mark = timings.Add("write: insert leads", mark);
             await bulk.InsertValuesAsync<StageChange>(changes, ct);
             mark = timings.Add("write: insert stage changes", mark);
+            if (automation is not null)
+            {
+                await bulk.InsertAsync(automation.Activities, ct);
+                await bulk.InsertAsync(automation.Assignments, ct);
+                await bulk.InsertAsync(automation.Clocks, ct);
+                await bulk.InsertAsync(automation.Speeds, ct);
+                mark = timings.Add("write: insert touches, assignments, clocks", mark);
+            }
+
             await bulk.InsertAsync(audits, ct);
             await bulk.InsertAsync(outbox, ct);
             mark = timings.Add("write: insert audit, outbox", mark);
@@ -739,9 +778,49 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 leads.Add(draft);
                 changes.AddRange(draft.ChangeValues);
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
+                if (automation is not null && !draft.Junk)
+                {
+                    automated.Add((draft.Lead, row.Details!)); // junk gets no score, owner or clock
+                }
 
                 return draft.Lead;
             }
+        }
+
+        /// <summary>
+        /// A row merged into a lead that is in the database already (tracked): the chain runs on it as on a capture of
+        /// a known person. A row whose person the file had not named before is a touch (recorded, scored, MQL-checked; the
+        /// lead is routed only when a stage move calls for it: an owned lead is never re-routed by an import); a repeat of
+        /// an earlier row of the file is no second touch, and runs the chain only when it changed fields (fit score,
+        /// MQL bar).
+        /// </summary>
+        private async Task RunChainAsync(Lead lead, LeadDetails details, bool touch, bool fieldsChanged, CancellationToken ct)
+        {
+            if (!touch && !fieldsChanged)
+            {
+                return;
+            }
+
+            var at = run.Now();
+            var change = new LeadChange(lead, job.Actor, at) { FieldsChanged = fieldsChanged };
+            if (touch)
+            {
+                var activity = Activities.Activity.Record(
+                    lead.Id,
+                    Activities.ActivityType.FormSubmit,
+                    at,
+                    at,
+                    subject: "Captured via import",
+                    source: details.UtmSource ?? details.Source,
+                    channel: details.UtmMedium ?? details.Channel,
+                    campaign: details.UtmCampaign ?? details.Campaign,
+                    properties: Capture.CaptureLead.AttributionProperties(details, new Capture.CaptureContext { Channel = "import" }));
+                db.Activities.Add(activity);
+                lead.Touched(at, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
+                change.Activities.Add(activity);
+            }
+
+            await run.Chain.RunAsync(change, ct);
         }
 
         /// <summary>
