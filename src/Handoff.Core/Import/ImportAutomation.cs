@@ -34,7 +34,8 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
         var compiled = await policies.GetAsync(db, ct);
         var named = definition?.Document.SlaPolicies;
         var applying = named is { Count: > 0 } ? named.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var roster = leadRules is null ? null : await RosterAsync(leadRules, ct);
+        // An import reaches two routing moments: creation, and MQL when its check moves the lead.
+        var roster = leadRules is { RouteAt: RouteAt.Capture or RouteAt.MQL } ? await RosterAsync(leadRules, ct) : null;
         return new ImportBatchAutomation(rules, definition, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
     }
 

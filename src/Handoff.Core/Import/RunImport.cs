@@ -694,9 +694,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
+            mark = timings.Add("write: dedupe and merge", mark);
             if (automation is not null)
             {
-                var started = Stopwatch.GetTimestamp();
                 foreach (var (lead, details) in automated)
                 {
                     await automation.ApplyAsync(lead, details, actor, at);
@@ -706,7 +706,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 changes.AddRange(automation.StageChanges.Select(values.Of));
                 audits.AddRange(automation.Audits);
                 outbox.AddRange(automation.Outbox);
-                mark = timings.Add("write: automation", started);
+                mark = timings.Add("write: automation", mark);
             }
 
             if (leads.Count > 0)
@@ -715,7 +715,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
 
             var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
-            mark = timings.Add("write: dedupe and merge", mark);
+            mark = timings.Add("write: column values of changed leads", mark);
 
             // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
             // everything new goes in through the bulk insert.
