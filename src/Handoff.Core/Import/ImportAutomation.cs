@@ -25,18 +25,23 @@ namespace Handoff.Import;
 /// </summary>
 public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, ActiveDefinitions definitions, Router router, SlaPolicyCache policies, FallbackQueue fallback)
 {
-    /// <summary>Reads what a batch's automation needs (inside the batch's transaction): active rules, rosters, open counts.</summary>
-    internal async Task<ImportBatchAutomation> PrepareAsync(DateTime at, CancellationToken ct)
+    /// <summary>
+    /// The scoring model and qualification definition active when the run starts: a run judges every lead by the same
+    /// ones (the reading task scores and MQL-checks the leads it can ahead, with <see cref="ImportRules.ScoreAndCheck"/>).
+    /// </summary>
+    internal async Task<ImportRules> RulesAsync(DateTime at, CancellationToken ct) =>
+        new(await scoring.GetAsync(ct), await definitions.AtAsync(db, at, ct));
+
+    /// <summary>Reads what a batch's automation needs (inside the batch's transaction): routing rules, rosters, open counts, SLA policies.</summary>
+    internal async Task<ImportBatchAutomation> PrepareAsync(ImportRules rules, DateTime at, CancellationToken ct)
     {
-        var rules = await scoring.GetAsync(ct);
-        var definition = await definitions.AtAsync(db, at, ct);
         var leadRules = await router.ActiveAsync(RoutingPurpose.Lead, ct);
         var compiled = await policies.GetAsync(db, ct);
-        var named = definition?.Document.SlaPolicies;
+        var named = rules.Definition?.Document.SlaPolicies;
         var applying = named is { Count: > 0 } ? named.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
         // An import reaches two routing moments: creation, and MQL when its check moves the lead.
         var roster = leadRules is { RouteAt: RouteAt.Capture or RouteAt.MQL } ? await RosterAsync(leadRules, ct) : null;
-        return new ImportBatchAutomation(rules, definition, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
+        return new ImportBatchAutomation(rules, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
     }
 
     /// <summary>Everything the lead rule set's targets need, for the whole batch; team members are tracked (their turn is saved with the batch).</summary>
@@ -78,6 +83,48 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
     }
 }
 
+/// <summary>
+/// The first steps of the chain for a new lead, which depend on nothing but the lead and the rules: its touch, the
+/// score (100) and the MQL check (200). Thread-safe (compiled rules are immutable), so the reading task runs it ahead
+/// for the leads no later row of their batch merges into.
+/// </summary>
+internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? Definition)
+{
+    /// <summary>Records the import's touch of <paramref name="lead"/>, scores it and runs the MQL check; the lead changes in memory.</summary>
+    public ImportedTouch ScoreAndCheck(Lead lead, LeadDetails details, DateTime at)
+    {
+        var touch = Activity.Record(
+            lead.Id,
+            ActivityType.FormSubmit,
+            at,
+            at,
+            subject: "Captured via import",
+            source: details.UtmSource ?? details.Source,
+            channel: details.UtmMedium ?? details.Channel,
+            campaign: details.UtmCampaign ?? details.Campaign,
+            properties: CaptureLead.AttributionProperties(details, new CaptureContext { Channel = "import" }));
+
+        // 100: score. A new lead has no stored touches: its state is built from this one.
+        if (Scoring is not null)
+        {
+            ScoreLead.Apply(Scoring, lead, null, ScoreEngine.Build(Scoring, [ActivityFact.Of(touch)]), at);
+        }
+
+        // 200: MQL check. Imported leads are not linked to accounts (account.* facts are empty), as the import has always done.
+        StageChange? move = null;
+        if (Definition is not null && lead.Stage == LeadStage.New)
+        {
+            var (mql, variation) = LeadEvaluator.EvaluateMql(Definition, new LeadFacts(lead, null), [touch], at);
+            move = MqlCheck.Move(lead, Definition, mql, variation, [], at);
+        }
+
+        return new ImportedTouch(touch, move);
+    }
+}
+
+/// <summary>What the first steps did to a new lead: its touch, and its move to MQL if the check made one.</summary>
+internal sealed record ImportedTouch(Activity Touch, StageChange? Mql);
+
 /// <summary>The routing data of a batch, in memory: teams (names and tracked members), users, profiles, queues, open lead counts.</summary>
 internal sealed record ImportRoster(
     Dictionary<Guid, string> Teams,
@@ -95,8 +142,7 @@ internal sealed class ImportBatchAutomation
 {
     private static readonly Actor RoutingActor = Actor.System(RouteOnChange.RoutingActor);
 
-    private readonly ScoringRules? _rules;
-    private readonly CompiledDefinition? _definition;
+    private readonly ImportRules _rules;
     private readonly CompiledRuleSet? _leadRules;
     private readonly ImportRoster? _roster;
     private readonly IReadOnlyList<CompiledPolicy> _policies;
@@ -104,10 +150,9 @@ internal sealed class ImportBatchAutomation
     private readonly Guid _fallbackQueue;
     private readonly DateTime _now;
 
-    internal ImportBatchAutomation(ScoringRules? rules, CompiledDefinition? definition, CompiledRuleSet? leadRules, ImportRoster? roster, IReadOnlyList<CompiledPolicy> policies, IReadOnlySet<string>? applying, Guid fallbackQueue, DateTime now)
+    internal ImportBatchAutomation(ImportRules rules, CompiledRuleSet? leadRules, ImportRoster? roster, IReadOnlyList<CompiledPolicy> policies, IReadOnlySet<string>? applying, Guid fallbackQueue, DateTime now)
     {
         _rules = rules;
-        _definition = definition;
         _leadRules = leadRules;
         _roster = roster;
         _policies = policies;
@@ -139,43 +184,24 @@ internal sealed class ImportBatchAutomation
     /// <summary>
     /// Runs the chain on <paramref name="lead"/>, created by the import at <paramref name="at"/> from
     /// <paramref name="details"/> (the row, after merging later rows of the file into it), exactly as for a capture
-    /// of the same lead: the lead is changed in memory, and the rows it needs are collected.
+    /// of the same lead: the lead is changed in memory, and the rows it needs are collected. <paramref name="ahead"/>:
+    /// the first steps, when the reading task ran them already.
     /// </summary>
-    public async ValueTask ApplyAsync(Lead lead, LeadDetails details, Actor actor, DateTime at)
+    public async ValueTask ApplyAsync(Lead lead, LeadDetails details, Actor actor, DateTime at, ImportedTouch? ahead)
     {
         var change = new LeadChange(lead, actor, at) { Created = true };
-        var touch = Activity.Record(
-            lead.Id,
-            ActivityType.FormSubmit,
-            at,
-            at,
-            subject: "Captured via import",
-            source: details.UtmSource ?? details.Source,
-            channel: details.UtmMedium ?? details.Channel,
-            campaign: details.UtmCampaign ?? details.Campaign,
-            properties: CaptureLead.AttributionProperties(details, new CaptureContext { Channel = "import" }));
+        var (touch, move) = ahead ?? _rules.ScoreAndCheck(lead, details, at);
         Activities.Add(touch);
         change.Activities.Add(touch);
-
-        // 100: score. A new lead has no stored touches: its state is built from this one.
-        if (_rules is not null)
+        if (move is not null)
         {
-            ScoreLead.Apply(_rules, lead, null, ScoreEngine.Build(_rules, [ActivityFact.Of(touch)]), at);
+            StageChanges.Add(move);
+            Outbox.Add(LeadEvents.StageChangedMessage(move));
+            change.StageChanges.Add(move);
+            Mqls++;
         }
 
-        // 200: MQL check. Imported leads are not linked to accounts (account.* facts are empty), as the import has always done.
         var facts = new LeadFacts(lead, null);
-        if (_definition is not null && lead.Stage == LeadStage.New)
-        {
-            var (mql, variation) = LeadEvaluator.EvaluateMql(_definition, facts, change.Activities, at);
-            if (MqlCheck.Move(lead, _definition, mql, variation, [], at) is { } move)
-            {
-                StageChanges.Add(move);
-                Outbox.Add(LeadEvents.StageChangedMessage(move));
-                change.StageChanges.Add(move);
-                Mqls++;
-            }
-        }
 
         // 300: route, when the lead rule set routes at this moment (capture, or MQL when the check just moved it).
         var moves = change.StageChanges.Select(c => c.To).ToList();

@@ -61,6 +61,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private ImportTimings _timings = new();
     private BulkValues? _values;
 
+    /// <summary>The scoring model and definition of this run when it runs the lead automations; null when it does not.</summary>
+    private ImportRules? _rules;
+
     /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
     internal int? RowsPerTransaction { get; set; }
 
@@ -220,6 +223,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     {
         _timings = new ImportTimings();
         _values = new BulkValues(db.Model);
+        _rules = job.Automation ? await automation.RulesAsync(Now(), ct) : null;
         var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
@@ -302,6 +306,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 {
                     if (rows.Count > 0)
                     {
+                        ScoreAhead(rows, replaying, at);
+                        mark = Stopwatch.GetTimestamp();
                         await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
                         mark = timings.Add("read: waiting for the writer", mark);
                         rows = new List<PreparedRow>(BatchSize);
@@ -325,6 +331,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             if (rows.Count > 0)
             {
+                ScoreAhead(rows, replaying, at);
                 await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
             }
 
@@ -334,6 +341,40 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         {
             output.Complete(e);
         }
+    }
+
+    /// <summary>
+    /// With the lead automations on, the reading task runs their first steps (touch, score, MQL check) on each new lead
+    /// of a complete batch that no later row of the same batch can merge into (its email key is the only one of the
+    /// batch, or it has none): they depend on the lead alone, and this thread would otherwise wait for the writer. The
+    /// writer runs them itself for the others, after its dedupe, then routes and starts clocks for all.
+    /// </summary>
+    private void ScoreAhead(List<PreparedRow> rows, bool replayed, DateTime at)
+    {
+        if (_rules is not { } rules || replayed)
+        {
+            return;
+        }
+
+        var mark = Stopwatch.GetTimestamp();
+        var keys = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.Key is { } key)
+            {
+                keys[key] = keys.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            if (row.Draft is { Junk: false } draft && (row.Key is null || keys[row.Key] == 1))
+            {
+                draft.Ahead = rules.ScoreAndCheck(draft.Lead, row.Details!, at);
+            }
+        }
+
+        _timings.Add("read: score and MQL-check ahead", mark);
     }
 
     private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed, bool screen)
@@ -426,6 +467,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// </summary>
     private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[] LeadValues, object?[][] ChangeValues)
     {
+        /// <summary>The first automation steps, when the reader ran them (<see cref="ScoreAhead"/>).</summary>
+        public ImportedTouch? Ahead { get; set; }
+
         public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values, ImportTimings? timings = null)
         {
             var mark = Stopwatch.GetTimestamp();
@@ -614,8 +658,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             // The lead automations (job.Automation): new leads get them in bulk after the dedupe below; a row merged into
             // a lead that is in the database already runs the chain on that lead as a capture of a known person does.
-            var automation = job.Automation ? await run.Automation.PrepareAsync(at, ct) : null;
-            var automated = new List<(Lead Lead, LeadDetails Details)>();
+            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, at, ct) : null;
+            var automated = new List<(Lead Lead, LeadDetails Details, ImportedTouch? Ahead)>();
             mark = timings.Add("write: automation", mark);
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
@@ -697,9 +741,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             mark = timings.Add("write: dedupe and merge", mark);
             if (automation is not null)
             {
-                foreach (var (lead, details) in automated)
+                foreach (var (lead, details, ahead) in automated)
                 {
-                    await automation.ApplyAsync(lead, details, actor, at);
+                    await automation.ApplyAsync(lead, details, actor, at, ahead);
                     remade.Add(lead); // its score, stage and owner changed after the reader read its column values
                 }
 
@@ -780,7 +824,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
                 if (automation is not null && !draft.Junk)
                 {
-                    automated.Add((draft.Lead, row.Details!)); // junk gets no score, owner or clock
+                    automated.Add((draft.Lead, row.Details!, draft.Ahead)); // junk gets no score, owner or clock
                 }
 
                 return draft.Lead;

@@ -95,6 +95,35 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
     }
 
     [Fact]
+    public async Task PersonTwiceInOneBatch_IsJudgedOnTheMergedLead_WithOneTouchAndOneAssignment()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var version = await client.DraftAsync(MqlForDecisionMakers());
+        await client.SignBothAsync(version);
+        await client.ActivateAsync(version);
+        var (team, _) = await TeamOfAsync(client, 2);
+        await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team)));
+        var email = $"nadia.kovacs@danube-{t}.eu";
+
+        // Alone, neither row meets the bar (no company size; then no title): merged, the lead does.
+        var job = await ImportAsync(client, Csv(
+            $"Nadia,Kovacs,{email},Danube Shipping,VP of Procurement,,Hungary,Trade Show",
+            $"Nadia,Kovacs,{email},Danube Shipping,,800,Hungary,Trade Show"));
+
+        Assert.Equal(1, job["imported"]!.GetValue<int>());
+        Assert.Equal(1, job["duplicates"]!.GetValue<int>());
+        var lead = await LeadAsync(client, email);
+        Assert.Equal("MQL", lead.Stage());
+        Assert.Equal(800, lead["employeeCount"]!.GetValue<int>());
+        Assert.Equal("User", lead["owner"]!["kind"]!.GetValue<string>());
+        Assert.Single(await client.AssignmentsAsync(lead.Id()));
+        Assert.Single(await (await client.GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync());
+        var history = await (await client.GetAsync($"/api/leads/{lead.Id()}/history")).ReadArrayAsync();
+        Assert.Equal(version, Assert.Single(history, h => h!["to"]?.GetValue<string>() == "MQL")!["definitionVersion"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task RoundRobinTeamOfThree_GetsNineImportedLeads_ThreeEach()
     {
         var client = app.Admin();
