@@ -44,7 +44,27 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
         return new ImportBatchAutomation(rules, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
     }
 
-    /// <summary>Everything the lead rule set's targets need, for the whole batch; team members are tracked (their turn is saved with the batch).</summary>
+    /// <summary>
+    /// Saves the turns the batch took (<see cref="ImportBatchAutomation"/> moved them in memory) as increments, so that
+    /// a turn live routing took in the same transaction (the chain of a merged lead) is kept too; then lets live routing
+    /// read the rosters again.
+    /// </summary>
+    internal async Task SaveRotationAsync(ImportBatchAutomation batch, CancellationToken ct)
+    {
+        foreach (var (member, (pass, assigned)) in batch.Roster?.Before ?? [])
+        {
+            var (stride, taken) = (member.Pass - pass, member.Assigned - assigned);
+            if (taken != 0)
+            {
+                await db.TeamMembers.Where(m => m.TeamId == member.TeamId && m.UserId == member.UserId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Pass, m => m.Pass + stride).SetProperty(m => m.Assigned, m => m.Assigned + taken), ct);
+            }
+        }
+
+        router.Forget();
+    }
+
+    /// <summary>Everything the lead rule set's targets need, for the whole batch (members untracked: their turns are saved by <see cref="SaveRotationAsync"/>).</summary>
     private async Task<ImportRoster> RosterAsync(CompiledRuleSet set, CancellationToken ct)
     {
         var targets = set.Rules.Select(r => r.Target).ToList();
@@ -55,7 +75,7 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = ANY({teamIds.ToArray()}) ORDER BY id FOR NO KEY UPDATE", ct);
         }
 
-        var members = await db.TeamMembers.Where(m => teamIds.Contains(m.TeamId)).ToListAsync(ct);
+        var members = await db.TeamMembers.AsNoTracking().Where(m => teamIds.Contains(m.TeamId)).ToListAsync(ct);
         var teams = await db.Teams.AsNoTracking().Where(t => teamIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
         var userIds = members.Select(m => m.UserId).Concat(targets.Where(t => t.Kind == TargetKind.User).Select(t => t.Id)).Distinct().ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
@@ -79,7 +99,8 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
             users,
             profiles,
             queues,
-            open);
+            open,
+            members.ToDictionary(m => m, m => (m.Pass, m.Assigned)));
     }
 }
 
@@ -132,7 +153,8 @@ internal sealed record ImportRoster(
     Dictionary<Guid, Router.RosterUser> Users,
     Dictionary<Guid, RoutingProfile> Profiles,
     Dictionary<Guid, string> Queues,
-    Dictionary<Guid, int> Open);
+    Dictionary<Guid, int> Open,
+    Dictionary<TeamMember, (double Pass, int Assigned)> Before);
 
 /// <summary>
 /// One batch's automation: <see cref="ApplyAsync"/> runs the chain on each new lead in file order, and collects the
@@ -145,6 +167,9 @@ internal sealed class ImportBatchAutomation
     private readonly ImportRules _rules;
     private readonly CompiledRuleSet? _leadRules;
     private readonly ImportRoster? _roster;
+
+    /// <summary>The routing data the batch read; its members' turns move as the batch routes.</summary>
+    internal ImportRoster? Roster => _roster;
     private readonly IReadOnlyList<CompiledPolicy> _policies;
     private readonly IReadOnlySet<string>? _applying;
     private readonly Guid _fallbackQueue;
@@ -288,7 +313,7 @@ internal sealed class ImportBatchAutomation
                     return null;
                 }
 
-                choice.Member.Picked(choice.Stride); // tracked: saved with the batch
+                choice.Member.Picked(choice.Stride); // saved once for the batch (ImportAutomation.SaveRotationAsync)
                 return new Router.Pick(new Owner(OwnerKind.User, choice.Member.UserId), choice.Name);
         }
     }

@@ -764,6 +764,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
             // everything new goes in through the bulk insert.
             await db.SaveChangesAsync(ct);
+            if (automation is not null)
+            {
+                await run.Automation.SaveRotationAsync(automation, ct);
+            }
+
             mark = timings.Add("write: save merges", mark);
             await bulk.InsertValuesAsync<Lead>(leadValues, ct);
             mark = timings.Add("write: insert leads", mark);
