@@ -658,9 +658,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             // The lead automations (job.Automation): new leads get them in bulk after the dedupe below; a row merged into
             // a lead that is in the database already runs the chain on that lead as a capture of a known person does.
-            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, at, ct) : null;
+            var automate = run._rules is not null;
             var automated = new List<(Lead Lead, LeadDetails Details, ImportedTouch? Ahead)>();
-            mark = timings.Add("write: automation", mark);
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
             var leads = new List<Draft>(batch.Rows.Count);
@@ -707,7 +706,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                         outbox.Add(LeadEvents.AuditedMessage(entry));
                     }
 
-                    if (automation is not null && open.ContainsKey(key))
+                    if (automate && open.ContainsKey(key))
                     {
                         await RunChainAsync(lead, details, touch: !duplicate, fieldsChanged: entry is not null, ct);
                     }
@@ -739,6 +738,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
 
             mark = timings.Add("write: dedupe and merge", mark);
+
+            // Merges into leads that existed before this batch are tracked updates (with their concurrency check), saved
+            // before the batch routes its new leads: the turns live routing took for merged leads are then in the rosters
+            // it reads. Everything new goes in through the bulk insert.
+            await db.SaveChangesAsync(ct);
+            mark = timings.Add("write: save merges", mark);
+            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, at, ct) : null;
             if (automation is not null)
             {
                 foreach (var (lead, details, ahead) in automated)
@@ -761,15 +767,12 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
             mark = timings.Add("write: column values of changed leads", mark);
 
-            // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
-            // everything new goes in through the bulk insert.
-            await db.SaveChangesAsync(ct);
             if (automation is not null)
             {
                 await run.Automation.SaveRotationAsync(automation, ct);
+                mark = timings.Add("write: automation", mark);
             }
 
-            mark = timings.Add("write: save merges", mark);
             await bulk.InsertValuesAsync<Lead>(leadValues, ct);
             mark = timings.Add("write: insert leads", mark);
             await bulk.InsertValuesAsync<StageChange>(changes, ct);
@@ -827,7 +830,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 leads.Add(draft);
                 changes.AddRange(draft.ChangeValues);
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
-                if (automation is not null && !draft.Junk)
+                if (automate && !draft.Junk)
                 {
                     automated.Add((draft.Lead, row.Details!, draft.Ahead)); // junk gets no score, owner or clock
                 }

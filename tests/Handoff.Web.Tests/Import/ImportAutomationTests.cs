@@ -8,6 +8,7 @@ using Handoff.Import;
 using Handoff.Web.Tests.Infrastructure;
 using Handoff.Web.Tests.Qualification;
 using Handoff.Web.Tests.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Handoff.Web.Tests.Import;
@@ -266,6 +267,51 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var activities = await (await client.GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
         Assert.Equal(2, activities.Count);
         Assert.True(lead["engagementScore"]!.GetValue<int>() >= captured["engagementScore"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task RoutingAtMql_RoutesNewAndMergedLeadsOfOneBatch_AndKeepsEveryTurn()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var version = await client.DraftAsync(MqlForDecisionMakers());
+        await client.SignBothAsync(version);
+        await client.ActivateAsync(version);
+        var (team, members) = await TeamOfAsync(client, 2);
+        await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team), routeAt: "MQL"));
+        var known = $"petra.novak@vltava-{t}.cz";
+        var captured = await client.CreateLeadAsync(Row("Petra", "Novak", known, "VP of Operations", 30));
+        Assert.Equal("Queue", captured["owner"]!["kind"]!.GetValue<string>());
+
+        // The known lead grows past the bar (live routing, in the chain of a merged row); three new leads are MQLs at
+        // once (the batch's routing); one new lead is not and stays unrouted.
+        var job = await ImportAsync(client, Csv(
+            $"Petra,Novak,{known},Vltava Freight,VP of Operations,900,Czechia,Trade Show",
+            $"Jana,Dvorak,jana.dvorak@vltava-{t}.cz,Vltava Freight,Director of Sales,900,Czechia,Trade Show",
+            $"Marek,Svoboda,marek.svoboda@vltava-{t}.cz,Vltava Freight,Chief Executive Officer,900,Czechia,Trade Show",
+            $"Lucie,Kral,lucie.kral@vltava-{t}.cz,Vltava Freight,VP of Finance,900,Czechia,Trade Show",
+            $"Tomas,Cerny,tomas.cerny@vltava-{t}.cz,Vltava Freight,Analyst,900,Czechia,Trade Show"));
+
+        Assert.Equal(1, job["merged"]!.GetValue<int>());
+        var leads = await SearchAsync(client, $"vltava-{t}");
+        Assert.Equal(5, leads.Count);
+        var routed = leads.Where(l => l!["stage"]!.GetValue<string>() == "MQL").ToList();
+        Assert.Equal(4, routed.Count);
+        Assert.All(routed, l => Assert.Equal("User", l!["owner"]!["kind"]!.GetValue<string>()));
+        foreach (var lead in routed)
+        {
+            Assert.Equal("mql", Assert.Single(await client.AssignmentsAsync(lead!["id"]!.GetValue<string>()))!["trigger"]!.GetValue<string>());
+        }
+
+        Assert.Equal("Queue", Assert.Single(leads, l => l!["stage"]!.GetValue<string>() == "New")!["owner"]!["kind"]!.GetValue<string>());
+
+        // Both routings' turns are saved: the members' counters add up to the four leads, two each.
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+        var teamId = Guid.Parse(team);
+        var taken = await db.TeamMembers.AsNoTracking().Where(m => m.TeamId == teamId).Select(m => m.Assigned).ToListAsync();
+        Assert.Equal([2, 2], taken);
+        Assert.Equal(members.Order(), routed.Select(l => l!["owner"]!["id"]!.GetValue<string>()).Distinct().Order());
     }
 
     /// <summary>MQL: 200+ employees and a director or above; no touch needed, so the capture's (or import's) own touch decides nothing.</summary>
