@@ -18,10 +18,10 @@ namespace Handoff.Import;
 /// (score 100 → MQL check 200 → route 300 → SLA clocks 400 → definition stamp 1000) decides for the same lead captured
 /// through the API, with the same pure methods the steps call (<see cref="ScoreLead.Apply"/>,
 /// <see cref="LeadEvaluator.EvaluateMql"/> and <see cref="MqlCheck.Move"/>, <see cref="Router.WalkRulesAsync"/> and
-/// <see cref="Router.ChooseMember"/>, <see cref="SlaClocks.Candidates"/> and <see cref="SlaClocks.Start"/>). The rules,
-/// the teams' rosters and rotation, and the reps' open lead counts are read once per batch; the rotation moves in
-/// memory lead after lead and is saved once with the batch, in its transaction (on PostgreSQL under a lock of the
-/// routed teams' rows, as live routing takes it).
+/// <see cref="Router.ChooseMember"/>, <see cref="SlaClocks.Candidates"/> and <see cref="SlaClocks.Start"/>). The scoring
+/// model, definition and routing rules are those active when the run starts; the teams' rosters and rotation and the
+/// reps' open lead counts are read once per batch; the rotation moves in memory lead after lead and is saved once per
+/// batch, in its transaction (on PostgreSQL under a lock of the routed teams' rows, as live routing takes it).
 /// </summary>
 public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, ActiveDefinitions definitions, Router router, SlaPolicyCache policies, FallbackQueue fallback)
 {
@@ -201,11 +201,6 @@ internal sealed class ImportBatchAutomation
     /// <summary>Events: <c>lead.stage-changed</c> of each MQL move (owner changes are announced by the batch's <c>leads.imported</c>).</summary>
     public List<OutboxMessage> Outbox { get; } = [];
 
-    /// <summary>How many leads the batch made MQL and assigned to a person.</summary>
-    public int Mqls { get; private set; }
-
-    public int AssignedToUsers { get; private set; }
-
     /// <summary>
     /// Runs the chain on <paramref name="lead"/>, created by the import at <paramref name="at"/> from
     /// <paramref name="details"/> (the row, after merging later rows of the file into it), exactly as for a capture
@@ -223,7 +218,6 @@ internal sealed class ImportBatchAutomation
             StageChanges.Add(move);
             Outbox.Add(LeadEvents.StageChangedMessage(move));
             change.StageChanges.Add(move);
-            Mqls++;
         }
 
         var facts = new LeadFacts(lead, null);
@@ -244,7 +238,6 @@ internal sealed class ImportBatchAutomation
             if (lead.OwnerKind == OwnerKind.User)
             {
                 _roster.Open[lead.OwnerId] = _roster.Open.GetValueOrDefault(lead.OwnerId) + 1;
-                AssignedToUsers++;
             }
         }
 
