@@ -462,13 +462,20 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
         using (statement)
         {
-            var atText = at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-            var startedText = started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+            // Text bound as UTF-8 bytes made once, not converted from a string on every row.
+            var atText = Encoding.UTF8.GetBytes(at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            var startedText = Encoding.UTF8.GetBytes(started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             Span<byte> id = stackalloc byte[36];
             foreach (var row in rows)
             {
+                if (!grades.TryGetValue(row.Grade, out var grade))
+                {
+                    grades[row.Grade] = grade = Encoding.UTF8.GetBytes(row.Grade);
+                }
+
                 raw.sqlite3_bind_int64(statement, 1, row.Fit);
-                raw.sqlite3_bind_text(statement, 2, row.Grade);
+                raw.sqlite3_bind_text(statement, 2, grade);
                 raw.sqlite3_bind_int64(statement, 3, row.Engagement);
                 raw.sqlite3_bind_int64(statement, 4, row.Intent);
                 raw.sqlite3_bind_int64(statement, 5, version);

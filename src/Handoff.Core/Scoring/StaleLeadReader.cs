@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Data.Common;
 using System.Linq.Expressions;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Handoff.Accounts;
 using Handoff.Data;
@@ -59,11 +60,7 @@ internal sealed class StaleLeadKeys
     {
         Ids = ids;
         RowIds = rowIds;
-        Positions = new Dictionary<Guid, int>(ids.Length);
-        for (var i = 0; i < ids.Length; i++)
-        {
-            Positions.TryAdd(ids[i], i);
-        }
+        Positions = new LeadPlaces(ids);
     }
 
     public int Count => Ids.Length;
@@ -74,7 +71,7 @@ internal sealed class StaleLeadKeys
     /// <summary>SQLite: rowid by place, ascending; empty on PostgreSQL.</summary>
     public long[] RowIds { get; }
 
-    public Dictionary<Guid, int> Positions { get; }
+    public LeadPlaces Positions { get; }
 
     private static string Stale(string parameter) => $"(score_model_version IS NULL OR score_model_version < {parameter} OR score_model_version > {parameter})";
 
@@ -164,6 +161,71 @@ internal sealed class StaleLeadKeys
             }
         }
     }
+}
+
+/// <summary>
+/// Lead id → place among the stale leads, for the millions of lookups of a pass over the activity table: an
+/// open-addressing table of (id, place) slots, so a lookup is usually one cache miss (a <see cref="Dictionary{TKey, TValue}"/>
+/// of a million leads takes two or three: bucket, entry, chain). Read-only once built, so threads share it.
+/// </summary>
+internal sealed class LeadPlaces
+{
+    private readonly Slot[] _slots;
+    private readonly int _shift;
+
+    public LeadPlaces(ReadOnlySpan<Guid> ids)
+    {
+        var size = BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, ids.Length + (ids.Length / 2)));
+        _slots = new Slot[size];
+        _shift = 32 - BitOperations.Log2(size);
+        for (var place = 0; place < ids.Length; place++)
+        {
+            if (ids[place] == Guid.Empty)
+            {
+                continue;
+            }
+
+            var i = Home(ids[place]);
+            while (_slots[i].Place != 0 && _slots[i].Id != ids[place])
+            {
+                i = (i + 1) & (_slots.Length - 1);
+            }
+
+            if (_slots[i].Place == 0)
+            {
+                _slots[i] = new Slot(ids[place], place + 1);
+            }
+        }
+    }
+
+    public bool TryGetValue(Guid id, out int place)
+    {
+        var slots = _slots;
+        var i = Home(id);
+        while (true)
+        {
+            ref readonly var slot = ref slots[i];
+            if (slot.Place == 0)
+            {
+                place = -1;
+                return false;
+            }
+
+            if (slot.Id == id)
+            {
+                place = slot.Place - 1;
+                return true;
+            }
+
+            i = (i + 1) & (slots.Length - 1);
+        }
+    }
+
+    /// <summary>Fibonacci hashing of the id's own hash: the top bits of the product pick the slot.</summary>
+    private int Home(Guid id) => (int)(((uint)id.GetHashCode() * 2654435769u) >> _shift);
+
+    /// <summary>Place is stored plus one: 0 marks an empty slot.</summary>
+    private readonly record struct Slot(Guid Id, int Place);
 }
 
 /// <summary>
