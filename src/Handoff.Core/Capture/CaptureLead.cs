@@ -89,7 +89,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        var answer = await CaptureBehindSavepointAsync(capture, ct);
+        var answer = await CaptureBehindSavepointAsync(capture, null, ct);
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
@@ -106,6 +106,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         // The web host checkpoints the log in the background (Hosting/CheckpointWorker), not inside this commit.
         await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 0", ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        using var inserts = new PreparedInserts(db);
         var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
         foreach (var capture in batch)
         {
@@ -117,7 +118,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
             try
             {
-                answered.Add((capture, await CaptureBehindSavepointAsync(capture, ct)));
+                answered.Add((capture, await CaptureBehindSavepointAsync(capture, inserts, ct)));
             }
             catch (Exception e)
             {
@@ -140,7 +141,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// undone. A unique or concurrency conflict means another capture of the same person got there first (it
     /// created the open lead, or changed it): the capture runs again and updates that lead instead.
     /// </summary>
-    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, PreparedInserts? inserts, CancellationToken ct)
     {
         const string savepoint = "capture";
         var transaction = db.Database.CurrentTransaction!;
@@ -150,7 +151,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             await transaction.CreateSavepointAsync(savepoint, ct);
             try
             {
-                var answer = await CaptureOnceAsync(capture, ct);
+                var answer = await CaptureOnceAsync(capture, inserts, ct);
                 await transaction.ReleaseSavepointAsync(savepoint, ct);
                 return answer;
             }
@@ -166,7 +167,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
     }
 
-    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, PreparedInserts? inserts, CancellationToken ct)
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
@@ -241,12 +242,15 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await automations.RunAsync(change, ct);
-        await db.SaveChangesAsync(ct);
+        await SaveAsync(inserts, ct);
 
-        await StitchAsync(lead.Id, key, context.VisitorId, now, ct);
+        await StitchAsync(lead.Id, key, context.VisitorId, now, inserts, ct);
         return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
     }
 
+
+    /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
+    private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(ct);
 
     /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
     private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)
@@ -266,14 +270,14 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         domain is not null && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
 
     /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
-    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, CancellationToken ct)
+    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedInserts? inserts, CancellationToken ct)
     {
         if (visitorId is not null)
         {
             if (!await db.VisitorLinks.AnyAsync(v => v.VisitorId == visitorId, ct))
             {
                 db.VisitorLinks.Add(VisitorLink.Create(visitorId, leadId, now));
-                await db.SaveChangesAsync(ct);
+                await SaveAsync(inserts, ct);
             }
 
             await db.Database.ExecuteSqlAsync($"UPDATE activities SET lead_id = {leadId}, email_key = NULL WHERE lead_id IS NULL AND visitor_id = {visitorId}", ct);

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Handoff.Data;
+
+/// <summary>
+/// SaveChanges for the SQLite capture writer: the entities the context tracks as added are inserted with one
+/// prepared <c>INSERT</c> per table, built once from the EF model (table, columns, value converters and parameter
+/// types exactly as EF maps them) and kept for the life of the context; whatever else changed (updates, deletes)
+/// is then saved by EF as usual. EF's SaveChanges rebuilds the SQL text, its parameters and its command graph on
+/// every call; a capture inserts eight to ten rows into as many tables, and that rebuilding was a third of the
+/// writer's time. Runs inside the caller's transaction. SQLite only (DESIGN.md section 3: hot paths may use
+/// provider-specific SQL).
+/// </summary>
+internal sealed class PreparedInserts(HandoffDb db) : IDisposable
+{
+    private readonly Dictionary<IEntityType, Insert> _inserts = [];
+
+    /// <summary>Inserts the added entities (principals before their dependents), then lets EF save the rest.</summary>
+    public async Task SaveChangesAsync(CancellationToken ct)
+    {
+        db.ChangeTracker.DetectChanges();
+        var added = new List<EntityEntry>();
+        foreach (var entry in db.ChangeTracker.Entries())
+        {
+            if (entry.State == EntityState.Added && Plan.Of(entry.Metadata) is { } plan && !plan.HasTemporaryValue(entry))
+            {
+                added.Add(entry);
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            var transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+            foreach (var entry in added.OrderBy(e => Plan.Of(e.Metadata)!.Rank))
+            {
+                InsertFor(entry.Metadata, transaction).Run(entry);
+            }
+
+            foreach (var entry in added)
+            {
+                entry.State = EntityState.Unchanged;
+            }
+        }
+
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: true, ct);
+        }
+    }
+
+    private Insert InsertFor(IEntityType type, SqliteTransaction transaction)
+    {
+        if (!_inserts.TryGetValue(type, out var insert))
+        {
+            insert = new Insert(Plan.Of(type)!, (SqliteConnection)db.Database.GetDbConnection());
+            _inserts[type] = insert;
+        }
+
+        insert.Command.Transaction = transaction;
+        return insert;
+    }
+
+    public void Dispose()
+    {
+        foreach (var insert in _inserts.Values)
+        {
+            insert.Command.Dispose();
+        }
+    }
+
+    /// <summary>How one entity type is inserted: its SQL, its columns, and its place in the foreign-key order.</summary>
+    private sealed class Plan
+    {
+        private static readonly ConcurrentDictionary<IEntityType, Plan?> Plans = new();
+
+        private readonly IProperty[] _generated;
+
+        private Plan(string sql, (IProperty Property, RelationalTypeMapping Mapping)[] columns, int rank)
+        {
+            Sql = sql;
+            Columns = columns;
+            Rank = rank;
+            _generated = columns.Select(c => c.Property).Where(p => p.ValueGenerated != ValueGenerated.Never).ToArray();
+        }
+
+        public string Sql { get; }
+
+        public (IProperty Property, RelationalTypeMapping Mapping)[] Columns { get; }
+
+        /// <summary>Principals rank lower than their dependents, so foreign keys hold row by row.</summary>
+        public int Rank { get; }
+
+        /// <summary>The plan of a plain table-mapped type; null for anything EF must insert itself (owned, split or inherited types).</summary>
+        public static Plan? Of(IEntityType type) => Plans.GetOrAdd(type, Build);
+
+        /// <summary>A value the database would generate (an identity key, say) is EF's to insert and read back.</summary>
+        public bool HasTemporaryValue(EntityEntry entry)
+        {
+            foreach (var property in _generated)
+            {
+                if (entry.Property(property).IsTemporary)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static Plan? Build(IEntityType type)
+        {
+            if (type.GetTableName() is not { } table || type.IsOwned() || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any()
+                || type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()))
+            {
+                return null;
+            }
+
+            var store = StoreObjectIdentifier.Table(table, type.GetSchema());
+            var columns = type.GetProperties()
+                .Select(p => (Property: p, Column: p.GetColumnName(store), Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping()))
+                .ToList();
+            if (columns.Any(c => c.Column is null || c.Property.GetComputedColumnSql(store) is not null))
+            {
+                return null;
+            }
+
+            var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})";
+            return new Plan(sql, columns.Select(c => (c.Property, c.Mapping)).ToArray(), RankOf(type, []));
+        }
+
+        private static int RankOf(IEntityType type, HashSet<IEntityType> visiting)
+        {
+            if (!visiting.Add(type))
+            {
+                return 0;
+            }
+
+            var rank = type.GetForeignKeys()
+                .Select(fk => fk.PrincipalEntityType)
+                .Where(principal => principal != type)
+                .Select(principal => RankOf(principal, visiting) + 1)
+                .DefaultIfEmpty(0)
+                .Max();
+            visiting.Remove(type);
+            return rank;
+        }
+    }
+
+    /// <summary>A plan prepared on one connection: the command is prepared once and its parameters are reused row after row.</summary>
+    private sealed class Insert
+    {
+        private readonly (IProperty Property, ValueConverter? Converter, SqliteParameter Parameter)[] _columns;
+
+        public Insert(Plan plan, SqliteConnection connection)
+        {
+            Command = connection.CreateCommand();
+            Command.CommandText = plan.Sql;
+            _columns = new (IProperty, ValueConverter?, SqliteParameter)[plan.Columns.Length];
+            for (var i = 0; i < plan.Columns.Length; i++)
+            {
+                var (property, mapping) = plan.Columns[i];
+
+                // The parameter EF itself would bind for this column (its DbType and SQLite type), with the value set per row.
+                var parameter = (SqliteParameter)mapping.CreateParameter(Command, $"$p{i}", null, property.IsNullable);
+                Command.Parameters.Add(parameter);
+                _columns[i] = (property, mapping.Converter, parameter);
+            }
+        }
+
+        public SqliteCommand Command { get; }
+
+        public void Run(EntityEntry entry)
+        {
+            var values = entry.CurrentValues;
+            foreach (var (property, converter, parameter) in _columns)
+            {
+                var value = values[property];
+                if (converter is not null && value is not null)
+                {
+                    value = converter.ConvertToProvider(value);
+                }
+
+                parameter.Value = value ?? DBNull.Value;
+            }
+
+            try
+            {
+                Command.ExecuteNonQuery();
+            }
+            catch (SqliteException e)
+            {
+                // As EF reports it, so callers tell a unique conflict (a concurrent capture of the same person) from a fault.
+                throw new DbUpdateException($"Inserting into {entry.Metadata.GetTableName()} failed: {e.Message}", e, [entry]);
+            }
+        }
+    }
+}
