@@ -359,35 +359,35 @@ internal static class ActivityScan
         using (statement)
         {
             bind(statement);
+            var row = new SqliteRow(statement);
             int result;
             var rows = 0;
-            while ((result = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((result = row.Step()) == raw.SQLITE_ROW)
             {
                 if ((++rows & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                var type = TypeOf(raw.sqlite3_column_blob(statement, 2));
+                var type = TypeOf(row.Bytes(2));
                 if (!sets.TypeCanMatch(type))
                 {
                     continue;
                 }
 
-                var hasUrl = sets.UsesUrl && raw.sqlite3_column_type(statement, 4) != raw.SQLITE_NULL;
-                var set = cache.Of(type, hasUrl ? raw.sqlite3_column_blob(statement, 4) : default, hasUrl);
+                var hasUrl = sets.UsesUrl && !row.IsNull(4);
+                var set = cache.Of(type, hasUrl ? row.Bytes(4) : default, hasUrl);
                 if (set < 0
-                    || !Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid lead, out _)
+                    || !Utf8Parser.TryParse(row.Bytes(0), out Guid lead, out _)
                     || !sink.TryKey(lead, out var key)
-                    || !Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _))
+                    || !Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _))
                 {
                     continue;
                 }
 
-                var properties = sets.UsesProperties && raw.sqlite3_column_type(statement, 5) != raw.SQLITE_NULL
-                    ? raw.sqlite3_column_blob(statement, 5)
-                    : default;
-                sink.Add(key, id, SqliteTime(raw.sqlite3_column_blob(statement, 3)).Ticks, set, properties);
+                var ticks = SqliteTime(row.Bytes(3)).Ticks;
+                var properties = sets.UsesProperties && !row.IsNull(5) ? row.Bytes(5) : default;
+                sink.Add(key, id, ticks, set, properties);
             }
 
             if (result != raw.SQLITE_DONE)

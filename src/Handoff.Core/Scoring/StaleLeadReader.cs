@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Linq.Expressions;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Handoff.Accounts;
 using Handoff.Data;
 using Handoff.Leads;
@@ -353,16 +354,17 @@ internal sealed class StaleLeadReader
         {
             raw.sqlite3_bind_int64(statement, 1, keys.RowIds[from]);
             raw.sqlite3_bind_int64(statement, 2, keys.RowIds[to - 1]);
+            var row = new SqliteRow(statement);
             int step;
-            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((step = row.Step()) == raw.SQLITE_ROW)
             {
                 if ((result.Count & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                var rowId = raw.sqlite3_column_int64(statement, 0);
-                if (!Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _)
+                var rowId = row.Int64(0);
+                if (!Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _)
                     || !keys.Positions.TryGetValue(id, out var place) || place < from || place >= to || keys.RowIds[place] != rowId)
                 {
                     continue; // came after the rescore started (not in its keys): the next one scores it
@@ -370,7 +372,7 @@ internal sealed class StaleLeadReader
 
                 for (var i = 0; i < _columns.Length; i++)
                 {
-                    _columns[i].Set(lead, _columns[i].ReadRaw(statement, i + 2));
+                    _columns[i].Set(lead, _columns[i].ReadRaw(row, i + 2));
                 }
 
                 var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
@@ -413,7 +415,7 @@ internal sealed class StaleLeadReader
     {
         private static readonly System.Reflection.MethodInfo GetFieldValue = typeof(DbDataReader).GetMethod(nameof(DbDataReader.GetFieldValue))!;
         private readonly Func<DbDataReader, int, object> _read;
-        private readonly Func<sqlite3_stmt, int, object>? _raw;
+        private readonly Func<SqliteRow, int, object>? _raw;
         private readonly Func<object?, object?>? _convert;
         private readonly Action<Lead, object?> _set;
 
@@ -426,13 +428,13 @@ internal sealed class StaleLeadReader
             provider = Nullable.GetUnderlyingType(provider) ?? provider;
             _raw = provider switch
             {
-                _ when provider == typeof(string) => (s, i) => raw.sqlite3_column_text(s, i).utf8_to_string(),
-                _ when provider == typeof(bool) => (s, i) => raw.sqlite3_column_int64(s, i) != 0,
-                _ when provider == typeof(int) => (s, i) => (int)raw.sqlite3_column_int64(s, i),
-                _ when provider == typeof(long) => (s, i) => raw.sqlite3_column_int64(s, i),
-                _ when provider == typeof(double) => (s, i) => raw.sqlite3_column_double(s, i),
-                _ when provider == typeof(Guid) => (s, i) => Utf8Parser.TryParse(raw.sqlite3_column_blob(s, i), out Guid g, out _) ? g : Guid.Parse(raw.sqlite3_column_text(s, i).utf8_to_string()),
-                _ when provider == typeof(DateTime) => (s, i) => DateTime.SpecifyKind(ActivityScan.SqliteTime(raw.sqlite3_column_blob(s, i)), DateTimeKind.Unspecified),
+                _ when provider == typeof(string) => (s, i) => Encoding.UTF8.GetString(s.Bytes(i)),
+                _ when provider == typeof(bool) => (s, i) => s.Int64(i) != 0,
+                _ when provider == typeof(int) => (s, i) => (int)s.Int64(i),
+                _ when provider == typeof(long) => (s, i) => s.Int64(i),
+                _ when provider == typeof(double) => (s, i) => s.Double(i),
+                _ when provider == typeof(Guid) => (s, i) => s.Bytes(i) is var bytes && Utf8Parser.TryParse(bytes, out Guid g, out _) ? g : Guid.Parse(Encoding.UTF8.GetString(bytes)),
+                _ when provider == typeof(DateTime) => (s, i) => DateTime.SpecifyKind(ActivityScan.SqliteTime(s.Bytes(i)), DateTimeKind.Unspecified),
                 _ => null,
             };
             var reader = Expression.Parameter(typeof(DbDataReader));
@@ -451,14 +453,14 @@ internal sealed class StaleLeadReader
         public bool ReadsRaw => _raw is not null;
 
         /// <summary>Reads the column from a SQLite row as Microsoft.Data.Sqlite would, then converts it as EF Core does.</summary>
-        public object? ReadRaw(sqlite3_stmt statement, int ordinal)
+        public object? ReadRaw(SqliteRow row, int ordinal)
         {
-            if (raw.sqlite3_column_type(statement, ordinal) == raw.SQLITE_NULL)
+            if (row.IsNull(ordinal))
             {
                 return null;
             }
 
-            var value = _raw!(statement, ordinal);
+            var value = _raw!(row, ordinal);
             return _convert is null ? value : _convert(value);
         }
 
