@@ -4,6 +4,7 @@ using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Handoff.Routing;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
 
@@ -48,7 +49,7 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// history and outbox. On SQLite the validated capture queues for the single writer, which commits captures in
 /// groups (<see cref="CaptureWriter"/>); on PostgreSQL each request has its own transaction.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations, CaptureWriter writer)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations, CaptureWriter writer, Router router)
 {
     private const int MaxAttempts = 5;
 
@@ -159,6 +160,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             {
                 await transaction.RollbackToSavepointAsync(savepoint, CancellationToken.None);
                 db.ChangeTracker.Clear();
+                router.Forget();
                 if (attempt >= MaxAttempts || e is not DbUpdateException update || !(update is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(update)))
                 {
                     throw;

@@ -48,9 +48,20 @@ internal sealed class PreparedInserts(HandoffDb db) : IDisposable
             }
         }
 
-        if (db.ChangeTracker.HasChanges())
+        // Changes were detected once above; EF would otherwise scan every tracked entity again, twice.
+        var tracker = db.ChangeTracker;
+        var detect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
         {
-            await db.SaveChangesAsync(acceptAllChangesOnSuccess: true, ct);
+            if (tracker.HasChanges())
+            {
+                await db.SaveChangesAsync(acceptAllChangesOnSuccess: true, ct);
+            }
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detect;
         }
     }
 

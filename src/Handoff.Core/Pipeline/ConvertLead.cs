@@ -97,6 +97,10 @@ public sealed class ConvertLead(HandoffDb db, TimeProvider clock, OpportunityOwn
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             db.ChangeTracker.Clear();
+
+            // One transaction per attempt: the AE's rotation turn the attempt takes is saved with the conversion, and an
+            // attempt that loses to a concurrent conversion gives its turn back when it rolls back.
+            await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
             var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == leadId, ct);
             if (lead is null)
             {
@@ -145,6 +149,11 @@ public sealed class ConvertLead(HandoffDb db, TimeProvider clock, OpportunityOwn
             try
             {
                 await db.SaveChangesAsync(ct);
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(ct);
+                }
+
                 return new ConversionAnswer(true, await ViewAsync(opportunity, ct));
             }
             catch (DbUpdateConcurrencyException)

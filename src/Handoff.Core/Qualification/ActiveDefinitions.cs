@@ -24,7 +24,7 @@ public sealed class ActiveDefinitions
         var snapshot = _snapshot;
         if (snapshot is null || Environment.TickCount64 - snapshot.LoadedAt > Refresh.TotalMilliseconds)
         {
-            snapshot = await LoadAsync(db, ct);
+            snapshot = await LoadAsync(db, snapshot, ct);
             _snapshot = snapshot;
         }
 
@@ -40,18 +40,39 @@ public sealed class ActiveDefinitions
         return active;
     }
 
-    /// <summary>Forgets the cached list (after an activation on this node).</summary>
-    public void Invalidate() => _snapshot = null;
-
-    private static async Task<Snapshot> LoadAsync(HandoffDb db, CancellationToken ct)
+    /// <summary>Re-reads the list on the next call (after an activation on this node).</summary>
+    public void Invalidate()
     {
+        if (_snapshot is { } snapshot)
+        {
+            _snapshot = snapshot with { LoadedAt = long.MinValue / 2 };
+        }
+    }
+
+    /// <summary>Re-reads which versions are activated and from when; a version already compiled is not read or compiled again.</summary>
+    private static async Task<Snapshot> LoadAsync(HandoffDb db, Snapshot? previous, CancellationToken ct)
+    {
+        var known = previous?.Activated.ToDictionary(a => a.Definition.Version, a => a.Definition) ?? [];
         var rows = await db.QualificationDefinitions.AsNoTracking()
             .Where(d => d.ActiveFrom != null)
-            .Select(d => new { d.Version, d.ActiveFrom, d.Document })
+            .Select(d => new { d.Version, d.ActiveFrom })
             .ToListAsync(ct);
+        var missing = rows.Select(r => r.Version).Where(v => !known.ContainsKey(v)).ToList();
+        if (missing.Count > 0)
+        {
+            var documents = await db.QualificationDefinitions.AsNoTracking()
+                .Where(d => missing.Contains(d.Version))
+                .Select(d => new { d.Version, d.Document })
+                .ToListAsync(ct);
+            foreach (var row in documents)
+            {
+                known[row.Version] = Compile(row.Version, row.Document);
+            }
+        }
+
         var list = rows
             .OrderBy(r => r.ActiveFrom).ThenBy(r => r.Version)
-            .Select(r => (r.ActiveFrom!.Value, Compile(r.Version, r.Document)))
+            .Select(r => (r.ActiveFrom!.Value, known[r.Version]))
             .ToList();
         return new Snapshot(Environment.TickCount64, list);
     }

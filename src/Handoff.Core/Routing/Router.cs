@@ -37,6 +37,8 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         db.RoutingRuleSets.AsNoTracking().Where(r => r.Purpose == purpose).OrderByDescending(r => r.Version).Select(r => (Guid?)r.Id).FirstOrDefault()));
 
     private readonly Dictionary<RoutingPurpose, CompiledRuleSet?> _active = [];
+    private readonly Dictionary<Guid, Roster> _rosters = [];
+    private Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? _rostersOf;
 
     /// <summary>The active (highest) version of the rules of <paramref name="purpose"/>, compiled; null when none was saved.</summary>
     public async Task<CompiledRuleSet?> ActiveAsync(RoutingPurpose purpose, CancellationToken ct)
@@ -216,34 +218,22 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
                 await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = {teamId} FOR NO KEY UPDATE", ct);
             }
 
-            // The roster in one round trip: each member with their team's name, their user and their routing profile.
-            // Members are tracked when the turn is saved with the caller's changes.
-            var seats = commit && ownTransaction is null ? db.TeamMembers : db.TeamMembers.AsNoTracking();
-            var roster = await (
-                from m in seats
-                where m.TeamId == teamId
-                join t in db.Teams on m.TeamId equals t.Id
-                join u in db.Users on m.UserId equals u.Id into us
-                from u in us.DefaultIfEmpty()
-                join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
-                from p in ps.DefaultIfEmpty()
-                select new { Member = m, Team = t.Name, User = u == null ? null : new { u.Id, u.Name, u.IsActive }, Profile = p }).ToListAsync(ct);
-            var team = roster.Count > 0 ? roster[0].Team : await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
-            if (team is null)
+            var roster = await RosterAsync(teamId, ct);
+            if (roster.Team is not { } team)
             {
                 why.Add($"team {teamId} does not exist any more");
                 return null;
             }
 
-            var members = roster.Select(r => r.Member).ToList();
+            var members = roster.Seats.Select(r => r.Member).ToList();
             if (members.Count == 0)
             {
                 why.Add($"team {team} has no members");
                 return null;
             }
 
-            var users = roster.Where(r => r.User is not null).ToDictionary(r => r.Member.UserId, r => r.User!);
-            var profiles = roster.Where(r => r.Profile is not null).ToDictionary(r => r.Member.UserId, r => r.Profile!);
+            var users = roster.Seats.Where(r => r.User is not null).ToDictionary(r => r.Member.UserId, r => r.User!);
+            var profiles = roster.Seats.Where(r => r.Profile is not null).ToDictionary(r => r.Member.UserId, r => r.Profile!);
 
             var candidates = strategy switch
             {
@@ -307,7 +297,14 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             {
                 if (ownTransaction is null)
                 {
-                    picked.Picked(stride); // saved with the caller's changes, in its transaction
+                    // Saved with the caller's changes, in its transaction; the remembered roster moves on with it.
+                    var entry = db.Entry(picked);
+                    if (entry.State == EntityState.Detached)
+                    {
+                        entry.State = EntityState.Unchanged;
+                    }
+
+                    picked.Picked(stride);
                 }
                 else
                 {
@@ -327,6 +324,54 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             }
         }
     }
+
+    private sealed record Seat(TeamMember Member, SeatUser? User, RoutingProfile? Profile);
+
+    private sealed record SeatUser(Guid Id, string Name, bool IsActive);
+
+    private sealed record Roster(string? Team, List<Seat> Seats);
+
+    /// <summary>
+    /// A team's roster (members with their user and routing profile, and the team's name) in one round trip. Inside a
+    /// transaction it is read once and remembered until the transaction ends: a batch of captures on the SQLite writer
+    /// routes to the same team dozens of times, and the rotation it advances is the remembered one (PostgreSQL holds
+    /// the team's row lock for the rest of the transaction). <see cref="Forget"/> drops it when a savepoint rolls back.
+    /// </summary>
+    private async Task<Roster> RosterAsync(Guid teamId, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction;
+        if (transaction is null || transaction != _rostersOf)
+        {
+            _rosters.Clear();
+            _rostersOf = transaction;
+        }
+
+        if (transaction is not null && _rosters.TryGetValue(teamId, out var known))
+        {
+            return known;
+        }
+
+        var seats = await (
+            from m in db.TeamMembers.AsNoTracking()
+            where m.TeamId == teamId
+            join t in db.Teams on m.TeamId equals t.Id
+            join u in db.Users on m.UserId equals u.Id into us
+            from u in us.DefaultIfEmpty()
+            join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
+            from p in ps.DefaultIfEmpty()
+            select new { Member = m, Team = t.Name, User = u == null ? null : new SeatUser(u.Id, u.Name, u.IsActive), Profile = p }).ToListAsync(ct);
+        var team = seats.Count > 0 ? seats[0].Team : await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+        var roster = new Roster(team, seats.Select(s => new Seat(s.Member, s.User, s.Profile)).ToList());
+        if (transaction is not null)
+        {
+            _rosters[teamId] = roster;
+        }
+
+        return roster;
+    }
+
+    /// <summary>Drops the remembered rosters: the caller rolled back to a savepoint, so the turns it took were undone.</summary>
+    public void Forget() => _rosters.Clear();
 
     private static int? Min(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 

@@ -31,12 +31,14 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
             return; // a page view, an edit: nothing that starts or stops a clock
         }
 
+        // A lead created in this change has no clock yet (so no query, and no scan of everything tracked).
+        List<SlaClock> running = [];
         if (!change.Created)
         {
             await db.SlaClocks.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).LoadAsync(ct);
+            running = db.SlaClocks.Local.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).ToList();
         }
 
-        var running = db.SlaClocks.Local.Where(c => c.LeadId == lead.Id && c.State == ClockState.Running).ToList();
         foreach (var clock in running)
         {
             Stop(clock, change, touch);

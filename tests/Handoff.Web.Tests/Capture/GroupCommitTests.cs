@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Handoff.Data;
 using Handoff.Leads;
 using Handoff.Web.Tests.Infrastructure;
+using Handoff.Web.Tests.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,18 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
     {
         var client = app.Admin();
         var run = Guid.NewGuid().ToString("N")[..10];
+
+        // Routed at capture to a round-robin team of three: the rotation is shared by every capture of a batch.
+        var team = await client.TeamAsync();
+        var reps = new List<string>();
+        foreach (var name in new[] { "Maya Patel", "Lucas Moreau", "Amara Okafor" })
+        {
+            var rep = await client.UserAsync(name);
+            await client.MemberAsync(team, rep);
+            reps.Add(rep);
+        }
+
+        await client.RulesAsync(new { routeAt = "Capture", rules = new[] { new { name = "Everyone", conditions = Array.Empty<object>(), target = RoutingSetup.Team(team) } } });
         var people = Enumerable.Range(0, 150).Select(i => (Email: $"buyer.{run}.{i}@lindqvist-{run}.se", Last: i == 77 ? FailingStep.LastName : "Lindqvist")).ToList();
 
         var answers = await Task.WhenAll(people.Select(p => client.PostAsJsonAsync("/api/leads", new { email = p.Email, firstName = "Ingrid", lastName = p.Last, company = "Lindqvist Byggnad" })));
@@ -42,6 +55,15 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
         var failedKey = EmailKeys.Of(people[77].Email);
         Assert.False(await db.Leads.AnyAsync(l => l.EmailKey == failedKey));
         Assert.False(await db.Outbox.AnyAsync(o => o.Type == "lead.created" && o.Payload.Contains(people[77].Email)));
+
+        // Every committed lead went to a rep, in turn: 149 turns split 50/50/49. The failing capture had taken a turn
+        // too; rolled back with it, it is not counted and nobody is skipped for it.
+        var owners = await db.Leads.Where(l => ids.Contains(l.Id)).GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync();
+        Assert.Equal(reps.Order(), owners.Select(o => o.Key.ToString()).Order());
+        Assert.Equal([49, 50, 50], owners.Select(o => o.Count).Order());
+        var turns = await db.TeamMembers.Where(m => m.TeamId == Guid.Parse(team)).Select(m => m.Assigned).ToListAsync();
+        Assert.Equal([49, 50, 50], turns.Order());
+        Assert.Equal(149, await db.Assignments.CountAsync(a => ids.Contains(a.LeadId)));
     }
 
     /// <summary>An automation step that breaks on one surname after saving the capture so far, as a bug in a step would.</summary>

@@ -4,6 +4,7 @@ using Handoff.Data;
 using Handoff.Teams;
 using Handoff.Web.Tests.Infrastructure;
 using Handoff.Web.Tests.Qualification;
+using Handoff.Web.Tests.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -210,6 +211,45 @@ public abstract class ConversionTests<TApp>(TApp app) : IClassFixture<TApp>
         var opportunity = (await (await client.PostAsJsonAsync($"/api/leads/{id}/convert", new { })).ReadObjectAsync())["opportunity"]!;
 
         Assert.Equal(ae.ToString(), opportunity["ownerUserId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ConcurrentConversions_TakeOneAeTurnPerLead_SoTheRotationStaysFair()
+    {
+        var client = App.Admin();
+        var domain = $"birch-{Guid.NewGuid():N}.dk";
+        var leads = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            leads.Add(await SqlLeadAsync(client, domain));
+        }
+
+        // The AE rules arrive after the leads became SQL, so conversion is what routes them: round robin over two AEs.
+        var team = await client.TeamAsync("Nordic AEs");
+        var aes = new List<string>();
+        foreach (var name in new[] { "Freja Holm", "Mikkel Berg" })
+        {
+            var ae = await client.UserAsync(name, role: "Ae");
+            await client.MemberAsync(team, ae);
+            aes.Add(ae);
+        }
+
+        await client.RulesAsync(new { rules = new[] { new { name = "Birch", conditions = new[] { new { field = "companyDomain", op = "eq", value = domain } }, target = RoutingSetup.Team(team) } } }, "AccountExecutive");
+
+        // Each lead converted by three requests at once: one opportunity, and a losing attempt gives back the turn it took.
+        foreach (var lead in leads)
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => App.Admin().PostAsJsonAsync($"/api/leads/{lead}/convert", new { })));
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        }
+
+        await using var scope = App.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        var ids = leads.Select(Guid.Parse).ToList();
+        var owners = await db.Opportunities.Where(o => ids.Contains(o.LeadId)).GroupBy(o => o.OwnerUserId).Select(g => g.Count()).ToListAsync();
+        Assert.Equal([3, 3], owners);
+        var turns = await db.TeamMembers.Where(m => m.TeamId == Guid.Parse(team)).Select(m => m.Assigned).ToListAsync();
+        Assert.Equal([3, 3], turns);
     }
 
     [Fact]
