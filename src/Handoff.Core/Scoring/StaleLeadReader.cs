@@ -57,7 +57,7 @@ internal sealed class StaleLeads
 /// </summary>
 internal sealed class StaleLeadKeys
 {
-    private StaleLeadKeys(Guid[] ids, long[] rowIds)
+    internal StaleLeadKeys(Guid[] ids, long[] rowIds)
     {
         Ids = ids;
         RowIds = rowIds;
