@@ -1,3 +1,4 @@
+using System.Globalization;
 using Handoff.Common;
 using Microsoft.Extensions.Primitives;
 
@@ -6,6 +7,23 @@ namespace Handoff.Web.Api;
 /// <summary>Maps use-case results to HTTP once, for every endpoint.</summary>
 internal static class ApiResults
 {
+    /// <summary>An optional ISO 8601 time from a query string, as UTC (no offset means UTC); one that does not parse is an error on <paramref name="field"/>.</summary>
+    public static DateTime? QueryTime(string? value, string field, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return parsed.UtcDateTime;
+        }
+
+        errors.Add(field, $"'{value}' is not an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z");
+        return null;
+    }
+
     public static IResult ToHttp<T>(this Result<T> result, Func<T, IResult> onSuccess) =>
         result.Error is { } error ? Problem(error) : onSuccess(result.Value!);
 

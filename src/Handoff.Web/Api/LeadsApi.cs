@@ -124,8 +124,8 @@ internal static class LeadsApi
             }
         }
 
-        var createdFrom = ParseTime(query.CreatedFrom, "createdFrom", errors);
-        var createdTo = ParseTime(query.CreatedTo, "createdTo", errors);
+        var createdFrom = ApiResults.QueryTime(query.CreatedFrom, "createdFrom", errors);
+        var createdTo = ApiResults.QueryTime(query.CreatedTo, "createdTo", errors);
         var limit = LeadFilter.DefaultLimit;
         if (query.Limit is not null && !int.TryParse(query.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit))
         {
@@ -198,21 +198,5 @@ internal static class LeadsApi
     {
         http.Response.Headers.ETag = ApiResults.ETag(lead.Version);
         return TypedResults.Ok(lead);
-    }
-
-    private static DateTime? ParseTime(string? value, string field, FieldErrors errors)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return parsed.UtcDateTime;
-        }
-
-        errors.Add(field, "must be an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z");
-        return null;
     }
 }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Security.Claims;
 using Handoff.Access;
+using Handoff.Common;
 using Handoff.Scoring;
 using Handoff.Web.Hosting;
 
@@ -72,18 +72,11 @@ internal static class ScoringApi
 
     private static async Task<IResult> Score(Guid id, string? at, GetLeadScore score, CancellationToken ct)
     {
-        DateTime? moment = null;
-        if (!string.IsNullOrWhiteSpace(at))
+        var errors = new FieldErrors();
+        var moment = ApiResults.QueryTime(at, "at", errors);
+        if (errors.Any)
         {
-            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["at"] = ["must be an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z"],
-                });
-            }
-
-            moment = parsed.UtcDateTime;
+            return ApiResults.Problem(errors.ToError());
         }
 
         return (await score.HandleAsync(id, moment, ct)).ToHttp(TypedResults.Ok);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Handoff.Access;
+using Handoff.Common;
 using Handoff.Sla;
 using Handoff.Web.Hosting;
 
@@ -71,21 +72,21 @@ internal static class SlaApi
 
     private static async Task<IResult> Deadline(Guid id, string? start, string? minutes, SlaCalendars calendars, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var startAt = ParseTime(start, "start", errors);
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(start))
+        {
+            errors.Add("start", "is required: an ISO 8601 time with offset, e.g. 2026-12-04T16:30:00Z");
+        }
+
+        var startAt = ApiResults.QueryTime(start, "start", errors);
         if (!int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
         {
-            errors["minutes"] = ["is required: whole minutes of business time"];
+            errors.Add("minutes", "is required: whole minutes of business time");
         }
 
-        if (startAt is null && !errors.ContainsKey("start"))
+        if (errors.Any)
         {
-            errors["start"] = ["is required: an ISO 8601 time with offset, e.g. 2026-12-04T16:30:00Z"];
-        }
-
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
+            return ApiResults.Problem(errors.ToError());
         }
 
         return (await calendars.AddAsync(id, startAt!.Value, count, ct)).ToHttp(due => TypedResults.Ok(new { start = startAt, minutes = count, due }));
@@ -93,30 +94,14 @@ internal static class SlaApi
 
     private static async Task<IResult> Report(string? from, string? to, LeadServiceLevels levels, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var fromAt = ParseTime(from, "from", errors);
-        var toAt = ParseTime(to, "to", errors);
-        if (errors.Count > 0)
+        var errors = new FieldErrors();
+        var fromAt = ApiResults.QueryTime(from, "from", errors);
+        var toAt = ApiResults.QueryTime(to, "to", errors);
+        if (errors.Any)
         {
-            return TypedResults.ValidationProblem(errors);
+            return ApiResults.Problem(errors.ToError());
         }
 
         return (await levels.ReportAsync(fromAt, toAt, ct)).ToHttp(TypedResults.Ok);
-    }
-
-    private static DateTime? ParseTime(string? text, string name, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return parsed.UtcDateTime;
-        }
-
-        errors[name] = [$"'{text}' is not a date or time; use ISO 8601, e.g. 2026-12-01 or 2026-12-01T09:00:00Z"];
-        return null;
     }
 }

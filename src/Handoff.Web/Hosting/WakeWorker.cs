@@ -3,8 +3,10 @@ using Handoff.Qualification;
 namespace Handoff.Web.Hosting;
 
 /// <summary>Wakes recycled leads on their date. Polls on real time; "now" is the app's TimeProvider.</summary>
-internal sealed class WakeWorker(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<WakeWorker> log) : BackgroundService
+internal sealed class WakeWorker(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<WakeWorker> log) : PollingWorker(log)
 {
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(configuration.GetValue("Handoff:Qualification:WakeIntervalSeconds", 30));
+
     /// <summary>Runs one pass now (tests call this instead of waiting).</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -21,28 +23,14 @@ internal sealed class WakeWorker(IServiceScopeFactory scopes, IConfiguration con
         return total;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<bool> PassAsync(CancellationToken ct)
     {
-        var interval = TimeSpan.FromSeconds(configuration.GetValue("Handoff:Qualification:WakeIntervalSeconds", 30));
-        while (!stoppingToken.IsCancellationRequested)
+        var woke = await RunOnceAsync(ct);
+        if (woke > 0)
         {
-            try
-            {
-                await Task.Delay(interval, stoppingToken);
-                var woke = await RunOnceAsync(stoppingToken);
-                if (woke > 0)
-                {
-                    log.LogInformation("Woke {Count} recycled leads", woke);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "Waking recycled leads failed");
-            }
+            log.LogInformation("Woke {Count} recycled leads", woke);
         }
+
+        return false;
     }
 }
