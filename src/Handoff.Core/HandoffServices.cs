@@ -45,6 +45,7 @@ public static class HandoffServices
         services.AddScoped<People>();
         services.AddScoped<Import.ImportJobs>();
         services.AddScoped<Import.RunImport>();
+        services.AddScoped<Import.ImportAutomation>();
         services.AddScoring(configuration);
         services.AddQualification(configuration);
         services.AddRouting(configuration);

@@ -26,6 +26,11 @@ internal static class ImportCommand
             DefaultValueFactory = _ => "keep",
         };
         unmapped.AcceptOnlyFromAmong("keep", "ignore");
+        var automation = new Option<bool>("--automation")
+        {
+            Description = "Run the lead automations on the imported leads as a capture does: score, MQL check, routing by the active rules, SLA clocks (true, the default), or only insert them (false)",
+            DefaultValueFactory = _ => true,
+        };
 
         var command = new Command(
             "import",
@@ -35,16 +40,17 @@ internal static class ImportCommand
             file,
             mapping,
             unmapped,
+            automation,
         };
         command.SetAction((parse, ct) => host.RunAsync(
             parse,
             requireMigrated: true,
-            (context, token) => RunAsync(context, parse.GetValue(file)!, parse.GetValue(mapping), parse.GetValue(unmapped) == "keep", token),
+            (context, token) => RunAsync(context, parse.GetValue(file)!, parse.GetValue(mapping), parse.GetValue(unmapped) == "keep", parse.GetValue(automation), token),
             ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, FileInfo file, FileInfo? mappingFile, bool keepUnmapped, CancellationToken ct)
+    private static async Task<int> RunAsync(CommandContext context, FileInfo file, FileInfo? mappingFile, bool keepUnmapped, bool automation, CancellationToken ct)
     {
         var terminal = context.Terminal;
         if (!file.Exists)
@@ -78,7 +84,7 @@ internal static class ImportCommand
         }
 
         var actor = new Actor(ActorKind.Integration, "cli:" + Environment.UserName, "handoff import");
-        var started = await jobs.StartAsync(received.Value!, new ImportRequest(mapping, keepUnmapped), actor, runnerId, ct);
+        var started = await jobs.StartAsync(received.Value!, new ImportRequest(mapping, keepUnmapped, automation), actor, runnerId, ct);
         if (started.Error is { } startError)
         {
             return terminal.Fail(startError, OptionOf);

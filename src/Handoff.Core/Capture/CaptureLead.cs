@@ -291,7 +291,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
     }
 
-    private static Dictionary<string, string>? AttributionProperties(LeadDetails details, CaptureContext context)
+    internal static Dictionary<string, string>? AttributionProperties(LeadDetails details, CaptureContext context)
     {
         var properties = context.Properties is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new(context.Properties, StringComparer.Ordinal);
         if (details.UtmTerm is not null)

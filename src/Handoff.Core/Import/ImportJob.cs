@@ -49,6 +49,12 @@ public sealed class ImportJob
     public string Mapping { get; private set; } = "[]";
     public ImportStatus Status { get; private set; }
 
+    /// <summary>
+    /// Whether the import runs the lead automations on its leads (score, MQL check, routing, SLA clocks), as a capture
+    /// does; false: it only inserts (owned by the fallback queue, unscored until the rescore worker gets to them).
+    /// </summary>
+    public bool Automation { get; private set; } = true;
+
     public int TotalRows { get; private set; }
 
     /// <summary>Rows that created a new lead.</summary>
@@ -85,8 +91,9 @@ public sealed class ImportJob
     /// <summary>The author of the leads and history entries the import writes.</summary>
     public Actor Actor => new(ActorKind.Integration, "import:" + Id, Clip("Import " + FileName, 200));
 
-    internal static ImportJob Create(Guid id, string fileName, string sha256, long fileSize, IReadOnlyList<ColumnMapping> mapping, Actor createdBy, DateTime at) => new()
+    internal static ImportJob Create(Guid id, string fileName, string sha256, long fileSize, IReadOnlyList<ColumnMapping> mapping, Actor createdBy, DateTime at, bool automation = true) => new()
     {
+        Automation = automation,
         Id = id,
         FileName = Clip(fileName, 255),
         Sha256 = sha256,
@@ -171,13 +178,14 @@ public sealed record ImportJobView(
     DateTime? StartedAt,
     DateTime? FinishedAt,
     string? Error,
-    string ErrorsUrl)
+    string ErrorsUrl,
+    bool Automation)
 {
     public static ImportJobView From(ImportJob job) => new(
         job.Id, job.FileName, job.Sha256, job.FileSize, job.Status, job.Columns(), job.TotalRows, job.Imported,
         job.Merged, job.Duplicates, job.Rejected, job.Junk, job.LastCommittedRow,
         job.Status == ImportStatus.Completed ? 1 : job.FileSize == 0 ? 0 : Math.Round((double)job.BytesCommitted / job.FileSize, 4),
-        job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error, $"/api/imports/{job.Id}/errors.csv");
+        job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error, $"/api/imports/{job.Id}/errors.csv", job.Automation);
 }
 
 internal static class ImportJson

@@ -8,7 +8,8 @@ namespace Handoff.Import;
 /// <summary>What the user asks of an import besides the file.</summary>
 /// <param name="Mapping">JSON object: CSV header → lead field, <c>custom:&lt;name&gt;</c> or <c>ignore</c>.</param>
 /// <param name="KeepUnmapped">Columns that map to nothing become custom fields (true) or are ignored.</param>
-public sealed record ImportRequest(string? Mapping = null, bool KeepUnmapped = true);
+/// <param name="Automation">Run the lead automations (score, MQL check, routing, SLA clocks) on the imported leads (true) or only insert them.</param>
+public sealed record ImportRequest(string? Mapping = null, bool KeepUnmapped = true, bool Automation = true);
 
 /// <summary>What a start did with the file.</summary>
 public enum ImportStartOutcome
@@ -65,7 +66,7 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
             }
 
             var now = clock.GetUtcNow().UtcDateTime;
-            var job = ImportJob.Create(Guid.CreateVersion7(), file.FileName, file.Sha256, file.Size, mapping.Value!.Columns, actor, now);
+            var job = ImportJob.Create(Guid.CreateVersion7(), file.FileName, file.Sha256, file.Size, mapping.Value!.Columns, actor, now, request.Automation);
             if (runnerId is not null)
             {
                 job.ClaimFor(runnerId, now + RunImport.Lease);

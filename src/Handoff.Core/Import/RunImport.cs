@@ -30,7 +30,7 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
 /// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
-public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher)
+public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain)
 {
     public const int DefaultBatchSize = 5_000;
 
@@ -60,6 +60,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     private ImportTimings _timings = new();
     private BulkValues? _values;
+
+    /// <summary>The scoring model and definition of this run when it runs the lead automations; null when it does not.</summary>
+    private ImportRules? _rules;
 
     /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
     internal int? RowsPerTransaction { get; set; }
@@ -220,6 +223,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     {
         _timings = new ImportTimings();
         _values = new BulkValues(db.Model);
+        _rules = job.Automation ? await automation.RulesAsync(Now(), ct) : null;
         var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
@@ -302,6 +306,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 {
                     if (rows.Count > 0)
                     {
+                        ScoreAhead(rows, replaying, at);
+                        mark = Stopwatch.GetTimestamp();
                         await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
                         mark = timings.Add("read: waiting for the writer", mark);
                         rows = new List<PreparedRow>(BatchSize);
@@ -325,6 +331,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             if (rows.Count > 0)
             {
+                ScoreAhead(rows, replaying, at);
                 await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
             }
 
@@ -334,6 +341,40 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         {
             output.Complete(e);
         }
+    }
+
+    /// <summary>
+    /// With the lead automations on, the reading task runs their first steps (touch, score, MQL check) on each new lead
+    /// of a complete batch that no later row of the same batch can merge into (its email key is the only one of the
+    /// batch, or it has none): they depend on the lead alone, and this thread would otherwise wait for the writer. The
+    /// writer runs them itself for the others, after its dedupe, then routes and starts clocks for all.
+    /// </summary>
+    private void ScoreAhead(List<PreparedRow> rows, bool replayed, DateTime at)
+    {
+        if (_rules is not { } rules || replayed)
+        {
+            return;
+        }
+
+        var mark = Stopwatch.GetTimestamp();
+        var keys = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.Key is { } key)
+            {
+                keys[key] = keys.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            if (row.Draft is { Junk: false } draft && (row.Key is null || keys[row.Key] == 1))
+            {
+                draft.Ahead = rules.ScoreAndCheck(draft.Lead, row.Details!, at);
+            }
+        }
+
+        _timings.Add("read: score and MQL-check ahead", mark);
     }
 
     private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed, bool screen)
@@ -388,7 +429,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     internal LeadEnricher Enricher => enricher;
 
-    private DateTime Now() => clock.GetUtcNow().UtcDateTime;
+    internal ImportAutomation Automation => automation;
+
+    internal LeadAutomations Chain => chain;
+
+    internal DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>One row, ready for the writer: valid details (and its email key and junk verdict), or its problems.</summary>
     private sealed class PreparedRow(int number, LeadDetails? details, string? key, JunkVerdict? junk, List<RowProblem>? problems)
@@ -422,6 +467,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// </summary>
     private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[] LeadValues, object?[][] ChangeValues)
     {
+        /// <summary>The first automation steps, when the reader ran them (<see cref="ScoreAhead"/>).</summary>
+        public ImportedTouch? Ahead { get; set; }
+
         public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values, ImportTimings? timings = null)
         {
             var mark = Stopwatch.GetTimestamp();
@@ -607,6 +655,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     .ToDictionary(l => l.EmailKey!, StringComparer.Ordinal);
 
             mark = timings.Add("write: look up open leads", mark);
+
+            // The lead automations (job.Automation): new leads get them in bulk after the dedupe below; a row merged into
+            // a lead that is in the database already runs the chain on that lead as a capture of a known person does.
+            var automate = run._rules is not null;
+            var automated = new List<(Lead Lead, LeadDetails Details, ImportedTouch? Ahead)>();
             var pending = new Dictionary<string, Lead>(StringComparer.Ordinal);
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
             var leads = new List<Draft>(batch.Rows.Count);
@@ -653,6 +706,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                         outbox.Add(LeadEvents.AuditedMessage(entry));
                     }
 
+                    if (automate && open.ContainsKey(key))
+                    {
+                        await RunChainAsync(lead, details, touch: !duplicate, fieldsChanged: entry is not null, ct);
+                    }
+
                     if (duplicate)
                     {
                         duplicates++;
@@ -679,22 +737,55 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
+            mark = timings.Add("write: dedupe and merge", mark);
+
+            // Merges into leads that existed before this batch are tracked updates (with their concurrency check), saved
+            // before the batch routes its new leads: the turns live routing took for merged leads are then in the rosters
+            // it reads. Everything new goes in through the bulk insert.
+            await db.SaveChangesAsync(ct);
+            mark = timings.Add("write: save merges", mark);
+            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, at, ct) : null;
+            if (automation is not null)
+            {
+                foreach (var (lead, details, ahead) in automated)
+                {
+                    await automation.ApplyAsync(lead, details, actor, at, ahead);
+                    remade.Add(lead); // its score, stage and owner changed after the reader read its column values
+                }
+
+                changes.AddRange(automation.StageChanges.Select(values.Of));
+                audits.AddRange(automation.Audits);
+                outbox.AddRange(automation.Outbox);
+                mark = timings.Add("write: automation", mark);
+            }
+
             if (leads.Count > 0)
             {
                 outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
             }
 
             var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
-            mark = timings.Add("write: dedupe and merge", mark);
+            mark = timings.Add("write: column values of changed leads", mark);
 
-            // Merges into leads that existed before this batch are tracked updates (with their concurrency check);
-            // everything new goes in through the bulk insert.
-            await db.SaveChangesAsync(ct);
-            mark = timings.Add("write: save merges", mark);
+            if (automation is not null)
+            {
+                await run.Automation.SaveRotationAsync(automation, ct);
+                mark = timings.Add("write: automation", mark);
+            }
+
             await bulk.InsertValuesAsync<Lead>(leadValues, ct);
             mark = timings.Add("write: insert leads", mark);
             await bulk.InsertValuesAsync<StageChange>(changes, ct);
             mark = timings.Add("write: insert stage changes", mark);
+            if (automation is not null)
+            {
+                await bulk.InsertAsync(automation.Activities, ct);
+                await bulk.InsertAsync(automation.Assignments, ct);
+                await bulk.InsertAsync(automation.Clocks, ct);
+                await bulk.InsertAsync(automation.Speeds, ct);
+                mark = timings.Add("write: insert touches, assignments, clocks", mark);
+            }
+
             await bulk.InsertAsync(audits, ct);
             await bulk.InsertAsync(outbox, ct);
             mark = timings.Add("write: insert audit, outbox", mark);
@@ -739,9 +830,49 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 leads.Add(draft);
                 changes.AddRange(draft.ChangeValues);
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);
+                if (automate && !draft.Junk)
+                {
+                    automated.Add((draft.Lead, row.Details!, draft.Ahead)); // junk gets no score, owner or clock
+                }
 
                 return draft.Lead;
             }
+        }
+
+        /// <summary>
+        /// A row merged into a lead that is in the database already (tracked): the chain runs on it as on a capture of
+        /// a known person. A row whose person the file had not named before is a touch (recorded, scored, MQL-checked; the
+        /// lead is routed only when a stage move calls for it: an owned lead is never re-routed by an import); a repeat of
+        /// an earlier row of the file is no second touch, and runs the chain only when it changed fields (fit score,
+        /// MQL bar).
+        /// </summary>
+        private async Task RunChainAsync(Lead lead, LeadDetails details, bool touch, bool fieldsChanged, CancellationToken ct)
+        {
+            if (!touch && !fieldsChanged)
+            {
+                return;
+            }
+
+            var at = run.Now();
+            var change = new LeadChange(lead, job.Actor, at) { FieldsChanged = fieldsChanged };
+            if (touch)
+            {
+                var activity = Activities.Activity.Record(
+                    lead.Id,
+                    Activities.ActivityType.FormSubmit,
+                    at,
+                    at,
+                    subject: "Captured via import",
+                    source: details.UtmSource ?? details.Source,
+                    channel: details.UtmMedium ?? details.Channel,
+                    campaign: details.UtmCampaign ?? details.Campaign,
+                    properties: Capture.CaptureLead.AttributionProperties(details, new Capture.CaptureContext { Channel = "import" }));
+                db.Activities.Add(activity);
+                lead.Touched(at, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
+                change.Activities.Add(activity);
+            }
+
+            await run.Chain.RunAsync(change, ct);
         }
 
         /// <summary>

@@ -106,17 +106,39 @@ public sealed class LeadEvaluator(HandoffDb db, TimeProvider clock, ActiveDefini
     internal async Task<(MqlEvaluation Mql, string? Variation)> EvaluateMqlAsync(Lead lead, CompiledDefinition definition, IReadOnlyList<Activity> unsaved, DateTime now, CancellationToken ct)
     {
         var facts = await FactsAsync(lead, ct);
-        var variation = definition.VariationFor(facts);
-        var bar = variation?.Mql ?? definition.Mql;
-        var fieldChecks = bar.Rules.Select(r => Check(r, facts)).ToList();
+        var (bar, variation, fieldChecks) = MqlFieldChecks(definition, facts);
         if (bar.Activities.Count == 0 || fieldChecks.Any(c => !c.Passed))
         {
             // Most captures fail on a field rule: they cost no query of their touches.
-            return (new MqlEvaluation(fieldChecks.All(c => c.Passed) && bar.Activities.Count == 0, fieldChecks), variation?.Name);
+            return (new MqlEvaluation(fieldChecks.All(c => c.Passed) && bar.Activities.Count == 0, fieldChecks), variation);
         }
 
         var touches = await TouchesAsync(lead.Id, unsaved, ct);
-        return (JudgeMql(bar, fieldChecks, touches, now), variation?.Name);
+        return (JudgeMql(bar, fieldChecks, touches, now), variation);
+    }
+
+    /// <summary>
+    /// The MQL bar of a lead whose every touch is in hand (a lead created just now: <paramref name="touches"/> are all
+    /// it has). Pure, with the same rules as <see cref="EvaluateMqlAsync"/>: the import's batch automation calls it.
+    /// </summary>
+    internal static (MqlEvaluation Mql, string? Variation) EvaluateMql(CompiledDefinition definition, LeadFacts facts, IReadOnlyList<Activity> touches, DateTime now)
+    {
+        var (bar, variation, fieldChecks) = MqlFieldChecks(definition, facts);
+        if (bar.Activities.Count == 0 || fieldChecks.Any(c => !c.Passed))
+        {
+            return (new MqlEvaluation(fieldChecks.All(c => c.Passed) && bar.Activities.Count == 0, fieldChecks), variation);
+        }
+
+        var facts2 = touches.Select(a => new TouchFact(a.Id, a.Type, a.OccurredAt, a.Properties)).ToList();
+        return (JudgeMql(bar, fieldChecks, facts2, now), variation);
+    }
+
+    /// <summary>The bar that applies to the lead (its source variation's or the definition's) and its field rules judged.</summary>
+    private static (CompiledMql Bar, string? Variation, List<CheckResult> FieldChecks) MqlFieldChecks(CompiledDefinition definition, LeadFacts facts)
+    {
+        var variation = definition.VariationFor(facts);
+        var bar = variation?.Mql ?? definition.Mql;
+        return (bar, variation?.Name, bar.Rules.Select(r => Check(r, facts)).ToList());
     }
 
     /// <summary>The scorecard that applies to a lead now (its source variation's or the definition's).</summary>

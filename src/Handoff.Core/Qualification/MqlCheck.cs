@@ -45,6 +45,23 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
         }
 
         var (mql, variation) = await evaluator.EvaluateMqlAsync(lead, definition, change.Activities, change.At, ct);
+        if (Move(lead, definition, mql, variation, wakers, change.At) is not { } stageChange)
+        {
+            return;
+        }
+
+        db.StageChanges.Add(stageChange);
+        LeadEvents.StageChanged(db, stageChange);
+        change.StageChanges.Add(stageChange);
+    }
+
+    /// <summary>
+    /// What the check does with a judgement: the stage move (to MQL, or a Nurture lead woken by
+    /// <paramref name="wakers"/>), with its evidence and the definition stamp, or null when the lead stays. Changes the
+    /// lead only; the caller records the move. Shared with the import's batch automation (<c>Import/ImportAutomation.cs</c>).
+    /// </summary>
+    internal static StageChange? Move(Lead lead, CompiledDefinition definition, MqlEvaluation mql, string? variation, IReadOnlyList<Guid> wakers, DateTime at)
+    {
         string? note;
         LeadStage to;
         if (lead.Stage == LeadStage.Nurture)
@@ -60,7 +77,7 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
         }
         else
         {
-            return;
+            return null;
         }
 
         var evidence = JsonSerializer.Serialize(
@@ -75,16 +92,14 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
                 recycled = wakers.Count > 0 ? true : (bool?)null,
             },
             QualificationJson.Options);
-        var moved = lead.MoveTo(to, Actor, change.At, null, note, null, evidence);
+        var moved = lead.MoveTo(to, Actor, at, null, note, null, evidence);
         if (moved.Value is not { } stageChange)
         {
-            return; // the stage machine refused: nothing to do automatically
+            return null; // the stage machine refused: nothing to do automatically
         }
 
         stageChange.JudgedUnder(definition.Version);
-        db.StageChanges.Add(stageChange);
-        LeadEvents.StageChanged(db, stageChange);
-        change.StageChanges.Add(stageChange);
+        return stageChange;
     }
 }
 

@@ -41,19 +41,9 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
     private async Task<(CompiledRuleSet? Set, string? Trigger)> TriggeredAsync(bool created, List<LeadStage> moves, CancellationToken ct)
     {
         var leads = await router.ActiveAsync(RoutingPurpose.Lead, ct);
-        if (leads is not null)
+        if (leads is not null && Trigger(leads, created, moves) is { } trigger)
         {
-            var trigger = leads.RouteAt switch
-            {
-                RouteAt.Capture when created => "capture",
-                RouteAt.MQL when moves.Contains(LeadStage.MQL) => "mql",
-                RouteAt.SQL when moves.Contains(LeadStage.SQL) => "sql",
-                _ => null,
-            };
-            if (trigger is not null)
-            {
-                return (leads, trigger);
-            }
+            return (leads, trigger);
         }
 
         if (moves.Contains(LeadStage.SQL) && await router.ActiveAsync(RoutingPurpose.AccountExecutive, ct) is { } executives)
@@ -64,20 +54,42 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
         return (null, null);
     }
 
+    /// <summary>
+    /// The moment of the lead rule set that this change is (<c>capture</c> for a created lead, <c>mql</c>, <c>sql</c>),
+    /// or null when the rules do not route now. Pure; shared with the import's batch automation.
+    /// </summary>
+    internal static string? Trigger(CompiledRuleSet leads, bool created, IReadOnlyCollection<LeadStage> moves) => leads.RouteAt switch
+    {
+        RouteAt.Capture when created => "capture",
+        RouteAt.MQL when moves.Contains(LeadStage.MQL) => "mql",
+        RouteAt.SQL when moves.Contains(LeadStage.SQL) => "sql",
+        _ => null,
+    };
+
     /// <summary>Gives the lead to the decided owner (history and outbox when it changes) and records the assignment. True when the owner changed.</summary>
     internal static bool Assign(HandoffDb db, Lead lead, RoutingDecision decision, string trigger, Actor actor, DateTime at)
     {
-        var by = decision.RuleName is { } rule ? $"rule '{rule}' of {decision.Purpose} rules v{decision.RuleSetVersion}"
-            : decision.Fallback ? "fallback" : "routing";
-        var entry = lead.AssignTo(decision.Owner, actor, at, $"Routed to {decision.OwnerName} by {by}");
+        var (entry, assignment) = AssignInMemory(lead, decision, trigger, actor, at);
         if (entry is not null)
         {
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
         }
 
-        db.Add(Assignment.Record(lead.Id, decision.Owner, trigger, decision, actor, at));
+        db.Add(assignment);
         return entry is not null;
+    }
+
+    /// <summary>
+    /// Gives the lead to the decided owner and makes its history entry (null when the owner stays) and assignment
+    /// record, without recording them: the caller does (the import bulk-inserts them).
+    /// </summary>
+    internal static (AuditEntry? Entry, Assignment Assignment) AssignInMemory(Lead lead, RoutingDecision decision, string trigger, Actor actor, DateTime at)
+    {
+        var by = decision.RuleName is { } rule ? $"rule '{rule}' of {decision.Purpose} rules v{decision.RuleSetVersion}"
+            : decision.Fallback ? "fallback" : "routing";
+        var entry = lead.AssignTo(decision.Owner, actor, at, $"Routed to {decision.OwnerName} by {by}");
+        return (entry, Assignment.Record(lead.Id, decision.Owner, trigger, decision, actor, at));
     }
 
     private static bool Recorded(HandoffDb db, Guid leadId) =>

@@ -92,12 +92,36 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             why.Add($"account owner {user.Name} skipped: {user.Unavailable}");
         }
 
+        if (await WalkRulesAsync(set, purpose, facts, traceMisses: !commit, why, trace, target => new ValueTask<Pick?>(TargetAsync(target, facts, now, commit, why, ct))) is { } decided)
+        {
+            return decided;
+        }
+
+        if (lead.OwnerKind == OwnerKind.User)
+        {
+            // The fallback queue is for leads nobody owns; a rep who already has the lead keeps it.
+            var current = await db.Users.AsNoTracking().Where(u => u.Id == lead.OwnerId).Select(u => u.Name).FirstOrDefaultAsync(ct) ?? lead.OwnerId.ToString();
+            why.Add($"stays with its owner {current}");
+            return new RoutingDecision(purpose, lead.Owner, current, set.Version, null, null, null, false, why, trace);
+        }
+
+        return await FallbackAsync(purpose, set.Version, why, trace, ct);
+    }
+
+    /// <summary>
+    /// The rule walk of a decision: the first rule whose conditions hold and whose target can take the lead decides;
+    /// null when none does ("no rule matched" is added to <paramref name="why"/>). <paramref name="target"/> picks in a
+    /// target: from the database here, from a batch's in-memory roster in the import (<c>Import/ImportAutomation.cs</c>),
+    /// so both follow the same rules.
+    /// </summary>
+    internal static async ValueTask<RoutingDecision?> WalkRulesAsync(CompiledRuleSet set, RoutingPurpose purpose, LeadFacts facts, bool traceMisses, List<string> why, List<RuleTrace> trace, Func<RoutingTarget, ValueTask<Pick?>> target)
+    {
         foreach (var rule in set.Rules)
         {
             if (!rule.Matches(facts))
             {
                 // The trace of every rule that did not match is for the test endpoint; a real decision skips the words.
-                if (!commit)
+                if (traceMisses)
                 {
                     trace.Add(new RuleTrace(rule.Index, rule.Name, false, rule.WhyNot(facts)!));
                 }
@@ -106,7 +130,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             }
 
             var before = why.Count;
-            var pick = await TargetAsync(rule.Target, facts, now, commit, why, ct);
+            var pick = await target(rule.Target);
             if (pick is not { } owner)
             {
                 trace.Add(new RuleTrace(rule.Index, rule.Name, false, "conditions hold, but nobody in the target can take the lead: " + string.Join("; ", why.Skip(before))));
@@ -120,25 +144,21 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         }
 
         why.Add(set.Rules.Length == 0 ? "the rule set has no rules" : "no rule matched");
-        if (lead.OwnerKind == OwnerKind.User)
-        {
-            // The fallback queue is for leads nobody owns; a rep who already has the lead keeps it.
-            var current = await db.Users.AsNoTracking().Where(u => u.Id == lead.OwnerId).Select(u => u.Name).FirstOrDefaultAsync(ct) ?? lead.OwnerId.ToString();
-            why.Add($"stays with its owner {current}");
-            return new RoutingDecision(purpose, lead.Owner, current, set.Version, null, null, null, false, why, trace);
-        }
-
-        return await FallbackAsync(purpose, set.Version, why, trace, ct);
+        return null;
     }
 
-    private async Task<RoutingDecision> FallbackAsync(RoutingPurpose purpose, int? version, List<string> why, List<RuleTrace> trace, CancellationToken ct)
+    private async Task<RoutingDecision> FallbackAsync(RoutingPurpose purpose, int? version, List<string> why, List<RuleTrace> trace, CancellationToken ct) =>
+        Fallback(purpose, version, await fallback.IdAsync(db, ct), why, trace);
+
+    /// <summary>The decision for the fallback queue <paramref name="queue"/>. Shared with the import's batch routing.</summary>
+    internal static RoutingDecision Fallback(RoutingPurpose purpose, int? version, Guid queue, List<string> why, List<RuleTrace> trace)
     {
-        var queue = await fallback.IdAsync(db, ct);
         why.Add($"to the fallback queue {Workspace.FallbackQueueName}");
         return new RoutingDecision(purpose, new Owner(OwnerKind.Queue, queue), Workspace.FallbackQueueName, version, null, null, null, true, why, trace);
     }
 
-    private readonly record struct Pick(Owner Owner, string Name);
+    /// <summary>A target's pick: the owner and the name the reasons use.</summary>
+    internal readonly record struct Pick(Owner Owner, string Name);
 
     private async Task<Pick?> TargetAsync(RoutingTarget target, LeadFacts facts, DateTime now, bool commit, List<string> why, CancellationToken ct)
     {
@@ -167,11 +187,27 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         }
     }
 
-    private readonly record struct UserState(string Name, string? Unavailable);
+    internal readonly record struct UserState(string Name, string? Unavailable);
+
+    /// <summary>A user as routing sees them (a team member's user, a rule's target user).</summary>
+    internal sealed record RosterUser(Guid Id, string Name, bool IsActive);
 
     private async Task<UserState> UserAsync(Guid id, DateTime now, bool checkCapacity, CancellationToken ct)
     {
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.Name, u.IsActive }).FirstOrDefaultAsync(ct);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new RosterUser(u.Id, u.Name, u.IsActive)).FirstOrDefaultAsync(ct);
+        var profile = user is { IsActive: true } ? await db.RoutingProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.UserId == id, ct) : null;
+        var open = checkCapacity && profile?.Capacity is not null && profile.Unavailable(now) is null
+            ? (await OpenLeadsAsync([id], ct)).GetValueOrDefault(id)
+            : (int?)null;
+        return Availability(id, user, profile, open, now);
+    }
+
+    /// <summary>
+    /// Whether a user can take a lead now: exists, active, not away, and (when <paramref name="open"/> is given) under
+    /// their capacity. Pure; shared with the import's batch routing.
+    /// </summary>
+    internal static UserState Availability(Guid id, RosterUser? user, RoutingProfile? profile, int? open, DateTime now)
+    {
         if (user is null)
         {
             return new UserState($"user {id}", "does not exist any more");
@@ -182,20 +218,14 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             return new UserState(user.Name, "inactive");
         }
 
-        var profile = await db.RoutingProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.UserId == id, ct);
         if (profile?.Unavailable(now) is { } away)
         {
             return new UserState(user.Name, away);
         }
 
-        if (checkCapacity && profile?.Capacity is { } cap)
+        if (open is { } count && profile?.Capacity is { } cap && count >= cap)
         {
-            var open = await OpenLeadsAsync([id], ct);
-            var count = open.GetValueOrDefault(id);
-            if (count >= cap)
-            {
-                return new UserState(user.Name, $"at capacity ({count} of {cap} open leads)");
-            }
+            return new UserState(user.Name, $"at capacity ({count} of {cap} open leads)");
         }
 
         return new UserState(user.Name, null);
@@ -226,73 +256,20 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             }
 
             var members = roster.Seats.Select(r => r.Member).ToList();
-            if (members.Count == 0)
-            {
-                why.Add($"team {team} has no members");
-                return null;
-            }
-
             var users = roster.Seats.Where(r => r.User is not null).ToDictionary(r => r.Member.UserId, r => r.User!);
             var profiles = roster.Seats.Where(r => r.Profile is not null).ToDictionary(r => r.Member.UserId, r => r.Profile!);
-
-            var candidates = strategy switch
+            if (Candidates(team, members, strategy, lead, why) is not { } candidates)
             {
-                RoutingStrategy.Territory => Covering(members, m => m.Territories, t => CoversTerritory(t, lead)),
-                RoutingStrategy.Segment => Covering(members, m => m.Segments, s => CoversSegment(s, lead)),
-                _ => members,
-            };
-            if (candidates.Count == 0)
-            {
-                why.Add(strategy == RoutingStrategy.Territory
-                    ? $"team {team}: no member covers {lead.CountryCode ?? lead.Country ?? "an unknown country"}{(lead.State is null ? "" : "/" + lead.State)} ({lead.Region})"
-                    : $"team {team}: no member covers the {lead.Segment} segment");
                 return null;
             }
 
-            var needsOpenCounts = strategy == RoutingStrategy.LoadBalanced
-                || candidates.Any(m => m.Capacity is not null || profiles.GetValueOrDefault(m.UserId)?.Capacity is not null);
-            var open = needsOpenCounts ? await OpenLeadsAsync(candidates.Select(m => m.UserId).ToList(), ct) : [];
-
-            var eligible = new List<TeamMember>();
-            foreach (var member in candidates.OrderBy(m => m.Pass).ThenBy(m => m.JoinedAt))
+            var open = NeedsOpenCounts(strategy, candidates, profiles) ? await OpenLeadsAsync(candidates.Select(m => m.UserId).ToList(), ct) : [];
+            if (ChooseMember(team, candidates, users, profiles, open, strategy, now, why) is not { } choice)
             {
-                var user = users.GetValueOrDefault(member.UserId);
-                var name = user?.Name ?? member.UserId.ToString();
-                var profile = profiles.GetValueOrDefault(member.UserId);
-                var cap = Min(member.Capacity, profile?.Capacity);
-                if (user is null || !user.IsActive)
-                {
-                    why.Add($"{name} skipped: inactive");
-                }
-                else if (profile?.Unavailable(now) is { } away)
-                {
-                    why.Add($"{name} skipped: {away}");
-                }
-                else if (cap is { } c && open.GetValueOrDefault(member.UserId) >= c)
-                {
-                    why.Add($"{name} skipped: at capacity ({open.GetValueOrDefault(member.UserId)} of {c} open leads)");
-                }
-                else
-                {
-                    eligible.Add(member);
-                }
-            }
-
-            if (eligible.Count == 0)
-            {
-                why.Add($"team {team}: nobody available");
                 return null;
             }
 
-            var picked = strategy == RoutingStrategy.LoadBalanced
-                ? eligible.OrderBy(m => open.GetValueOrDefault(m.UserId) / (double)m.Weight).ThenBy(m => m.Pass).ThenBy(m => m.JoinedAt).First()
-                : eligible[0];
-            var stride = strategy is RoutingStrategy.Weighted or RoutingStrategy.LoadBalanced ? 1.0 / picked.Weight : 1.0;
-            var pickedName = users[picked.UserId].Name;
-            why.Add(strategy == RoutingStrategy.LoadBalanced
-                ? $"team {team}, {strategy}: {pickedName} has the least open work ({open.GetValueOrDefault(picked.UserId)} open, weight {picked.Weight})"
-                : $"team {team}, {strategy}: {pickedName} is next in turn ({picked.Assigned} taken so far)");
-
+            var (picked, pickedName, stride) = choice;
             if (commit)
             {
                 if (ownTransaction is null)
@@ -325,9 +302,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         }
     }
 
-    private sealed record Seat(TeamMember Member, SeatUser? User, RoutingProfile? Profile);
-
-    private sealed record SeatUser(Guid Id, string Name, bool IsActive);
+    private sealed record Seat(TeamMember Member, RosterUser? User, RoutingProfile? Profile);
 
     private sealed record Roster(string? Team, List<Seat> Seats);
 
@@ -359,7 +334,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             from u in us.DefaultIfEmpty()
             join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
             from p in ps.DefaultIfEmpty()
-            select new { Member = m, Team = t.Name, User = u == null ? null : new SeatUser(u.Id, u.Name, u.IsActive), Profile = p }).ToListAsync(ct);
+            select new { Member = m, Team = t.Name, User = u == null ? null : new RosterUser(u.Id, u.Name, u.IsActive), Profile = p }).ToListAsync(ct);
         var team = seats.Count > 0 ? seats[0].Team : await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
         var roster = new Roster(team, seats.Select(s => new Seat(s.Member, s.User, s.Profile)).ToList());
         if (transaction is not null)
@@ -372,6 +347,93 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
 
     /// <summary>Drops the remembered rosters: the caller rolled back to a savepoint, so the turns it took were undone.</summary>
     public void Forget() => _rosters.Clear();
+
+    /// <summary>
+    /// The members of team <paramref name="team"/> who may take the lead by the strategy (territory and segment
+    /// coverage), or null (with the reason in <paramref name="why"/>) when none. Pure; shared with the import's batch routing.
+    /// </summary>
+    internal static List<TeamMember>? Candidates(string team, List<TeamMember> members, RoutingStrategy strategy, Lead lead, List<string> why)
+    {
+        if (members.Count == 0)
+        {
+            why.Add($"team {team} has no members");
+            return null;
+        }
+
+        var candidates = strategy switch
+        {
+            RoutingStrategy.Territory => Covering(members, m => m.Territories, t => CoversTerritory(t, lead)),
+            RoutingStrategy.Segment => Covering(members, m => m.Segments, s => CoversSegment(s, lead)),
+            _ => members,
+        };
+        if (candidates.Count == 0)
+        {
+            why.Add(strategy == RoutingStrategy.Territory
+                ? $"team {team}: no member covers {lead.CountryCode ?? lead.Country ?? "an unknown country"}{(lead.State is null ? "" : "/" + lead.State)} ({lead.Region})"
+                : $"team {team}: no member covers the {lead.Segment} segment");
+            return null;
+        }
+
+        return candidates;
+    }
+
+    /// <summary>Whether choosing among <paramref name="candidates"/> needs their open lead counts (load balancing or a capacity).</summary>
+    internal static bool NeedsOpenCounts(RoutingStrategy strategy, List<TeamMember> candidates, IReadOnlyDictionary<Guid, RoutingProfile> profiles) =>
+        strategy == RoutingStrategy.LoadBalanced
+        || candidates.Any(m => m.Capacity is not null || profiles.GetValueOrDefault(m.UserId)?.Capacity is not null);
+
+    /// <summary>A member chosen: who, their name, and how far their turn moves on (<see cref="TeamMember.Picked"/>).</summary>
+    internal readonly record struct MemberChoice(TeamMember Member, string Name, double Stride);
+
+    /// <summary>
+    /// Chooses among <paramref name="candidates"/>: skips the inactive, the away and those at capacity (by
+    /// <paramref name="open"/>), then takes the next in turn (or the least loaded); null with the reasons when nobody
+    /// can. Does not move the turn. Pure; shared with the import's batch routing, which keeps the roster and the open
+    /// counts in memory for a whole batch.
+    /// </summary>
+    internal static MemberChoice? ChooseMember(string team, List<TeamMember> candidates, IReadOnlyDictionary<Guid, RosterUser> users, IReadOnlyDictionary<Guid, RoutingProfile> profiles, IReadOnlyDictionary<Guid, int> open, RoutingStrategy strategy, DateTime now, List<string> why)
+    {
+        var eligible = new List<TeamMember>();
+        foreach (var member in candidates.OrderBy(m => m.Pass).ThenBy(m => m.JoinedAt))
+        {
+            var user = users.GetValueOrDefault(member.UserId);
+            var name = user?.Name ?? member.UserId.ToString();
+            var profile = profiles.GetValueOrDefault(member.UserId);
+            var cap = Min(member.Capacity, profile?.Capacity);
+            if (user is null || !user.IsActive)
+            {
+                why.Add($"{name} skipped: inactive");
+            }
+            else if (profile?.Unavailable(now) is { } away)
+            {
+                why.Add($"{name} skipped: {away}");
+            }
+            else if (cap is { } c && open.GetValueOrDefault(member.UserId) >= c)
+            {
+                why.Add($"{name} skipped: at capacity ({open.GetValueOrDefault(member.UserId)} of {c} open leads)");
+            }
+            else
+            {
+                eligible.Add(member);
+            }
+        }
+
+        if (eligible.Count == 0)
+        {
+            why.Add($"team {team}: nobody available");
+            return null;
+        }
+
+        var picked = strategy == RoutingStrategy.LoadBalanced
+            ? eligible.OrderBy(m => open.GetValueOrDefault(m.UserId) / (double)m.Weight).ThenBy(m => m.Pass).ThenBy(m => m.JoinedAt).First()
+            : eligible[0];
+        var stride = strategy is RoutingStrategy.Weighted or RoutingStrategy.LoadBalanced ? 1.0 / picked.Weight : 1.0;
+        var pickedName = users[picked.UserId].Name;
+        why.Add(strategy == RoutingStrategy.LoadBalanced
+            ? $"team {team}, {strategy}: {pickedName} has the least open work ({open.GetValueOrDefault(picked.UserId)} open, weight {picked.Weight})"
+            : $"team {team}, {strategy}: {pickedName} is next in turn ({picked.Assigned} taken so far)");
+        return new MemberChoice(picked, pickedName, stride);
+    }
 
     private static int? Min(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 

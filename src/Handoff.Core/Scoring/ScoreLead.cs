@@ -51,8 +51,17 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
         }
 
         var account = lead.AccountId is { } accountId ? await db.Accounts.FindAsync([accountId], ct) : null;
+        Apply(rules, lead, account, state!, change.At);
+    }
+
+    /// <summary>
+    /// Sets the lead's fit (from its fields) and engagement and intent (from <paramref name="state"/>) under
+    /// <paramref name="rules"/>. Pure: this step and the import's batch automation (<c>Import/ImportAutomation.cs</c>) both call it.
+    /// </summary>
+    internal static void Apply(ScoringRules rules, Lead lead, Accounts.Account? account, ScoreState state, DateTime at)
+    {
         var fit = ScoreEngine.FitOf(rules, new LeadFacts(lead, account));
-        var (engagement, intent) = ScoreEngine.EngagementOf(rules, state!, change.At);
-        lead.Scored(fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), rules.Version, change.At, state!.ToText());
+        var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, at);
+        lead.Scored(fit, rules.GradeOf(fit), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), rules.Version, at, state.ToText());
     }
 }

@@ -53,31 +53,44 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
         var named = (await definitions.AtAsync(db, change.At, ct))?.Document.SlaPolicies;
         var applying = named is { Count: > 0 } ? named.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
         var taken = running.Where(c => c.State == ClockState.Running).Select(c => c.Target).ToHashSet();
+        var candidates = Candidates(compiled, applying, change);
         Account? account = null;
-        var accountLoaded = false;
-        foreach (var policy in compiled)
+        if (lead.AccountId is { } accountId && candidates.Any(p => p.NeedsAccount && !taken.Contains(p.Policy.Target)))
         {
-            if (taken.Contains(policy.Policy.Target) || !Triggered(policy.Policy, change)
-                || (applying is not null && !applying.Contains(policy.Policy.Key)))
-            {
-                continue;
-            }
+            account = await db.Accounts.FindAsync([accountId], ct);
+        }
 
-            if (policy.NeedsAccount && !accountLoaded && lead.AccountId is { } accountId)
-            {
-                account = await db.Accounts.FindAsync([accountId], ct);
-                accountLoaded = true;
-            }
+        db.SlaClocks.AddRange(Start(candidates, change, new LeadFacts(lead, account), taken));
+    }
 
-            if (!policy.Matches(new LeadFacts(lead, account)))
+    /// <summary>
+    /// The policies whose start moment this change is (stage entered, assignment, activity) and that the active
+    /// definition lets apply (<paramref name="applying"/>: null for all). Pure; shared with the import's batch automation.
+    /// </summary>
+    internal static List<CompiledPolicy> Candidates(IReadOnlyList<CompiledPolicy> compiled, IReadOnlySet<string>? applying, LeadChange change) =>
+        compiled.Where(p => Triggered(p.Policy, change) && (applying is null || applying.Contains(p.Policy.Key))).ToList();
+
+    /// <summary>
+    /// Starts a clock for each candidate whose conditions hold for <paramref name="facts"/>, one per target
+    /// (<paramref name="taken"/>: targets already running, updated), with deadlines by the policy's business calendar.
+    /// Pure; shared with the import's batch automation.
+    /// </summary>
+    internal static List<SlaClock> Start(IEnumerable<CompiledPolicy> candidates, LeadChange change, LeadFacts facts, ISet<SlaTarget> taken)
+    {
+        var started = new List<SlaClock>();
+        foreach (var policy in candidates)
+        {
+            if (taken.Contains(policy.Policy.Target) || !policy.Matches(facts))
             {
                 continue;
             }
 
             var (atRiskAt, dueAt) = policy.Deadlines(change.At);
-            db.SlaClocks.Add(SlaClock.Start(policy.Policy, lead, change.At, atRiskAt, dueAt));
+            started.Add(SlaClock.Start(policy.Policy, change.Lead, change.At, atRiskAt, dueAt));
             taken.Add(policy.Policy.Target);
         }
+
+        return started;
     }
 
     private static void Stop(SlaClock clock, LeadChange change, Activity? touch)

@@ -355,6 +355,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<bool>("Automation")
+                        .HasColumnType("boolean")
+                        .HasColumnName("automation");
+
                     b.Property<long>("BytesCommitted")
                         .HasColumnType("bigint")
                         .HasColumnName("bytes_committed");

@@ -350,6 +350,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<bool>("Automation")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("automation");
+
                     b.Property<long>("BytesCommitted")
                         .HasColumnType("INTEGER")
                         .HasColumnName("bytes_committed");

@@ -24,7 +24,7 @@ internal static class ImportsApi
         group.MapPost("/", Start)
             .RequireAuthorization(nameof(ApiScope.Write))
             .WithMetadata(new RequestSizeLimitAttribute(MaxUpload))
-            .WithSummary("Import leads from a CSV file (multipart: 'file', optional 'mapping' JSON and 'unmapped' keep|ignore); 202 with the job, or 200 with the job that already has this file")
+            .WithSummary("Import leads from a CSV file (multipart: 'file', optional 'mapping' JSON, 'unmapped' keep|ignore and 'automation' true|false); 202 with the job, or 200 with the job that already has this file")
             .Produces<ImportJobView>(StatusCodes.Status202Accepted)
             .Produces<ImportJobView>()
             .ProducesValidationProblem()
@@ -53,13 +53,13 @@ internal static class ImportsApi
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "Send the file as multipart/form-data.",
-                detail: "Parts: 'file' (the CSV file), optionally 'mapping' (JSON: CSV column → lead field) and 'unmapped' (keep or ignore).");
+                detail: "Parts: 'file' (the CSV file), optionally 'mapping' (JSON: CSV column → lead field) 'unmapped' (keep or ignore) and 'automation' (true or false).");
         }
 
         ReceivedFile? file = null;
         try
         {
-            string? mapping = null, unmapped = null;
+            string? mapping = null, unmapped = null, automation = null;
             var reader = new MultipartReader(boundary, request.Body);
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
@@ -85,7 +85,7 @@ internal static class ImportsApi
 
                     file = received.Value;
                 }
-                else if (name is "mapping" or "unmapped")
+                else if (name is "mapping" or "unmapped" or "automation")
                 {
                     var text = await ReadTextAsync(section.Body, ct);
                     if (text is null)
@@ -93,7 +93,18 @@ internal static class ImportsApi
                         return ApiResults.Problem(ValidationError.For(name, $"must be at most {MaxTextPart / 1024} KiB"));
                     }
 
-                    (mapping, unmapped) = name == "mapping" ? (text, unmapped) : (mapping, text);
+                    switch (name)
+                    {
+                        case "mapping":
+                            mapping = text;
+                            break;
+                        case "unmapped":
+                            unmapped = text;
+                            break;
+                        default:
+                            automation = text;
+                            break;
+                    }
                 }
             }
 
@@ -115,7 +126,20 @@ internal static class ImportsApi
                     return ApiResults.Problem(ValidationError.For("unmapped", "must be 'keep' (columns that map to no field become custom fields) or 'ignore'"));
             }
 
-            var started = await jobs.StartAsync(file, new ImportRequest(mapping, keepUnmapped), user.ActorOf(), runnerId: null, ct);
+            bool runAutomation;
+            switch (automation?.Trim().ToLowerInvariant())
+            {
+                case null or "" or "true":
+                    runAutomation = true;
+                    break;
+                case "false":
+                    runAutomation = false;
+                    break;
+                default:
+                    return ApiResults.Problem(ValidationError.For("automation", "must be 'true' (score, MQL-check, route and start SLA clocks as a capture does) or 'false' (insert only)"));
+            }
+
+            var started = await jobs.StartAsync(file, new ImportRequest(mapping, keepUnmapped, runAutomation), user.ActorOf(), runnerId: null, ct);
             file = null; // StartAsync owns it now
             return started.ToHttp(start =>
             {

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Handoff.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(HandoffDb))]
-    [Migration("20261204143710_Initial")]
+    [Migration("20261204185148_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -357,6 +357,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<bool>("Automation")
+                        .HasColumnType("boolean")
+                        .HasColumnName("automation");
 
                     b.Property<long>("BytesCommitted")
                         .HasColumnType("bigint")

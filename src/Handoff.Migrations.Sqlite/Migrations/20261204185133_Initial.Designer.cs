@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Handoff.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(HandoffDb))]
-    [Migration("20261204143607_Initial")]
+    [Migration("20261204185133_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -352,6 +352,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<bool>("Automation")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("automation");
 
                     b.Property<long>("BytesCommitted")
                         .HasColumnType("INTEGER")

@@ -89,6 +89,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     file_size = table.Column<long>(type: "INTEGER", nullable: false),
                     mapping = table.Column<string>(type: "TEXT", nullable: false),
                     status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    automation = table.Column<bool>(type: "INTEGER", nullable: false),
                     total_rows = table.Column<int>(type: "INTEGER", nullable: false),
                     imported = table.Column<int>(type: "INTEGER", nullable: false),
                     merged = table.Column<int>(type: "INTEGER", nullable: false),

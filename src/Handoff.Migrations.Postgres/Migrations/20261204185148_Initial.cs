@@ -89,6 +89,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                     file_size = table.Column<long>(type: "bigint", nullable: false),
                     mapping = table.Column<string>(type: "text", nullable: false),
                     status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    automation = table.Column<bool>(type: "boolean", nullable: false),
                     total_rows = table.Column<int>(type: "integer", nullable: false),
                     imported = table.Column<int>(type: "integer", nullable: false),
                     merged = table.Column<int>(type: "integer", nullable: false),
