@@ -21,7 +21,7 @@ namespace Handoff.Bench.Scoring;
 /// </summary>
 internal static class RescoreCommand
 {
-    public const string Usage = "rescore --leads N --activities M [--provider sqlite|postgres] [--connection CS] [--file PATH] [--fresh]";
+    public const string Usage = "rescore --leads N --activities M [--provider sqlite|postgres] [--connection CS] [--file PATH] [--fresh] [--batch LEADS] [--mmap BYTES]";
 
     private static readonly string[] FirstNames = ["Amara", "Bruno", "Chen", "Dara", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena", "Marta", "Nikhil", "Olga", "Priya", "Quentin", "Rosa", "Sven", "Tariq"];
     private static readonly string[] LastNames = ["Okafor", "Farias", "Wei", "Quinn", "Petrova", "Haddad", "Larsen", "Tanaka", "Moreau", "Berg", "Mensah", "Vogel", "Kowalski", "Rao", "Ivanova", "Raman", "Dubois", "Silva", "Lind", "Aziz"];
@@ -82,7 +82,10 @@ internal static class RescoreCommand
         }
 
         var cache = new ScoringModelCache();
-        var rescore = new RescoreLeads(db, cache, clock, new SqliteWriteGate(), Options.Create(new RescoreOptions()));
+        var settings = new RescoreOptions();
+        settings.BatchSize = Int(args, "--batch", settings.BatchSize);
+        settings.MmapSize = Value(args, "--mmap") is { } mmap ? long.Parse(mmap, CultureInfo.InvariantCulture) : settings.MmapSize;
+        var rescore = new RescoreLeads(db, cache, clock, new SqliteWriteGate(), Options.Create(settings));
         var models = new ScoringModels(db, clock, cache);
         var document = DefaultScoringModel.Document with
         {
@@ -116,6 +119,7 @@ internal static class RescoreCommand
         Console.WriteLine($"rescore [{provider}]: {done:N0} of {stale:N0} stale leads ({activities:N0} activities) in {timer.Elapsed.TotalSeconds:F2} s " +
             $"= {done / timer.Elapsed.TotalSeconds:N0} leads/s; peak working set {peak:N0} MiB; budget 10 s");
         Console.WriteLine($"  {rescore.Phases}");
+        Console.WriteLine($"  chunks of {settings.BatchSize:N0} leads, mmap_size {settings.MmapSize:N0}; process memory now: {Status("VmHWM")} peak resident, {Status("RssAnon")} anonymous, {Status("RssFile")} file-backed; GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024 * 1024):N0} MiB");
         Console.WriteLine($"  CPU time {cpu.TotalSeconds:F2} s over {Environment.ProcessorCount} cores (wall {timer.Elapsed.TotalSeconds:F2} s; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at the end)");
         return 0;
     }
@@ -246,6 +250,12 @@ internal static class RescoreCommand
 
         return [.. indexes.Select(i => i.Sql)];
     }
+
+    /// <summary>A line of /proc/self/status (peak and current resident memory), or "?" off Linux.</summary>
+    private static string Status(string field) =>
+        File.Exists("/proc/self/status")
+            ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..].Trim() ?? "?"
+            : "?";
 
     private static string? Value(string[] args, string name)
     {

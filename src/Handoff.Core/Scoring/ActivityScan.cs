@@ -10,25 +10,18 @@ using SQLitePCL;
 namespace Handoff.Scoring;
 
 /// <summary>
-/// The activities a rescore folds, in compact columns (lead, id, time, which rules they can match): only the
-/// activities some rule matches. Which rules an activity matches depends on its type and URL only (and properties,
-/// checked per activity), so it is decided once per distinct (type, URL) pair, not once per activity and rule.
+/// Which rules an activity can match: decided once per distinct (type, URL) pair, not once per activity and rule
+/// (properties are checked per activity). Shared by the threads that read activities; each keeps a
+/// <see cref="MatchCache"/> in front of it.
 /// </summary>
-internal sealed class ActivityColumns
+internal sealed class MatchSets
 {
     private readonly ScoringRules _rules;
     private readonly bool[] _typeCanMatch;
-    private readonly Dictionary<string, int> _urls = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _urlLookup;
-    private readonly List<string> _urlList = [];
-    private readonly Dictionary<long, int> _sets = [];
-    private Guid[] _lead;
-    private Guid[] _id;
-    private long[] _ticks;
-    private int[] _match;
-    private IReadOnlyDictionary<string, string>?[]? _properties;
+    private readonly Dictionary<(int Type, string? Url), int> _sets = [];
+    private readonly List<CompiledEngagementRule[]> _list = [];
 
-    public ActivityColumns(ScoringRules rules, int capacity)
+    public MatchSets(ScoringRules rules)
     {
         _rules = rules;
         UsesUrl = rules.Engagement.Any(r => r.UsesUrl);
@@ -38,76 +31,136 @@ internal sealed class ActivityColumns
         {
             _typeCanMatch[(int)type] = rules.Engagement.Any(r => r.Types is null || r.Types[(int)type]);
         }
-
-        _urlLookup = _urls.GetAlternateLookup<ReadOnlySpan<char>>();
-        capacity = Math.Max(16, capacity);
-        // Uninitialized: only the first Count are ever read, and zeroing hundreds of MB costs a pass over memory.
-        _lead = GC.AllocateUninitializedArray<Guid>(capacity);
-        _id = GC.AllocateUninitializedArray<Guid>(capacity);
-        _ticks = GC.AllocateUninitializedArray<long>(capacity);
-        _match = GC.AllocateUninitializedArray<int>(capacity);
-        _properties = UsesProperties ? new IReadOnlyDictionary<string, string>?[capacity] : null;
     }
 
     public bool UsesUrl { get; }
     public bool UsesProperties { get; }
-    public int Count { get; private set; }
-
-    /// <summary>The rules each match set holds, in the model's order (what <see cref="ScoreEngine.Apply"/> would run).</summary>
-    public List<CompiledEngagementRule[]> Sets { get; } = [];
-
-    public ReadOnlySpan<Guid> Lead => _lead.AsSpan(0, Count);
-    public ReadOnlySpan<Guid> Id => _id.AsSpan(0, Count);
-    public ReadOnlySpan<long> Ticks => _ticks.AsSpan(0, Count);
-    public ReadOnlySpan<int> Match => _match.AsSpan(0, Count);
-
-    /// <summary>The same columns as arrays (valid below <see cref="Count"/>), for parallel loops, which cannot hold spans.</summary>
-    public (Guid[] Lead, Guid[] Id, long[] Ticks, int[] Match) Arrays => (_lead, _id, _ticks, _match);
-    public IReadOnlyDictionary<string, string>? PropertiesAt(int i) => _properties?[i];
 
     /// <summary>Types no rule matches are not worth reading further.</summary>
     public bool TypeCanMatch(int type) => type >= 0 && type < _typeCanMatch.Length && _typeCanMatch[type];
 
-    /// <summary>The match set of a type and URL (decided once per pair), or -1 when no rule matches them.</summary>
-    public int MatchSet(int type, ReadOnlySpan<char> url, bool hasUrl)
+    /// <summary>The match set of a type and URL, or -1 when no rule matches them.</summary>
+    public int Resolve(int type, string? url)
     {
-        var urlId = -1;
-        if (hasUrl && UsesUrl)
+        lock (_sets)
         {
-            if (!_urlLookup.TryGetValue(url, out urlId))
+            if (!_sets.TryGetValue((type, url), out var set))
             {
-                urlId = _urlList.Count;
-                var text = url.ToString();
-                _urls[text] = urlId;
-                _urlList.Add(text);
+                var rules = _rules.Engagement.Where(r => (r.Types is null || r.Types[type]) && (r.Url is null || (url is not null && r.Url.IsMatch(url)))).ToArray();
+                set = rules.Length == 0 ? -1 : _list.Count;
+                if (set >= 0)
+                {
+                    _list.Add(rules);
+                }
+
+                _sets[(type, url)] = set;
             }
+
+            return set;
+        }
+    }
+
+    /// <summary>The rules of each match set so far, in the model's order (what <see cref="ScoreEngine.Apply"/> would run).</summary>
+    public CompiledEngagementRule[][] Snapshot()
+    {
+        lock (_sets)
+        {
+            return [.. _list];
+        }
+    }
+}
+
+/// <summary>One reading thread's cache of <see cref="MatchSets"/>: the URL looked up from the row's bytes, without a string per row.</summary>
+internal sealed class MatchCache(MatchSets sets)
+{
+    private readonly Dictionary<string, int>[] _byUrl = [.. Enum.GetValues<ActivityType>().Select(_ => new Dictionary<string, int>(StringComparer.Ordinal))];
+    private readonly int?[] _noUrl = new int?[Enum.GetValues<ActivityType>().Length];
+    private char[] _chars = new char[512];
+
+    public MatchSets Sets => sets;
+
+    /// <summary>The match set of a type and a URL given as UTF-8 (<paramref name="hasUrl"/> false: no URL), or -1.</summary>
+    public int Of(int type, ReadOnlySpan<byte> url, bool hasUrl)
+    {
+        if (!hasUrl || !sets.UsesUrl)
+        {
+            return _noUrl[type] ??= sets.Resolve(type, null);
         }
 
-        var key = ((long)type << 32) | (uint)(urlId + 1);
-        if (!_sets.TryGetValue(key, out var set))
+        if (url.Length > _chars.Length)
         {
-            var urlText = urlId >= 0 ? _urlList[urlId] : null;
-            var rules = _rules.Engagement.Where(r => (r.Types is null || r.Types[type]) && (r.Url is null || (urlText is not null && r.Url.IsMatch(urlText)))).ToArray();
-            set = rules.Length == 0 ? -1 : Sets.Count;
-            if (set >= 0)
-            {
-                Sets.Add(rules);
-            }
+            _chars = new char[Math.Max(url.Length, _chars.Length * 2)];
+        }
 
-            _sets[key] = set;
+        var text = _chars.AsSpan(0, Encoding.UTF8.GetChars(url, _chars));
+        var lookup = _byUrl[type].GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(text, out var set))
+        {
+            var key = text.ToString();
+            set = sets.Resolve(type, key);
+            _byUrl[type][key] = set;
         }
 
         return set;
     }
 
-    private T[] Resized<T>(T[] array, int size)
+    /// <summary>The same for a URL already decoded.</summary>
+    public int Of(int type, string? url)
     {
-        var resized = GC.AllocateUninitializedArray<T>(size);
-        Array.Copy(array, resized, Count);
-        return resized;
+        if (url is null || !sets.UsesUrl)
+        {
+            return _noUrl[type] ??= sets.Resolve(type, null);
+        }
+
+        if (!_byUrl[type].TryGetValue(url, out var set))
+        {
+            _byUrl[type][url] = set = sets.Resolve(type, url);
+        }
+
+        return set;
+    }
+}
+
+/// <summary>Where a reader puts the activities it keeps: in memory for one chunk, or in a spill file for every chunk.</summary>
+internal interface IActivitySink
+{
+    /// <summary>The key the sink files the lead's activities under; false when the lead is not being rescored.</summary>
+    bool TryKey(Guid lead, out int key);
+
+    /// <summary>One matching activity; <paramref name="properties"/> is its JSON (UTF-8) when a rule tests properties, else empty.</summary>
+    void Add(int key, Guid id, long ticks, int set, ReadOnlySpan<byte> properties);
+}
+
+/// <summary>
+/// One chunk's activities in compact columns (the index of their lead in the chunk, id, time, which rules they can
+/// match): only the activities some rule matches.
+/// </summary>
+internal sealed class ActivityColumns
+{
+    private int[] _lead;
+    private Guid[] _id;
+    private long[] _ticks;
+    private int[] _match;
+    private IReadOnlyDictionary<string, string>?[]? _properties;
+
+    public ActivityColumns(bool properties, int capacity)
+    {
+        capacity = Math.Max(16, capacity);
+        _lead = GC.AllocateUninitializedArray<int>(capacity);
+        _id = GC.AllocateUninitializedArray<Guid>(capacity);
+        _ticks = GC.AllocateUninitializedArray<long>(capacity);
+        _match = GC.AllocateUninitializedArray<int>(capacity);
+        _properties = properties ? new IReadOnlyDictionary<string, string>?[capacity] : null;
     }
 
-    public void Add(Guid lead, Guid id, long ticks, int set, IReadOnlyDictionary<string, string>? properties)
+    public int Count { get; private set; }
+
+    /// <summary>The columns as arrays (valid below <see cref="Count"/>).</summary>
+    public (int[] Lead, Guid[] Id, long[] Ticks, int[] Match) Arrays => (_lead, _id, _ticks, _match);
+
+    public IReadOnlyDictionary<string, string>? PropertiesAt(int i) => _properties?[i];
+
+    public void Add(int lead, Guid id, long ticks, int set, ReadOnlySpan<byte> properties)
     {
         if (Count == _lead.Length)
         {
@@ -120,38 +173,10 @@ internal sealed class ActivityColumns
         _match[Count] = set;
         if (_properties is not null)
         {
-            _properties[Count] = properties;
+            _properties[Count] = properties.IsEmpty ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(properties);
         }
 
         Count++;
-    }
-
-    /// <summary>Appends another reader's activities (its match sets follow this one's).</summary>
-    public void Append(ActivityColumns other)
-    {
-        if (Count + other.Count > _lead.Length)
-        {
-            Grow(Count + other.Count);
-        }
-
-        other.Lead.CopyTo(_lead.AsSpan(Count));
-        other.Id.CopyTo(_id.AsSpan(Count));
-        other.Ticks.CopyTo(_ticks.AsSpan(Count));
-        var offset = Sets.Count;
-        var match = _match.AsSpan(Count, other.Count);
-        other.Match.CopyTo(match);
-        for (var i = 0; i < match.Length; i++)
-        {
-            match[i] += offset;
-        }
-
-        if (_properties is not null)
-        {
-            Array.Copy(other._properties!, 0, _properties, Count, other.Count);
-        }
-
-        Sets.AddRange(other.Sets);
-        Count += other.Count;
     }
 
     private void Grow(int size)
@@ -165,32 +190,62 @@ internal sealed class ActivityColumns
             Array.Resize(ref _properties, size);
         }
     }
+
+    private T[] Resized<T>(T[] array, int size)
+    {
+        var resized = GC.AllocateUninitializedArray<T>(size);
+        Array.Copy(array, resized, Count);
+        return resized;
+    }
+}
+
+/// <summary>The activities of one chunk's leads, read lead by lead: the key is the lead's index in the chunk.</summary>
+internal sealed class ChunkSink(ActivityColumns columns, Dictionary<Guid, int>? index) : IActivitySink
+{
+    /// <summary>The lead being read (lead-by-lead reads on SQLite, where the row's lead is known).</summary>
+    public int Current { get; set; } = -1;
+
+    public bool TryKey(Guid lead, out int key)
+    {
+        if (index is null)
+        {
+            key = Current;
+            return key >= 0;
+        }
+
+        return index.TryGetValue(lead, out key);
+    }
+
+    public void Add(int key, Guid id, long ticks, int set, ReadOnlySpan<byte> properties) => columns.Add(key, id, ticks, set, properties);
 }
 
 /// <summary>
 /// Reads the activities for a rescore with plain ADO.NET (SQLitePCL directly on SQLite): either one pass over the
 /// whole table in storage order (when most leads are stale; on SQLite split by rowid over several connections), or
-/// the lead index for each stale lead (when few are). Only the columns the rules need; only the types they match.
+/// the lead index for each lead of a chunk (when few are). Only the columns the rules need; only the types they match.
 /// </summary>
 internal static class ActivityScan
 {
     private static readonly byte[][] TypeNames = [.. Enum.GetValues<ActivityType>().Select(t => Encoding.UTF8.GetBytes(t.ToString()))];
 
-    private static string Sql(ActivityColumns columns, ScoringRules rules, string where)
+    private static string Sql(MatchSets sets, ScoringRules rules, string where)
     {
         var types = rules.Engagement.Any(r => r.MatchedTypes is null)
             ? null
             : rules.Engagement.SelectMany(r => r.MatchedTypes!).Distinct().Select(t => $"'{t}'").ToList();
         var filter = types is null ? "" : types.Count == 0 ? " AND 1 = 0" : $" AND type IN ({string.Join(", ", types)})";
-        return $"SELECT lead_id, id, type, occurred_at, {(columns.UsesUrl ? "url" : "NULL")}, {(columns.UsesProperties ? "properties" : "NULL")} " +
+        return $"SELECT lead_id, id, type, occurred_at, {(sets.UsesUrl ? "url" : "NULL")}, {(sets.UsesProperties ? "properties" : "NULL")} " +
             $"FROM activities WHERE {where}{filter}";
     }
 
-    /// <summary>SQLite, every activity with a lead, read by <paramref name="parts"/> connections over rowid ranges at once.</summary>
-    public static ActivityColumns ScanSqlite(string connectionString, ScoringRules rules, int parts, CancellationToken ct)
+    /// <summary>
+    /// SQLite, every activity with a lead, read by <paramref name="sinks"/>.Length connections over rowid ranges at
+    /// once, each into its own sink.
+    /// </summary>
+    public static void ScanSqlite(string connectionString, long mmapSize, ScoringRules rules, MatchSets sets, IActivitySink[] sinks, CancellationToken ct)
     {
         long maxRowId;
-        using (var connection = OpenReader(connectionString))
+        using (var connection = OpenReader(connectionString, mmapSize))
         {
             if (raw.sqlite3_prepare_v2(connection, "SELECT coalesce(max(rowid), 0) FROM activities", out var statement) != raw.SQLITE_OK)
             {
@@ -204,49 +259,38 @@ internal static class ActivityScan
             }
         }
 
-        parts = (int)Math.Clamp(maxRowId / 100_000, 1, parts);
-        var results = new ActivityColumns[parts];
+        var parts = sinks.Length;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, part =>
         {
             var from = maxRowId * part / parts;
-            var to = maxRowId * (part + 1) / parts;
-            var columns = new ActivityColumns(rules, (int)Math.Min(int.MaxValue / 2, (to - from) * 9 / 10));
-            using var connection = OpenReader(connectionString);
-            ReadSqlite(connection, columns, Sql(columns, rules, "rowid > ?1 AND rowid <= ?2 AND lead_id IS NOT NULL"), s =>
+            var to = part == parts - 1 ? long.MaxValue : maxRowId * (part + 1) / parts;
+            using var connection = OpenReader(connectionString, mmapSize);
+            ReadSqlite(connection, new MatchCache(sets), sinks[part], Sql(sets, rules, "rowid > ?1 AND rowid <= ?2 AND lead_id IS NOT NULL"), s =>
             {
                 raw.sqlite3_bind_int64(s, 1, from);
                 raw.sqlite3_bind_int64(s, 2, to);
             }, ct);
-            results[part] = columns;
         });
-
-        for (var i = 1; i < parts; i++)
-        {
-            results[0].Append(results[i]);
-        }
-
-        return results[0];
     }
 
-    /// <summary>SQLite, the activities of each of <paramref name="leads"/>, by the (lead_id, occurred_at) index.</summary>
-    public static ActivityColumns ReadSqliteByLead(sqlite3 connection, ScoringRules rules, ReadOnlySpan<Guid> leads, CancellationToken ct)
+    /// <summary>SQLite, the activities of each of <paramref name="leads"/> (a chunk), by the (lead_id, occurred_at) index; keyed by the lead's index.</summary>
+    public static void ReadSqliteByLead(sqlite3 connection, ScoringRules rules, MatchSets sets, ReadOnlySpan<Guid> leads, ActivityColumns into, CancellationToken ct)
     {
-        var columns = new ActivityColumns(rules, leads.Length * 4);
-        var sql = Sql(columns, rules, "lead_id = ?1");
-        foreach (var lead in leads)
+        var sql = Sql(sets, rules, "lead_id = ?1");
+        var sink = new ChunkSink(into, index: null);
+        var cache = new MatchCache(sets);
+        for (var i = 0; i < leads.Length; i++)
         {
-            var text = lead.ToString().ToUpperInvariant();
-            ReadSqlite(connection, columns, sql, s => raw.sqlite3_bind_text(s, 1, text), ct);
+            var text = leads[i].ToString().ToUpperInvariant();
+            sink.Current = i;
+            ReadSqlite(connection, cache, sink, sql, s => raw.sqlite3_bind_text(s, 1, text), ct);
         }
-
-        return columns;
     }
 
-    /// <summary>PostgreSQL: every activity with a lead (<paramref name="leads"/> null), or those of the given leads.</summary>
-    public static async Task<ActivityColumns> ReadPostgresAsync(NpgsqlConnection connection, ScoringRules rules, Guid[]? leads, CancellationToken ct)
+    /// <summary>PostgreSQL: every activity with a lead (<paramref name="leads"/> null), or those of the given leads, into <paramref name="sink"/>.</summary>
+    public static async Task ReadPostgresAsync(NpgsqlConnection connection, ScoringRules rules, MatchSets sets, Guid[]? leads, IActivitySink sink, CancellationToken ct)
     {
-        var columns = new ActivityColumns(rules, leads is null ? 1024 : leads.Length * 4);
-        await using var command = new NpgsqlCommand(Sql(columns, rules, leads is null ? "lead_id IS NOT NULL" : "lead_id = ANY(@leads)"), connection)
+        await using var command = new NpgsqlCommand(Sql(sets, rules, leads is null ? "lead_id IS NOT NULL" : "lead_id = ANY(@leads)"), connection)
         {
             CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds,
         };
@@ -256,33 +300,39 @@ internal static class ActivityScan
         }
 
         var types = Enum.GetValues<ActivityType>().ToDictionary(t => t.ToString(), t => (int)t, StringComparer.Ordinal);
+        var cache = new MatchCache(sets);
+        var rows = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            if (!types.TryGetValue(reader.GetString(2), out var type) || !columns.TypeCanMatch(type))
+            if ((++rows & 0xFFFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            if (!types.TryGetValue(reader.GetString(2), out var type) || !sets.TypeCanMatch(type))
             {
                 continue;
             }
 
-            var hasUrl = columns.UsesUrl && !reader.IsDBNull(4);
-            var set = columns.MatchSet(type, hasUrl ? reader.GetString(4) : default, hasUrl);
-            if (set < 0)
+            var set = cache.Of(type, sets.UsesUrl && !reader.IsDBNull(4) ? reader.GetString(4) : null);
+            if (set < 0 || !sink.TryKey(reader.GetGuid(0), out var key))
             {
                 continue;
             }
 
-            var properties = columns.UsesProperties && !reader.IsDBNull(5) ? JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5)) : null;
-            columns.Add(reader.GetGuid(0), reader.GetGuid(1), DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc).Ticks, set, properties);
+            var properties = sets.UsesProperties && !reader.IsDBNull(5) ? Encoding.UTF8.GetBytes(reader.GetString(5)) : [];
+            sink.Add(key, reader.GetGuid(1), DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc).Ticks, set, properties);
         }
-
-        return columns;
     }
 
     /// <summary>
     /// A read-only connection of its own for a pass over a large table, opened without SQLite's per-call mutex (one
-    /// thread uses it; in serialized mode every column read takes and releases a lock) and with the file mapped.
+    /// thread uses it at a time; in serialized mode every column read takes and releases a lock). With
+    /// <paramref name="mmapSize"/> above 0 the file is memory-mapped: fewer system calls, but every page read counts
+    /// in the process's resident memory.
     /// </summary>
-    internal static sqlite3 OpenReader(string connectionString)
+    internal static sqlite3 OpenReader(string connectionString, long mmapSize)
     {
         var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         var result = raw.sqlite3_open_v2(file, out var connection, raw.SQLITE_OPEN_READONLY | raw.SQLITE_OPEN_NOMUTEX | raw.SQLITE_OPEN_URI, null);
@@ -294,56 +344,50 @@ internal static class ActivityScan
         }
 
         raw.sqlite3_busy_timeout(connection, 30_000);
-        raw.sqlite3_exec(connection, "PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -65536;");
+        raw.sqlite3_exec(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA mmap_size = {Math.Max(0, mmapSize)}; PRAGMA cache_size = -16384;"));
         return connection;
     }
 
-    private static void ReadSqlite(sqlite3 handle, ActivityColumns columns, string sql, Action<sqlite3_stmt> bind, CancellationToken ct)
+    private static void ReadSqlite(sqlite3 handle, MatchCache cache, IActivitySink sink, string sql, Action<sqlite3_stmt> bind, CancellationToken ct)
     {
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
         }
 
-        var url = new char[4096];
+        var sets = cache.Sets;
         using (statement)
         {
             bind(statement);
+            var row = new SqliteRow(statement);
             int result;
             var rows = 0;
-            while ((result = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((result = row.Step()) == raw.SQLITE_ROW)
             {
                 if ((++rows & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                var type = TypeOf(raw.sqlite3_column_blob(statement, 2));
-                if (!columns.TypeCanMatch(type))
+                var type = TypeOf(row.Bytes(2));
+                if (!sets.TypeCanMatch(type))
                 {
                     continue;
                 }
 
-                var hasUrl = columns.UsesUrl && raw.sqlite3_column_type(statement, 4) != raw.SQLITE_NULL;
-                ReadOnlySpan<char> text = default;
-                if (hasUrl)
-                {
-                    var bytes = raw.sqlite3_column_blob(statement, 4);
-                    text = bytes.Length <= url.Length ? url.AsSpan(0, Encoding.UTF8.GetChars(bytes, url)) : Encoding.UTF8.GetString(bytes);
-                }
-
-                var set = columns.MatchSet(type, text, hasUrl);
+                var hasUrl = sets.UsesUrl && !row.IsNull(4);
+                var set = cache.Of(type, hasUrl ? row.Bytes(4) : default, hasUrl);
                 if (set < 0
-                    || !Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid lead, out _)
-                    || !Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _))
+                    || !Utf8Parser.TryParse(row.Bytes(0), out Guid lead, out _)
+                    || !sink.TryKey(lead, out var key)
+                    || !Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _))
                 {
                     continue;
                 }
 
-                var properties = columns.UsesProperties && raw.sqlite3_column_type(statement, 5) != raw.SQLITE_NULL
-                    ? JsonSerializer.Deserialize<Dictionary<string, string>>(raw.sqlite3_column_blob(statement, 5))
-                    : null;
-                columns.Add(lead, id, SqliteTime(raw.sqlite3_column_blob(statement, 3)).Ticks, set, properties);
+                var ticks = SqliteTime(row.Bytes(3)).Ticks;
+                var properties = sets.UsesProperties && !row.IsNull(5) ? row.Bytes(5) : default;
+                sink.Add(key, id, ticks, set, properties);
             }
 
             if (result != raw.SQLITE_DONE)
@@ -407,7 +451,7 @@ internal static class ActivityScan
     }
 }
 
-/// <summary>The read activities grouped by stale lead (a counting sort), each lead's in (time, id) order as <see cref="ScoreEngine.Build"/> folds them.</summary>
+/// <summary>A chunk's activities grouped by lead (a counting sort), each lead's in (time, id) order as <see cref="ScoreEngine.Build"/> folds them.</summary>
 internal sealed class ActivitiesByLead
 {
     private ActivitiesByLead(int[] start, int[] order)
@@ -422,78 +466,52 @@ internal sealed class ActivitiesByLead
     /// <summary>Positions in the <see cref="ActivityColumns"/>.</summary>
     public int[] Order { get; }
 
-    public static ActivitiesByLead Group(ActivityColumns activities, StaleLeads leads)
+    public static ActivitiesByLead Group(ActivityColumns activities, int leads)
     {
-        var index = new Dictionary<Guid, int>(leads.Count);
-        var ids = leads.Ids;
-        for (var i = 0; i < ids.Length; i++)
-        {
-            index[ids[i]] = i;
-        }
-
         var (lead, id, ticks, _) = activities.Arrays;
         var count = activities.Count;
-        var leadOf = new int[count];
-        Parallel.For(0, (count + 65_535) / 65_536, part =>
+        var start = new int[leads + 1];
+        for (var i = 0; i < count; i++)
         {
-            for (int i = part * 65_536, end = Math.Min(count, i + 65_536); i < end; i++)
-            {
-                leadOf[i] = index.TryGetValue(lead[i], out var j) ? j : -1;
-            }
-        });
-
-        var start = new int[leads.Count + 1];
-        foreach (var j in leadOf)
-        {
-            if (j >= 0)
-            {
-                start[j + 1]++;
-            }
+            start[lead[i] + 1]++;
         }
 
-        for (var j = 0; j < leads.Count; j++)
+        for (var j = 0; j < leads; j++)
         {
             start[j + 1] += start[j];
         }
 
-        var order = new int[start[^1]];
-        var next = start.AsSpan(0, leads.Count).ToArray();
+        var order = new int[count];
+        var next = start.AsSpan(0, leads).ToArray();
         for (var i = 0; i < count; i++)
         {
-            if (leadOf[i] is var j and >= 0)
-            {
-                order[next[j]++] = i;
-            }
+            order[next[lead[i]]++] = i;
         }
 
         // Rows come in storage order, which is mostly time order: an insertion sort per lead is about linear.
-        Parallel.For(0, (leads.Count + 8191) / 8192, part =>
+        for (var j = 0; j < leads; j++)
         {
-            for (int j = part * 8192, end = Math.Min(leads.Count, j + 8192); j < end; j++)
+            for (var k = start[j] + 1; k < start[j + 1]; k++)
             {
-                for (var k = start[j] + 1; k < start[j + 1]; k++)
+                var p = order[k];
+                var m = k - 1;
+                while (m >= start[j] && Before(p, order[m], ticks, id))
                 {
-                    var p = order[k];
-                    var m = k - 1;
-                    while (m >= start[j] && Before(p, order[m], ticks, id))
-                    {
-                        order[m + 1] = order[m];
-                        m--;
-                    }
-
-                    order[m + 1] = p;
+                    order[m + 1] = order[m];
+                    m--;
                 }
+
+                order[m + 1] = p;
             }
-        });
+        }
 
         return new ActivitiesByLead(start, order);
     }
 
     /// <summary>Builds lead <paramref name="lead"/>'s running state, as <see cref="ScoreEngine.Build"/> would from its activities.</summary>
-    public ScoreState Build(ScoringRules rules, ActivityColumns activities, int lead)
+    public ScoreState Build(ScoringRules rules, ActivityColumns activities, CompiledEngagementRule[][] sets, int lead)
     {
         var (_, id, ticks, match) = activities.Arrays;
-        var sets = activities.Sets;
         var state = new ScoreState { ModelVersion = rules.Version };
         for (var k = Start[lead]; k < Start[lead + 1]; k++)
         {

@@ -17,17 +17,29 @@ namespace Handoff.Scoring;
 /// <summary>The <c>Handoff:Scoring:Rescore</c> configuration section.</summary>
 public sealed class RescoreOptions
 {
-    /// <summary>Leads per batch: scored in parallel and written back in one transaction (capture writes between batches).</summary>
+    /// <summary>
+    /// Leads per chunk: read, scored in parallel and written back in one transaction (capture writes between
+    /// chunks). A rescore holds about two chunks in memory, whatever the number of leads.
+    /// </summary>
     public int BatchSize { get; set; } = 20_000;
 
     /// <summary>
-    /// From this share of stale leads on, the rescore reads the whole activity table in one pass (storage order);
-    /// below it, each stale lead's activities by the lead index.
+    /// From this share of stale leads on, the rescore reads the whole activity table in one pass (storage order) and
+    /// files the matching activities by chunk in a temporary file; below it, each chunk's activities by the lead index.
     /// </summary>
     public double ScanShare { get; set; } = 0.1;
 
     /// <summary>SQLite connections that read the activity table at once in a pass (at most one per core).</summary>
     public int ReadConnections { get; set; } = 2;
+
+    /// <summary>
+    /// SQLite: bytes of the database file the rescore's readers memory-map (<c>PRAGMA mmap_size</c>); 0, the default,
+    /// reads through SQLite's page cache instead. Mapped pages count in the process's resident memory.
+    /// </summary>
+    public long MmapSize { get; set; }
+
+    /// <summary>Where the one-pass read files activities by chunk (a temporary file, deleted when the rescore ends); the system's temporary directory when empty.</summary>
+    public string? SpillDirectory { get; set; }
 
     /// <summary>How often the worker looks for queued jobs and for leads not scored by the active model (imports).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -36,17 +48,27 @@ public sealed class RescoreOptions
 /// <summary>Where a rescore spent its time (for the bench and the logs).</summary>
 public sealed class RescorePhases
 {
+    /// <summary>Reading which leads are stale (ids and places only).</summary>
+    public TimeSpan Keys { get; set; }
+
+    /// <summary>The one pass over the activity table, filing matching activities by chunk.</summary>
+    public TimeSpan ScanActivities { get; set; }
     public TimeSpan ReadLeads { get; set; }
+
+    /// <summary>Reading each chunk's activities back (from the spill file, or by the lead index).</summary>
     public TimeSpan ReadActivities { get; set; }
     public TimeSpan Group { get; set; }
     public TimeSpan Score { get; set; }
     public TimeSpan Write { get; set; }
     public long Activities { get; set; }
+    public long SpillBytes { get; set; }
+    public int Chunks { get; set; }
 
-    /// <summary>Reading leads and activities overlap, and so do scoring and writing: the phases add up to more than the wall time.</summary>
+    /// <summary>A chunk is read and scored while the one before it is written: those phases add up to more than the wall time.</summary>
     public override string ToString() =>
-        $"read leads {ReadLeads.TotalSeconds:F2} s, read activities {ReadActivities.TotalSeconds:F2} s (in parallel), group {Activities:N0} matching activities by lead {Group.TotalSeconds:F2} s, " +
-        $"score {Score.TotalSeconds:F2} s, write {Write.TotalSeconds:F2} s (in parallel)";
+        $"stale keys {Keys.TotalSeconds:F2} s, scan activities {ScanActivities.TotalSeconds:F2} s ({SpillBytes / (1024.0 * 1024):N0} MiB filed), then {Chunks:N0} chunks: " +
+        $"read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} matching activities {ReadActivities.TotalSeconds:F2} s, group {Group.TotalSeconds:F2} s, " +
+        $"score {Score.TotalSeconds:F2} s; write {Write.TotalSeconds:F2} s (in parallel)";
 }
 
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
@@ -150,11 +172,15 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     public Task<int> CountStaleAsync(int version, CancellationToken ct) =>
         db.Leads.CountAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
 
-    /// <summary>Scores every lead whose scores are not from <paramref name="rules"/>; returns how many.</summary>
+    /// <summary>
+    /// Scores every lead whose scores are not from <paramref name="rules"/>, chunk by chunk; returns how many. Memory
+    /// is bounded by the chunk (<see cref="RescoreOptions.BatchSize"/>), not by the number of leads or activities:
+    /// only the stale leads' ids (about 40 bytes each) are held for the whole run.
+    /// </summary>
     public async Task<int> RescoreStaleAsync(ScoringRules rules, Func<int, Task>? progress, CancellationToken ct)
     {
         var started = clock.GetUtcNow().UtcDateTime;
-        var batchSize = Math.Max(100, options.Value.BatchSize);
+        var chunkSize = Math.Max(1, options.Value.BatchSize);
         var sqlite = db.Database.IsSqlite();
         if (!await IsActiveAsync(rules.Version, ct))
         {
@@ -162,10 +188,14 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
 
         await db.Database.OpenConnectionAsync(ct);
+        var connectionString = db.Database.GetConnectionString()!;
+        var reader = new ChunkReader(sqlite, connectionString, options.Value.MmapSize);
+        ActivitySpill? spill = null;
+        Task<ScoredLead[]>? next = null;
         try
         {
-            // Many stale leads (after an activation): one pass over the whole activity table in storage order,
-            // at the same time as the leads are read. Few (a sweep after an import): the lead index, lead by lead.
+            // Many stale leads (after an activation): one pass over the whole activity table in storage order, filed by
+            // chunk in a temporary file. Few (a sweep after an import): each chunk's activities by the lead index.
             var stale = await CountStaleAsync(rules.Version, ct);
             if (stale == 0)
             {
@@ -173,51 +203,48 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             }
 
             var scan = stale >= options.Value.ScanShare * await db.Leads.CountAsync(ct);
-            var leadReader = new StaleLeadReader(db, rules);
-            var connectionString = db.Database.GetConnectionString()!;
-            var activitiesTask = scan ? Task.Run(() => TimedAsync(() => ReadAllActivitiesAsync(rules, connectionString, ct)), ct) : null;
             var phase = Stopwatch.StartNew();
-            var leads = sqlite
-                ? await leadReader.ReadSqliteAsync(db, connectionString, rules.Version, scan, ct)
-                : await leadReader.ReadAsync(db, db.Database.GetDbConnection(), rules.Version, scan, ct);
-            Phases.ReadLeads += phase.Elapsed;
-            ActivityColumns activities;
-            if (activitiesTask is not null)
+            var keys = sqlite
+                ? await Task.Run(() => StaleLeadKeys.ReadSqlite(connectionString, rules.Version, all: scan, ct), ct)
+                : await StaleLeadKeys.ReadPostgresAsync(await reader.PostgresAsync(ct), rules.Version, ct);
+            Phases.Keys += phase.Elapsed;
+            if (keys.Count == 0)
             {
-                (activities, var took) = await activitiesTask;
-                Phases.ReadActivities += took;
+                return 0;
             }
-            else
+
+            var sets = new MatchSets(rules);
+            if (scan)
             {
                 phase.Restart();
-                activities = sqlite
-                    ? ActivityScan.ReadSqliteByLead(((SqliteConnection)db.Database.GetDbConnection()).Handle!, rules, leads.Ids, ct)
-                    : await ActivityScan.ReadPostgresAsync((NpgsqlConnection)db.Database.GetDbConnection(), rules, leads.Ids.ToArray(), ct);
-                Phases.ReadActivities += phase.Elapsed;
+                spill = await SpillAsync(rules, sets, keys, chunkSize, reader, connectionString, ct);
+                Phases.ScanActivities += phase.Elapsed;
+                Phases.SpillBytes += spill.Bytes;
             }
 
-            phase.Restart();
-            var grouped = ActivitiesByLead.Group(activities, leads);
-            Phases.Activities += grouped.Order.Length;
-            Phases.Group += phase.Elapsed;
-
+            var leadReader = new StaleLeadReader(db, rules);
+            await leadReader.LoadAccountsAsync(db, ct);
             if (sqlite)
             {
-                // As the import does: no checkpoint inside every batch's commit; one after the last batch.
+                // As the import does: no checkpoint inside every chunk's commit; one after the last chunk.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 100000;", ct);
             }
 
-            // Score batch N+1 on the pool while batch N is written on the single writer.
+            // Read and score chunk N+1 on the pool while chunk N is written on the single writer. The scores are
+            // computed at the moment stored as scored_at, so at PostgreSQL's precision (microseconds).
             var now = clock.GetUtcNow().UtcDateTime;
+            now = now.AddTicks(-(now.Ticks % 10));
+            var chunks = (keys.Count + chunkSize - 1) / chunkSize;
+            Phases.Chunks += chunks;
             var done = 0;
-            var next = ScoreAsync(rules, leads, activities, grouped, 0, Math.Min(batchSize, leads.Count), now, ct);
-            for (var from = 0; from < leads.Count; from += batchSize)
+            next = PrepareAsync(rules, sets, leadReader, keys, spill, reader, 0, chunkSize, now, ct);
+            for (var chunk = 0; chunk < chunks; chunk++)
             {
-                var scored = await next;
-                var after = from + batchSize;
-                if (after < leads.Count)
+                var scored = await next!;
+                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, spill, reader, chunk + 1, chunkSize, now, ct) : null;
+                if (scored.Length == 0)
                 {
-                    next = ScoreAsync(rules, leads, activities, grouped, after, Math.Min(after + batchSize, leads.Count), now, ct);
+                    continue;
                 }
 
                 phase.Restart();
@@ -242,6 +269,14 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
         finally
         {
+            if (next is not null)
+            {
+                // The chunk being read uses the reader's connections: let it finish before they close.
+                await Task.WhenAny(next);
+            }
+
+            spill?.Dispose();
+            await reader.DisposeAsync();
             if (sqlite)
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
@@ -254,46 +289,160 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     private Task<bool> IsActiveAsync(int version, CancellationToken ct) =>
         db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == version, ct);
 
-    private static async Task<(T Value, TimeSpan Took)> TimedAsync<T>(Func<Task<T>> read)
+    /// <summary>The one pass over the activity table: every matching activity of a stale lead, filed by chunk.</summary>
+    private async Task<ActivitySpill> SpillAsync(ScoringRules rules, MatchSets sets, StaleLeadKeys keys, int chunkSize, ChunkReader reader, string connectionString, CancellationToken ct)
     {
-        var timer = Stopwatch.StartNew();
-        var value = await read();
-        return (value, timer.Elapsed);
-    }
-
-    private async Task<ActivityColumns> ReadAllActivitiesAsync(ScoringRules rules, string connectionString, CancellationToken ct)
-    {
-        if (db.Database.IsSqlite())
+        var parts = db.Database.IsSqlite() ? Math.Max(1, Math.Min(options.Value.ReadConnections, Environment.ProcessorCount)) : 1;
+        var directory = string.IsNullOrEmpty(options.Value.SpillDirectory) ? Path.GetTempPath() : options.Value.SpillDirectory;
+        var spill = new ActivitySpill(keys, chunkSize, parts, sets.UsesProperties, directory);
+        try
         {
-            return ActivityScan.ScanSqlite(connectionString, rules, Math.Max(1, Math.Min(options.Value.ReadConnections, Environment.ProcessorCount)), ct);
+            var writers = Enumerable.Range(0, parts).Select(_ => spill.NewWriter()).ToArray();
+            if (db.Database.IsSqlite())
+            {
+                await Task.Run(() => ActivityScan.ScanSqlite(connectionString, options.Value.MmapSize, rules, sets, writers, ct), ct);
+            }
+            else
+            {
+                await ActivityScan.ReadPostgresAsync(await reader.PostgresAsync(ct), rules, sets, leads: null, writers[0], ct);
+            }
+
+            foreach (var writer in writers)
+            {
+                writer.Complete();
+            }
+
+            return spill;
         }
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        return await ActivityScan.ReadPostgresAsync(connection, rules, leads: null, ct);
+        catch
+        {
+            spill.Dispose();
+            throw;
+        }
     }
 
-    private Task<ScoredLead[]> ScoreAsync(ScoringRules rules, StaleLeads leads, ActivityColumns activities, ActivitiesByLead grouped, int from, int to, DateTime now, CancellationToken ct) =>
-        Task.Run(() =>
+    /// <summary>Reads chunk <paramref name="chunk"/>'s leads (with their fit) and activities and scores them, on the pool.</summary>
+    private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, ActivitySpill? spill, ChunkReader reader,
+        int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
+        Task.Run(async () =>
         {
+            var from = chunk * chunkSize;
+            var to = Math.Min(keys.Count, from + chunkSize);
             var timer = Stopwatch.StartNew();
-            var ids = leads.Ids[from..to].ToArray();
-            var rowIds = leads.RowIds[from..to].ToArray();
-            var fits = leads.Fit[from..to].ToArray();
-            var scored = new ScoredLead[to - from];
+            var sqlite = reader.Sqlite;
+            var leads = sqlite && leadReader.ReadsRaw
+                ? leadReader.ReadSqlite(reader.Sqlite3(), rules.Version, keys, from, to, ct)
+                : await leadReader.ReadAsync(sqlite ? await reader.SqliteAsync(ct) : await reader.PostgresAsync(ct), sqlite, rules.Version, keys, from, to, ct);
+            var readLeads = timer.Elapsed;
+
+            timer.Restart();
+            var activities = new ActivityColumns(sets.UsesProperties, leads.Count * 8);
+            if (spill is not null)
+            {
+                var indexOf = new int[to - from];
+                Array.Fill(indexOf, -1);
+                for (var i = 0; i < leads.Count; i++)
+                {
+                    indexOf[leads.Positions[i] - from] = i;
+                }
+
+                spill.Read(chunk, indexOf, activities);
+            }
+            else if (sqlite)
+            {
+                ActivityScan.ReadSqliteByLead(reader.Sqlite3(), rules, sets, leads.Ids, activities, ct);
+            }
+            else
+            {
+                var index = new Dictionary<Guid, int>(leads.Count);
+                for (var i = 0; i < leads.Count; i++)
+                {
+                    index[leads.Ids[i]] = i;
+                }
+
+                await ActivityScan.ReadPostgresAsync(await reader.PostgresAsync(ct), rules, sets, leads.Ids.ToArray(), new ChunkSink(activities, index), ct);
+            }
+
+            var readActivities = timer.Elapsed;
+            timer.Restart();
+            var grouped = ActivitiesByLead.Group(activities, leads.Count);
+            var group = timer.Elapsed;
+
+            timer.Restart();
+            var ruleSets = sets.Snapshot();
+            var ids = leads.Ids.ToArray();
+            var rowIds = leads.RowIds.ToArray();
+            var fits = leads.Fit.ToArray();
+            var scored = new ScoredLead[leads.Count];
             Parallel.For(0, scored.Length, new ParallelOptions { CancellationToken = ct }, i =>
             {
-                var state = grouped.Build(rules, activities, from + i);
+                var state = grouped.Build(rules, activities, ruleSets, i);
                 var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, now);
                 scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), ScoreStateText.WriteUtf8(state));
             });
             lock (Phases)
             {
+                Phases.ReadLeads += readLeads;
+                Phases.ReadActivities += readActivities;
+                Phases.Group += group;
                 Phases.Score += timer.Elapsed;
+                Phases.Activities += activities.Count;
             }
 
             return scored;
         }, ct);
+
+    /// <summary>
+    /// The connections a rescore reads chunks on, apart from the context's (which writes while the next chunk is
+    /// read): on SQLite a SQLitePCL reader (and an ADO.NET one for columns it cannot read), on PostgreSQL one more
+    /// connection. Used by one chunk at a time.
+    /// </summary>
+    private sealed class ChunkReader(bool sqlite, string connectionString, long mmapSize) : IAsyncDisposable
+    {
+        private sqlite3? _sqlite3;
+        private SqliteConnection? _sqlite;
+        private NpgsqlConnection? _postgres;
+
+        public bool Sqlite => sqlite;
+
+        public sqlite3 Sqlite3() => _sqlite3 ??= ActivityScan.OpenReader(connectionString, mmapSize);
+
+        public async Task<SqliteConnection> SqliteAsync(CancellationToken ct)
+        {
+            if (_sqlite is null)
+            {
+                _sqlite = new SqliteConnection(connectionString);
+                await _sqlite.OpenAsync(ct);
+            }
+
+            return _sqlite;
+        }
+
+        public async Task<NpgsqlConnection> PostgresAsync(CancellationToken ct)
+        {
+            if (_postgres is null)
+            {
+                _postgres = new NpgsqlConnection(connectionString);
+                await _postgres.OpenAsync(ct);
+            }
+
+            return _postgres;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _sqlite3?.Dispose();
+            if (_sqlite is not null)
+            {
+                await _sqlite.DisposeAsync();
+            }
+
+            if (_postgres is not null)
+            {
+                await _postgres.DisposeAsync();
+            }
+        }
+    }
 
     private async Task<bool> WriteSqliteAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
     {
@@ -313,13 +462,20 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
         using (statement)
         {
-            var atText = at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-            var startedText = started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+            // Text bound as UTF-8 bytes made once, not converted from a string on every row.
+            var atText = Encoding.UTF8.GetBytes(at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            var startedText = Encoding.UTF8.GetBytes(started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             Span<byte> id = stackalloc byte[36];
             foreach (var row in rows)
             {
+                if (!grades.TryGetValue(row.Grade, out var grade))
+                {
+                    grades[row.Grade] = grade = Encoding.UTF8.GetBytes(row.Grade);
+                }
+
                 raw.sqlite3_bind_int64(statement, 1, row.Fit);
-                raw.sqlite3_bind_text(statement, 2, row.Grade);
+                raw.sqlite3_bind_text(statement, 2, grade);
                 raw.sqlite3_bind_int64(statement, 3, row.Engagement);
                 raw.sqlite3_bind_int64(statement, 4, row.Intent);
                 raw.sqlite3_bind_int64(statement, 5, version);

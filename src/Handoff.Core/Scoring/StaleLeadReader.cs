@@ -1,22 +1,27 @@
 using System.Buffers.Text;
 using System.Data.Common;
 using System.Linq.Expressions;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Text;
+using Handoff.Accounts;
 using Handoff.Data;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Npgsql;
 using SQLitePCL;
 
 namespace Handoff.Scoring;
 
-/// <summary>The leads a rescore scores, with their fit already computed (fit needs no activities).</summary>
+/// <summary>One chunk of the leads a rescore scores, with their fit already computed (fit needs no activities).</summary>
 internal sealed class StaleLeads
 {
-    private Guid[] _ids = new Guid[1024];
-    private long[] _rowIds = new long[1024];
-    private int[] _fit = new int[1024];
+    private Guid[] _ids = new Guid[64];
+    private long[] _rowIds = new long[64];
+    private int[] _fit = new int[64];
+    private int[] _positions = new int[64];
 
     public int Count { get; private set; }
     public ReadOnlySpan<Guid> Ids => _ids.AsSpan(0, Count);
@@ -25,19 +30,203 @@ internal sealed class StaleLeads
     public ReadOnlySpan<long> RowIds => _rowIds.AsSpan(0, Count);
     public ReadOnlySpan<int> Fit => _fit.AsSpan(0, Count);
 
-    public void Add(Guid id, long rowId, int fit)
+    /// <summary>Each lead's place among all the stale leads (<see cref="StaleLeadKeys"/>).</summary>
+    public ReadOnlySpan<int> Positions => _positions.AsSpan(0, Count);
+
+    public void Add(Guid id, long rowId, int fit, int position)
     {
         if (Count == _ids.Length)
         {
             Array.Resize(ref _ids, Count * 2);
             Array.Resize(ref _rowIds, Count * 2);
             Array.Resize(ref _fit, Count * 2);
+            Array.Resize(ref _positions, Count * 2);
         }
 
         _ids[Count] = id;
         _rowIds[Count] = rowId;
+        _positions[Count] = position;
         _fit[Count++] = fit;
     }
+}
+
+/// <summary>
+/// Every lead a rescore scores, by id and place only (about 40 bytes a lead): in rowid order on SQLite (the order
+/// of the table, so a chunk's writes touch neighbouring pages), in id order on PostgreSQL (a chunk is a range of the
+/// primary key). Chunks are runs of these places; the lead rows themselves are read chunk by chunk.
+/// </summary>
+internal sealed class StaleLeadKeys
+{
+    internal StaleLeadKeys(Guid[] ids, long[] rowIds)
+    {
+        Ids = ids;
+        RowIds = rowIds;
+        Positions = new LeadPlaces(ids);
+    }
+
+    public int Count => Ids.Length;
+
+    /// <summary>Lead id by place (<see cref="Guid.Empty"/> for a lead gone between the two index reads on SQLite).</summary>
+    public Guid[] Ids { get; }
+
+    /// <summary>SQLite: rowid by place, ascending; empty on PostgreSQL.</summary>
+    public long[] RowIds { get; }
+
+    public LeadPlaces Positions { get; }
+
+    private static string Stale(string parameter) => $"(score_model_version IS NULL OR score_model_version < {parameter} OR score_model_version > {parameter})";
+
+    /// <summary>
+    /// SQLite. <paramref name="all"/> (many stale leads): two index-only passes (the version index for the stale
+    /// rowids, the primary key for their ids) instead of a pass over the wide table; else the version index and the rows.
+    /// </summary>
+    public static StaleLeadKeys ReadSqlite(string connectionString, int version, bool all, CancellationToken ct)
+    {
+        using var handle = ActivityScan.OpenReader(connectionString, 0);
+        var rowIds = new List<long>();
+        var ids = new List<Guid>();
+        Each(handle, all ? $"SELECT rowid FROM leads WHERE {Stale("?1")}" : $"SELECT rowid, id FROM leads WHERE {Stale("?1")} ORDER BY rowid", version, statement =>
+        {
+            rowIds.Add(raw.sqlite3_column_int64(statement, 0));
+            if (!all)
+            {
+                ids.Add(Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _) ? id : Guid.Empty);
+            }
+        }, ct);
+        if (!all)
+        {
+            return new StaleLeadKeys([.. ids], [.. rowIds]);
+        }
+
+        var sorted = rowIds.ToArray();
+        Array.Sort(sorted);
+        var byPlace = new Guid[sorted.Length];
+        Each(handle, "SELECT id, rowid FROM leads", version: null, statement =>
+        {
+            var place = Array.BinarySearch(sorted, raw.sqlite3_column_int64(statement, 1));
+            if (place >= 0 && Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid id, out _))
+            {
+                byPlace[place] = id;
+            }
+        }, ct);
+        return new StaleLeadKeys(byPlace, sorted);
+    }
+
+    /// <summary>PostgreSQL: the stale leads' ids in the primary key's order.</summary>
+    public static async Task<StaleLeadKeys> ReadPostgresAsync(NpgsqlConnection connection, int version, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT id FROM leads WHERE {Stale("@version")} ORDER BY id", connection)
+        {
+            CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds,
+        };
+        command.Parameters.AddWithValue("version", version);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return new StaleLeadKeys([.. ids], []);
+    }
+
+    private static void Each(sqlite3 handle, string sql, int? version, Action<sqlite3_stmt> row, CancellationToken ct)
+    {
+        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+        }
+
+        using (statement)
+        {
+            if (version is { } v)
+            {
+                raw.sqlite3_bind_int64(statement, 1, v);
+            }
+
+            int step;
+            var rows = 0;
+            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                if ((++rows & 0xFFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                row(statement);
+            }
+
+            if (step != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Lead id → place among the stale leads, for the millions of lookups of a pass over the activity table: an
+/// open-addressing table of (id, place) slots, so a lookup is usually one cache miss (a <see cref="Dictionary{TKey, TValue}"/>
+/// of a million leads takes two or three: bucket, entry, chain). Read-only once built, so threads share it.
+/// </summary>
+internal sealed class LeadPlaces
+{
+    private readonly Slot[] _slots;
+    private readonly int _shift;
+
+    public LeadPlaces(ReadOnlySpan<Guid> ids)
+    {
+        var size = BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, ids.Length + (ids.Length / 2)));
+        _slots = new Slot[size];
+        _shift = 32 - BitOperations.Log2(size);
+        for (var place = 0; place < ids.Length; place++)
+        {
+            if (ids[place] == Guid.Empty)
+            {
+                continue;
+            }
+
+            var i = Home(ids[place]);
+            while (_slots[i].Place != 0 && _slots[i].Id != ids[place])
+            {
+                i = (i + 1) & (_slots.Length - 1);
+            }
+
+            if (_slots[i].Place == 0)
+            {
+                _slots[i] = new Slot(ids[place], place + 1);
+            }
+        }
+    }
+
+    public bool TryGetValue(Guid id, out int place)
+    {
+        var slots = _slots;
+        var i = Home(id);
+        while (true)
+        {
+            ref readonly var slot = ref slots[i];
+            if (slot.Place == 0)
+            {
+                place = -1;
+                return false;
+            }
+
+            if (slot.Id == id)
+            {
+                place = slot.Place - 1;
+                return true;
+            }
+
+            i = (i + 1) & (slots.Length - 1);
+        }
+    }
+
+    /// <summary>Fibonacci hashing of the id's own hash: the top bits of the product pick the slot.</summary>
+    private int Home(Guid id) => (int)(((uint)id.GetHashCode() * 2654435769u) >> _shift);
+
+    /// <summary>Place is stored plus one: 0 marks an empty slot.</summary>
+    private readonly record struct Slot(Guid Id, int Place);
 }
 
 /// <summary>
@@ -83,61 +272,79 @@ internal sealed class StaleLeadReader
         _select = string.Join("", _columns.Select(c => ", " + Quote(c.Property.GetColumnName())));
     }
 
-    /// <summary>Reads the stale leads on <paramref name="connection"/>: every one in table order (<paramref name="scan"/>), else by the version index.</summary>
-    public async Task<StaleLeads> ReadAsync(HandoffDb db, DbConnection connection, int version, bool scan, CancellationToken ct)
+    private Dictionary<Guid, Account> _accountsById = [];
+
+    /// <summary>Whether the columns can all be read through SQLitePCL (<see cref="ReadSqlite"/>); else <see cref="ReadAsync"/>.</summary>
+    public bool ReadsRaw => _columns.All(c => c.ReadsRaw);
+
+    /// <summary>Loads the accounts once when a fit rule tests account fields.</summary>
+    public async Task LoadAccountsAsync(HandoffDb db, CancellationToken ct)
     {
-        var accounts = _accounts
-            ? await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.Id, ct)
-            : [];
-        var sqlite = db.Database.IsSqlite();
+        if (_accounts)
+        {
+            _accountsById = await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.Id, ct);
+        }
+    }
+
+    private static string Stale(int version) =>
+        "(score_model_version IS NULL OR score_model_version <> " + version.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+
+    /// <summary>
+    /// Chunk [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="keys"/>, still stale, with a plain
+    /// data reader on <paramref name="connection"/> (a connection of the caller's, not the context's).
+    /// </summary>
+    public async Task<StaleLeads> ReadAsync(DbConnection connection, bool sqlite, int version, StaleLeadKeys keys, int from, int to, CancellationToken ct)
+    {
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
         var result = new StaleLeads();
         await using var command = connection.CreateCommand();
         command.CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds;
-        var stale = "(score_model_version IS NULL OR score_model_version <> " + version.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
         command.CommandText = sqlite
-            ? scan
-                ? $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE {stale}"
-                : $"SELECT rowid, id{_select} FROM leads WHERE {stale} ORDER BY rowid"
-            : $"SELECT 0::bigint, id{_select} FROM leads WHERE {stale} ORDER BY id";
+            ? $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE rowid >= @first AND rowid <= @last AND {Stale(version)}"
+            : $"SELECT 0::bigint, id{_select} FROM leads WHERE id >= @first AND id <= @last AND {Stale(version)} ORDER BY id";
+        AddParameter(command, "first", sqlite ? keys.RowIds[from] : keys.Ids[from]);
+        AddParameter(command, "last", sqlite ? keys.RowIds[to - 1] : keys.Ids[to - 1]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
         while (await reader.ReadAsync(ct))
         {
+            var id = reader.GetGuid(1);
+            var rowId = reader.GetInt64(0);
+            if (!keys.Positions.TryGetValue(id, out var place) || place < from || place >= to || (sqlite && keys.RowIds[place] != rowId))
+            {
+                continue; // came after the rescore started (not in its keys): the next one scores it
+            }
+
             for (var i = 0; i < _columns.Length; i++)
             {
                 _columns[i].Set(lead, _columns[i].Read(reader, i + 2));
             }
 
-            var account = accountId >= 0 && lead.AccountId is { } a ? accounts.GetValueOrDefault(a) : null;
-            result.Add(reader.GetGuid(1), reader.GetInt64(0), ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)));
+            var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
+            result.Add(id, rowId, ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)), place);
         }
 
         return result;
     }
 
-    /// <summary>
-    /// SQLite: the same read through SQLitePCL on a connection of its own (a million rows through the ADO.NET reader
-    /// cost several times SQLite's own work); columns of a type it cannot read fall back to <see cref="ReadAsync"/>.
-    /// </summary>
-    public async Task<StaleLeads> ReadSqliteAsync(HandoffDb db, string connectionString, int version, bool scan, CancellationToken ct)
+    private static void AddParameter(DbCommand command, string name, object value)
     {
-        if (_columns.Any(c => !c.ReadsRaw))
-        {
-            return await ReadAsync(db, db.Database.GetDbConnection(), version, scan, ct);
-        }
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
 
-        var accounts = _accounts
-            ? await db.Accounts.AsNoTracking().ToDictionaryAsync(a => a.Id, ct)
-            : [];
+    /// <summary>
+    /// SQLite: the same read through SQLitePCL on <paramref name="handle"/> (a reader of the caller's; a million rows
+    /// through the ADO.NET reader cost several times SQLite's own work). Only when <see cref="ReadsRaw"/>.
+    /// </summary>
+    public StaleLeads ReadSqlite(sqlite3 handle, int version, StaleLeadKeys keys, int from, int to, CancellationToken ct)
+    {
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
         var result = new StaleLeads();
         var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
-        var stale = "(score_model_version IS NULL OR score_model_version <> " + version.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
-        var sql = scan
-            ? $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE {stale}"
-            : $"SELECT rowid, id{_select} FROM leads WHERE {stale} ORDER BY rowid";
-        using var handle = ActivityScan.OpenReader(connectionString);
+        var sql = $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE rowid >= ?1 AND rowid <= ?2 AND {Stale(version)}";
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
@@ -145,26 +352,31 @@ internal sealed class StaleLeadReader
 
         using (statement)
         {
+            raw.sqlite3_bind_int64(statement, 1, keys.RowIds[from]);
+            raw.sqlite3_bind_int64(statement, 2, keys.RowIds[to - 1]);
+            var row = new SqliteRow(statement);
             int step;
-            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((step = row.Step()) == raw.SQLITE_ROW)
             {
                 if ((result.Count & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
+                var rowId = row.Int64(0);
+                if (!Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _)
+                    || !keys.Positions.TryGetValue(id, out var place) || place < from || place >= to || keys.RowIds[place] != rowId)
+                {
+                    continue; // came after the rescore started (not in its keys): the next one scores it
+                }
+
                 for (var i = 0; i < _columns.Length; i++)
                 {
-                    _columns[i].Set(lead, _columns[i].ReadRaw(statement, i + 2));
+                    _columns[i].Set(lead, _columns[i].ReadRaw(row, i + 2));
                 }
 
-                if (!Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _))
-                {
-                    continue;
-                }
-
-                var account = accountId >= 0 && lead.AccountId is { } a ? accounts.GetValueOrDefault(a) : null;
-                result.Add(id, raw.sqlite3_column_int64(statement, 0), ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)));
+                var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
+                result.Add(id, rowId, ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)), place);
             }
 
             if (step != raw.SQLITE_DONE)
@@ -203,7 +415,7 @@ internal sealed class StaleLeadReader
     {
         private static readonly System.Reflection.MethodInfo GetFieldValue = typeof(DbDataReader).GetMethod(nameof(DbDataReader.GetFieldValue))!;
         private readonly Func<DbDataReader, int, object> _read;
-        private readonly Func<sqlite3_stmt, int, object>? _raw;
+        private readonly Func<SqliteRow, int, object>? _raw;
         private readonly Func<object?, object?>? _convert;
         private readonly Action<Lead, object?> _set;
 
@@ -216,13 +428,13 @@ internal sealed class StaleLeadReader
             provider = Nullable.GetUnderlyingType(provider) ?? provider;
             _raw = provider switch
             {
-                _ when provider == typeof(string) => (s, i) => raw.sqlite3_column_text(s, i).utf8_to_string(),
-                _ when provider == typeof(bool) => (s, i) => raw.sqlite3_column_int64(s, i) != 0,
-                _ when provider == typeof(int) => (s, i) => (int)raw.sqlite3_column_int64(s, i),
-                _ when provider == typeof(long) => (s, i) => raw.sqlite3_column_int64(s, i),
-                _ when provider == typeof(double) => (s, i) => raw.sqlite3_column_double(s, i),
-                _ when provider == typeof(Guid) => (s, i) => Utf8Parser.TryParse(raw.sqlite3_column_blob(s, i), out Guid g, out _) ? g : Guid.Parse(raw.sqlite3_column_text(s, i).utf8_to_string()),
-                _ when provider == typeof(DateTime) => (s, i) => DateTime.SpecifyKind(ActivityScan.SqliteTime(raw.sqlite3_column_blob(s, i)), DateTimeKind.Unspecified),
+                _ when provider == typeof(string) => (s, i) => Encoding.UTF8.GetString(s.Bytes(i)),
+                _ when provider == typeof(bool) => (s, i) => s.Int64(i) != 0,
+                _ when provider == typeof(int) => (s, i) => (int)s.Int64(i),
+                _ when provider == typeof(long) => (s, i) => s.Int64(i),
+                _ when provider == typeof(double) => (s, i) => s.Double(i),
+                _ when provider == typeof(Guid) => (s, i) => s.Bytes(i) is var bytes && Utf8Parser.TryParse(bytes, out Guid g, out _) ? g : Guid.Parse(Encoding.UTF8.GetString(bytes)),
+                _ when provider == typeof(DateTime) => (s, i) => DateTime.SpecifyKind(ActivityScan.SqliteTime(s.Bytes(i)), DateTimeKind.Unspecified),
                 _ => null,
             };
             var reader = Expression.Parameter(typeof(DbDataReader));
@@ -241,14 +453,14 @@ internal sealed class StaleLeadReader
         public bool ReadsRaw => _raw is not null;
 
         /// <summary>Reads the column from a SQLite row as Microsoft.Data.Sqlite would, then converts it as EF Core does.</summary>
-        public object? ReadRaw(sqlite3_stmt statement, int ordinal)
+        public object? ReadRaw(SqliteRow row, int ordinal)
         {
-            if (raw.sqlite3_column_type(statement, ordinal) == raw.SQLITE_NULL)
+            if (row.IsNull(ordinal))
             {
                 return null;
             }
 
-            var value = _raw!(statement, ordinal);
+            var value = _raw!(row, ordinal);
             return _convert is null ? value : _convert(value);
         }
 

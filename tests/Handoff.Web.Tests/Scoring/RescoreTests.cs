@@ -20,7 +20,7 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
     where TApp : HandoffApp
 {
     /// <summary>Fit on size, title and domain; engagement on URLs (decay, cap, window), a type alone, and a property.</summary>
-    private const string Model = """
+    internal const string Model = """
         {
           "name": "Rescore check",
           "halfLifeDays": 7,
@@ -181,9 +181,12 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         await AssertScoredAsIfAloneAsync(leads);
     }
 
-    private async Task AssertScoredAsIfAloneAsync(List<Guid> leads)
+    private Task AssertScoredAsIfAloneAsync(List<Guid> leads) => AssertScoredAsIfAloneAsync(App, leads);
+
+    /// <summary>Each lead's stored scores and state are those <see cref="ScoreEngine"/> gives it from its own activities.</summary>
+    internal static async Task AssertScoredAsIfAloneAsync(HandoffApp app, List<Guid> leads)
     {
-        await using var scope = App.Scope();
+        await using var scope = app.Scope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
         var rules = (await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(CancellationToken.None, fresh: true))!;
         var engaged = 0;
