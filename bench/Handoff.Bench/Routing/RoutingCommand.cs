@@ -87,9 +87,11 @@ internal static class RoutingCommand
             var memory = Measure(decisions * 4, () => Task.FromResult(set.FirstMatch(new LeadFacts(lead))));
             var preview = Measure(decisions, async () => (await router.PreviewAsync(lead, RoutingPurpose.Lead, CancellationToken.None)).RuleIndex);
             var decide = Measure(decisions, async () => (await router.DecideAsync(lead, RoutingPurpose.Lead, CancellationToken.None)).RuleIndex);
+            var batched = await InBatchesAsync(scope.ServiceProvider, lead, decisions);
             Print("rules only (in memory)", rules, await memory);
             Print("preview (rules + database reads)", rules, await preview);
             Print("decision (takes the turn)", rules, await decide);
+            Print("decision in a writer batch (turn saved, 64 a commit)", rules, batched);
 
             // The whole capture use case in process (no HTTP): routed at capture by the last of the rules, then with no rules.
             var captured = await CaptureAsync(services, decisions, details);
@@ -111,6 +113,41 @@ internal static class RoutingCommand
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+
+    /// <summary>
+    /// Decisions as the SQLite capture writer takes them: inside a transaction that commits every 64 (its batch),
+    /// the roster remembered for the transaction, each turn saved right after its decision; the commit is timed too,
+    /// with the decision that ends the batch.
+    /// </summary>
+    private static async Task<double[]> InBatchesAsync(IServiceProvider services, Lead lead, int count)
+    {
+        var db = services.GetRequiredService<HandoffDb>();
+        var router = services.GetRequiredService<Router>();
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction = null;
+        var n = 0;
+        var times = await Measure(count, async () =>
+        {
+            transaction ??= await db.Database.BeginTransactionAsync();
+            var decision = await router.DecideAsync(lead, RoutingPurpose.Lead, CancellationToken.None);
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+            if (++n % 64 == 0)
+            {
+                await transaction.CommitAsync();
+                await transaction.DisposeAsync();
+                transaction = null;
+            }
+
+            return decision.RuleIndex;
+        });
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync();
+            await transaction.DisposeAsync();
+        }
+
+        return times;
+    }
 
     private static async Task<double[]> CaptureAsync(IServiceProvider services, int count, LeadDetails details)
     {

@@ -272,21 +272,13 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             var (picked, pickedName, stride) = choice;
             if (commit)
             {
-                if (ownTransaction is null)
+                // The turn is written at once, in the transaction (the caller's, undone with it, or this short one), as an
+                // increment; the remembered roster moves on with it. No entity is tracked for it, so nothing else saves it twice.
+                await db.Database.ExecuteSqlInterpolatedAsync(
+                    $"UPDATE team_members SET pass = pass + {stride}, assigned = assigned + 1 WHERE team_id = {teamId} AND user_id = {picked.UserId}", ct);
+                picked.Picked(stride);
+                if (ownTransaction is not null)
                 {
-                    // Saved with the caller's changes, in its transaction; the remembered roster moves on with it.
-                    var entry = db.Entry(picked);
-                    if (entry.State == EntityState.Detached)
-                    {
-                        entry.State = EntityState.Unchanged;
-                    }
-
-                    picked.Picked(stride);
-                }
-                else
-                {
-                    await db.TeamMembers.Where(m => m.TeamId == teamId && m.UserId == picked.UserId)
-                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.Pass, m => m.Pass + stride).SetProperty(m => m.Assigned, m => m.Assigned + 1), ct);
                     await ownTransaction.CommitAsync(ct);
                 }
             }
