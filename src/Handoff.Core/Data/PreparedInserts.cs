@@ -24,7 +24,7 @@ internal sealed class PreparedInserts(HandoffDb db) : IDisposable
     /// <summary>Inserts the added entities (principals before their dependents), then lets EF save the rest.</summary>
     public async Task SaveChangesAsync(CancellationToken ct)
     {
-        db.ChangeTracker.DetectChanges();
+        // Entries() detects the changes first (once; see below).
         var added = new List<EntityEntry>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
