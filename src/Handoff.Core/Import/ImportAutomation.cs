@@ -111,19 +111,22 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
 /// </summary>
 internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? Definition)
 {
+    /// <summary>The touch an imported row is, with the row's attribution (as a capture records its form submit).</summary>
+    public static Activity Touch(Lead lead, LeadDetails details, DateTime at) => Activity.Record(
+        lead.Id,
+        ActivityType.FormSubmit,
+        at,
+        at,
+        subject: "Captured via import",
+        source: details.UtmSource ?? details.Source,
+        channel: details.UtmMedium ?? details.Channel,
+        campaign: details.UtmCampaign ?? details.Campaign,
+        properties: CaptureLead.AttributionProperties(details, new CaptureContext { Channel = "import" }));
+
     /// <summary>Records the import's touch of <paramref name="lead"/>, scores it and runs the MQL check; the lead changes in memory.</summary>
     public ImportedTouch ScoreAndCheck(Lead lead, LeadDetails details, DateTime at)
     {
-        var touch = Activity.Record(
-            lead.Id,
-            ActivityType.FormSubmit,
-            at,
-            at,
-            subject: "Captured via import",
-            source: details.UtmSource ?? details.Source,
-            channel: details.UtmMedium ?? details.Channel,
-            campaign: details.UtmCampaign ?? details.Campaign,
-            properties: CaptureLead.AttributionProperties(details, new CaptureContext { Channel = "import" }));
+        var touch = Touch(lead, details, at);
 
         // 100: score. A new lead has no stored touches: its state is built from this one.
         if (Scoring is not null)

@@ -857,16 +857,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var change = new LeadChange(lead, job.Actor, at) { FieldsChanged = fieldsChanged };
             if (touch)
             {
-                var activity = Activities.Activity.Record(
-                    lead.Id,
-                    Activities.ActivityType.FormSubmit,
-                    at,
-                    at,
-                    subject: "Captured via import",
-                    source: details.UtmSource ?? details.Source,
-                    channel: details.UtmMedium ?? details.Channel,
-                    campaign: details.UtmCampaign ?? details.Campaign,
-                    properties: Capture.CaptureLead.AttributionProperties(details, new Capture.CaptureContext { Channel = "import" }));
+                var activity = ImportRules.Touch(lead, details, at);
                 db.Activities.Add(activity);
                 lead.Touched(at, details.Source, details.Channel, details.Campaign ?? details.UtmCampaign);
                 change.Activities.Add(activity);
