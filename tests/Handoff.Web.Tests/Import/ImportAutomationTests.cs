@@ -234,8 +234,9 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
 
         var resumed = await UploadAsync(client, csv);
         Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
-        var done = await WaitAsync(client, job.Id.ToString());
+        var done = await client.FinishedImportAsync(job.Id.ToString());
 
+        Assert.Equal("Completed", done["status"]!.GetValue<string>());
         Assert.Equal(9, done["imported"]!.GetValue<int>());
         var leads = await SearchAsync(client, t);
         Assert.Equal(9, leads.Count);
@@ -420,25 +421,9 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var response = await UploadAsync(client, Encoding.UTF8.GetBytes(csv), automation);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
-        return await WaitAsync(client, JsonNode.Parse(text)!["id"]!.GetValue<string>());
-    }
-
-    private static async Task<JsonObject> WaitAsync(HttpClient client, string id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var job = await (await client.GetAsync($"/api/imports/{id}")).ReadObjectAsync();
-            var status = job["status"]!.GetValue<string>();
-            if (status is "Completed" or "Failed")
-            {
-                Assert.True(status == "Completed", job.ToJsonString());
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"import {id} still {status}");
-            await Task.Delay(100);
-        }
+        var job = await client.FinishedImportAsync(JsonNode.Parse(text)!["id"]!.GetValue<string>());
+        Assert.True(job["status"]!.GetValue<string>() == "Completed", job.ToJsonString());
+        return job;
     }
 
     private static async Task<JsonObject> LeadAsync(HttpClient client, string email)

@@ -257,7 +257,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         // Uploading the same file again resumes the failed job in the background.
         var resumed = await UploadAsync(client, csv, "interrupted.csv");
         Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
-        var done = await WaitAsync(client, job.Id.ToString());
+        var done = await client.FinishedImportAsync(job.Id.ToString());
 
         Assert.Equal("Completed", done["status"]!.GetValue<string>());
         Assert.Equal(230, done["totalRows"]!.GetValue<int>());
@@ -310,7 +310,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             await scope.ServiceProvider.GetRequiredService<RunImport>().RunAsync(job.Id, "test-runner", null, CancellationToken.None);
         }
 
-        var done = await WaitAsync(client, job.Id.ToString());
+        var done = await client.FinishedImportAsync(job.Id.ToString());
         Assert.Equal(120, done["imported"]!.GetValue<int>());
         Assert.Equal(120, (await SearchAsync(client, t)).Count);
     }
@@ -360,7 +360,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var again = await UploadAsync(client, csv, "vanished.csv");
 
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        var done = await WaitAsync(client, job.Id.ToString());
+        var done = await client.FinishedImportAsync(job.Id.ToString());
         Assert.Equal(2, done["imported"]!.GetValue<int>());
     }
 
@@ -446,7 +446,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var path = SharedData("x-education/Leads.csv");
 
         var response = await UploadAsync(client, await File.ReadAllBytesAsync(path), "Leads.csv");
-        var job = await WaitAsync(client, (await response.ReadObjectAsync())["id"]!.GetValue<string>());
+        var job = await client.FinishedImportAsync((await response.ReadObjectAsync())["id"]!.GetValue<string>());
         var errors = await ErrorsAsync(client, job);
 
         Assert.Equal("Completed", job["status"]!.GetValue<string>());
@@ -492,24 +492,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
         Assert.NotNull(response.Headers.Location);
-        return await WaitAsync(client, JsonNode.Parse(text)!["id"]!.GetValue<string>());
-    }
-
-    private static async Task<JsonObject> WaitAsync(HttpClient client, string id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var job = await (await client.GetAsync($"/api/imports/{id}")).ReadObjectAsync();
-            var status = job["status"]!.GetValue<string>();
-            if (status is "Completed" or "Failed")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"import {id} still {status}");
-            await Task.Delay(100);
-        }
+        return await client.FinishedImportAsync(JsonNode.Parse(text)!["id"]!.GetValue<string>());
     }
 
     private static async Task<List<string[]>> ErrorsAsync(HttpClient client, JsonObject job)

@@ -25,6 +25,24 @@ public static class Json
         return JsonNode.Parse(text)!["lead"]!.AsObject();
     }
 
+    /// <summary>Polls an import job until it has finished (Completed or Failed), for at most 90 seconds, and returns it.</summary>
+    public static async Task<JsonObject> FinishedImportAsync(this HttpClient client, string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var job = await (await client.GetAsync($"/api/imports/{id}")).ReadObjectAsync();
+            var status = job["status"]!.GetValue<string>();
+            if (status is "Completed" or "Failed")
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"import {id} still {status}");
+            await Task.Delay(100);
+        }
+    }
+
     public static Task<HttpResponseMessage> MoveAsync(this HttpClient client, string id, object body) =>
         client.PostAsJsonAsync($"/api/leads/{id}/transitions", body);
 
