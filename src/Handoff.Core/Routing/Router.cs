@@ -28,7 +28,7 @@ public sealed record RoutingDecision(
 /// Decides the owner of a lead from the active rule set of a purpose: account owner first (if the rule set says so),
 /// then the first rule whose conditions hold and whose target can take the lead, else the fallback queue.
 /// Picking a team member advances the team's rotation under a row lock of the team, so several nodes routing at
-/// once give every member their fair turn; the change is saved with the caller's transaction.
+/// once give every member their fair turn; the turn is written as an increment in the caller's transaction (or a short one of its own).
 /// </summary>
 public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallback, RuleSetCache cache)
 {
