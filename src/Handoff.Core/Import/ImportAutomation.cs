@@ -1,3 +1,4 @@
+using Handoff.Accounts;
 using Handoff.Activities;
 using Handoff.Capture;
 using Handoff.Common;
@@ -33,15 +34,15 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
         new(await scoring.GetAsync(ct), await definitions.AtAsync(db, at, ct));
 
     /// <summary>Reads what a batch's automation needs (inside the batch's transaction): routing rules, rosters, open counts, SLA policies.</summary>
-    internal async Task<ImportBatchAutomation> PrepareAsync(ImportRules rules, DateTime at, CancellationToken ct)
+    internal async Task<ImportBatchAutomation> PrepareAsync(ImportRules rules, ImportAccounts accounts, DateTime at, CancellationToken ct)
     {
         var leadRules = await router.ActiveAsync(RoutingPurpose.Lead, ct);
         var compiled = await policies.GetAsync(db, ct);
         var named = rules.Definition?.Document.SlaPolicies;
         var applying = named is { Count: > 0 } ? named.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
         // An import reaches two routing moments: creation, and MQL when its check moves the lead.
-        var roster = leadRules is { RouteAt: RouteAt.Capture or RouteAt.MQL } ? await RosterAsync(leadRules, ct) : null;
-        return new ImportBatchAutomation(rules, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
+        var roster = leadRules is { RouteAt: RouteAt.Capture or RouteAt.MQL } ? await RosterAsync(leadRules, accounts, ct) : null;
+        return new ImportBatchAutomation(rules, accounts, leadRules, roster, compiled, applying, await fallback.IdAsync(db, ct), at);
     }
 
     /// <summary>
@@ -65,7 +66,7 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
     }
 
     /// <summary>Everything the lead rule set's targets need, for the whole batch (members untracked: their turns are saved by <see cref="SaveRotationAsync"/>).</summary>
-    private async Task<ImportRoster> RosterAsync(CompiledRuleSet set, CancellationToken ct)
+    private async Task<ImportRoster> RosterAsync(CompiledRuleSet set, ImportAccounts accounts, CancellationToken ct)
     {
         var targets = set.Rules.Select(r => r.Target).ToList();
         var teamIds = targets.Where(t => t.Kind == TargetKind.Team).Select(t => t.Id).Distinct().OrderBy(id => id).ToList();
@@ -77,7 +78,9 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
 
         var members = await db.TeamMembers.AsNoTracking().Where(m => teamIds.Contains(m.TeamId)).ToListAsync(ct);
         var teams = await db.Teams.AsNoTracking().Where(t => teamIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
-        var userIds = members.Select(m => m.UserId).Concat(targets.Where(t => t.Kind == TargetKind.User).Select(t => t.Id)).Distinct().ToList();
+        // "Account owner first" may give a lead to any account's owner: they are on the roster too.
+        var userIds = members.Select(m => m.UserId).Concat(targets.Where(t => t.Kind == TargetKind.User).Select(t => t.Id))
+            .Concat(set.UseAccountOwner ? accounts.Owners : []).Distinct().ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
             .Select(u => new Router.RosterUser(u.Id, u.Name, u.IsActive)).ToDictionaryAsync(u => u.Id, ct);
         var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => userIds.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
@@ -124,21 +127,21 @@ internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? De
         properties: CaptureLead.AttributionProperties(details, new CaptureContext { Channel = "import" }));
 
     /// <summary>Records the import's touch of <paramref name="lead"/>, scores it and runs the MQL check; the lead changes in memory.</summary>
-    public ImportedTouch ScoreAndCheck(Lead lead, LeadDetails details, DateTime at)
+    public ImportedTouch ScoreAndCheck(Lead lead, Account? account, LeadDetails details, DateTime at)
     {
         var touch = Touch(lead, details, at);
 
         // 100: score. A new lead has no stored touches: its state is built from this one.
         if (Scoring is not null)
         {
-            ScoreLead.Apply(Scoring, lead, null, ScoreEngine.Build(Scoring, [ActivityFact.Of(touch)]), at);
+            ScoreLead.Apply(Scoring, lead, account, ScoreEngine.Build(Scoring, [ActivityFact.Of(touch)]), at);
         }
 
-        // 200: MQL check. Imported leads are not linked to accounts (account.* facts are empty), as the import has always done.
+        // 200: MQL check, with the lead's account (account.* facts) when the import matched one.
         StageChange? move = null;
         if (Definition is not null && lead.Stage == LeadStage.New)
         {
-            var (mql, variation) = LeadEvaluator.EvaluateMql(Definition, new LeadFacts(lead, null), [touch], at);
+            var (mql, variation) = LeadEvaluator.EvaluateMql(Definition, new LeadFacts(lead, account), [touch], at);
             move = MqlCheck.Move(lead, Definition, mql, variation, [], at);
         }
 
@@ -168,6 +171,7 @@ internal sealed class ImportBatchAutomation
     private static readonly Actor RoutingActor = Actor.System(RouteOnChange.RoutingActor);
 
     private readonly ImportRules _rules;
+    private readonly ImportAccounts _accounts;
     private readonly CompiledRuleSet? _leadRules;
     private readonly ImportRoster? _roster;
 
@@ -178,9 +182,10 @@ internal sealed class ImportBatchAutomation
     private readonly Guid _fallbackQueue;
     private readonly DateTime _now;
 
-    internal ImportBatchAutomation(ImportRules rules, CompiledRuleSet? leadRules, ImportRoster? roster, IReadOnlyList<CompiledPolicy> policies, IReadOnlySet<string>? applying, Guid fallbackQueue, DateTime now)
+    internal ImportBatchAutomation(ImportRules rules, ImportAccounts accounts, CompiledRuleSet? leadRules, ImportRoster? roster, IReadOnlyList<CompiledPolicy> policies, IReadOnlySet<string>? applying, Guid fallbackQueue, DateTime now)
     {
         _rules = rules;
+        _accounts = accounts;
         _leadRules = leadRules;
         _roster = roster;
         _policies = policies;
@@ -213,7 +218,8 @@ internal sealed class ImportBatchAutomation
     public async ValueTask ApplyAsync(Lead lead, LeadDetails details, Actor actor, DateTime at, ImportedTouch? ahead)
     {
         var change = new LeadChange(lead, actor, at) { Created = true };
-        var (touch, move) = ahead ?? _rules.ScoreAndCheck(lead, details, at);
+        var account = _accounts.Of(lead.AccountId);
+        var (touch, move) = ahead ?? _rules.ScoreAndCheck(lead, account, details, at);
         Activities.Add(touch);
         change.Activities.Add(touch);
         if (move is not null)
@@ -223,13 +229,13 @@ internal sealed class ImportBatchAutomation
             change.StageChanges.Add(move);
         }
 
-        var facts = new LeadFacts(lead, null);
+        var facts = new LeadFacts(lead, account);
 
         // 300: route, when the lead rule set routes at this moment (capture, or MQL when the check just moved it).
         var moves = change.StageChanges.Select(c => c.To).ToList();
         if (_leadRules is not null && _roster is not null && StageRules.IsOpen(lead.Stage) && RouteOnChange.Trigger(_leadRules, created: true, moves) is { } trigger)
         {
-            var decision = await DecideAsync(_leadRules, _roster, lead, facts);
+            var decision = await DecideAsync(_leadRules, _roster, lead, facts, account);
             var (entry, assignment) = RouteOnChange.AssignInMemory(lead, decision, trigger, RoutingActor, at);
             Assignments.Add(assignment);
             if (entry is not null)
@@ -263,12 +269,25 @@ internal sealed class ImportBatchAutomation
 
     /// <summary>
     /// The routing decision by the lead rules with the batch's roster: the same rule walk and member choice as live
-    /// routing, with the turn moved in memory. Imported leads have no account, so the account-owner step does not apply.
+    /// routing, with the turn moved in memory; first the account's owner when the rule set says so (as
+    /// <see cref="Router"/> does: an available owner, capacity not checked).
     /// </summary>
-    private async ValueTask<RoutingDecision> DecideAsync(CompiledRuleSet set, ImportRoster roster, Lead lead, LeadFacts facts)
+    private async ValueTask<RoutingDecision> DecideAsync(CompiledRuleSet set, ImportRoster roster, Lead lead, LeadFacts facts, Account? account)
     {
         var why = new List<string>();
         var trace = new List<RuleTrace>();
+        if (set.UseAccountOwner && account?.OwnerUserId is { } accountOwner)
+        {
+            var user = Router.Availability(accountOwner, roster.Users.GetValueOrDefault(accountOwner), roster.Profiles.GetValueOrDefault(accountOwner), null, _now);
+            if (user.Unavailable is null)
+            {
+                why.Add($"account {account.Name} is owned by {user.Name}");
+                return new RoutingDecision(RoutingPurpose.Lead, new Owner(OwnerKind.User, accountOwner), user.Name, set.Version, null, "account owner", null, false, why, trace);
+            }
+
+            why.Add($"account owner {user.Name} skipped: {user.Unavailable}");
+        }
+
         var decided = await Router.WalkRulesAsync(set, RoutingPurpose.Lead, facts, traceMisses: false, why, trace, target => new ValueTask<Router.Pick?>(Target(roster, target, lead, why)));
         return decided ?? Router.Fallback(RoutingPurpose.Lead, set.Version, _fallbackQueue, why, trace);
     }

@@ -64,6 +64,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// <summary>The scoring model and definition of this run when it runs the lead automations; null when it does not.</summary>
     private ImportRules? _rules;
 
+    /// <summary>The accounts this run matches its leads to (by domain, as capture does), read when it starts.</summary>
+    private ImportAccounts _accounts = ImportAccounts.None;
+
     /// <summary>How many rows one transaction holds (several batches); null: the provider's default.</summary>
     internal int? RowsPerTransaction { get; set; }
 
@@ -228,7 +231,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
         await writer.LoadKnownKeysAsync(ct);
-        _timings.Add("load open keys", started);
+        started = _timings.Add("load open keys", started);
+        _accounts = await ImportAccounts.LoadAsync(db, ct);
+        _timings.Add("load accounts", started);
         if (AfterKeysLoaded is { } loaded)
         {
             await loaded();
@@ -322,7 +327,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 mark = timings.Add("read: map, validate, screen", mark);
                 if (!replay && row.Details is { } details)
                 {
-                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, _values!, timings);
+                    row.Draft = Draft.Of(details, row.Junk, owner, actor, at, enricher, _accounts, automated: _rules is not null, _values!, timings);
+                    row.Account = row.Draft.Lead.AccountId;
                     mark = Stopwatch.GetTimestamp();
                 }
 
@@ -370,7 +376,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         {
             if (row.Draft is { Junk: false } draft && (row.Key is null || keys[row.Key] == 1))
             {
-                draft.Ahead = rules.ScoreAndCheck(draft.Lead, row.Details!, at);
+                draft.Ahead = rules.ScoreAndCheck(draft.Lead, _accounts.Of(draft.Lead.AccountId), row.Details!, at);
             }
         }
 
@@ -447,35 +453,44 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// <summary>The lead the row creates if it turns out to be new, made ahead by the reader.</summary>
         public Draft? Draft { get; set; }
 
+        /// <summary>The account the row's company domain matches (a merged row links it to a lead that has none), if any.</summary>
+        public Guid? Account { get; set; }
+
         public static PreparedRow Rejected(int number, RowProblem problem) => new(number, null, null, null, [problem]);
 
         /// <summary>
         /// The draft made ahead, once: a batch that runs again (after a conflict) makes fresh ones, since the first
         /// attempt may have merged later rows into its drafts.
         /// </summary>
-        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values)
+        public Draft TakeDraft(Owner owner, Actor actor, DateTime at, LeadEnricher enricher, ImportAccounts accounts, bool automated, BulkValues values)
         {
-            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher, values);
+            var draft = Draft ?? Draft.Of(Details!, Junk, owner, actor, at, enricher, accounts, automated, values);
             Draft = null;
             return draft;
         }
     }
 
     /// <summary>
-    /// A new lead with its history, exactly as capture makes them (in Junk when screened out), and the column values
-    /// the bulk insert writes for them, read ahead so that the writer only binds them.
+    /// A new lead with its history, exactly as capture makes them (in Junk when screened out, linked to the account of
+    /// its domain), and the column values the bulk insert writes for them, read ahead so that the writer only binds
+    /// them. The lead's own values are not read ahead when the automations will change it (they are read after them).
     /// </summary>
-    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[] LeadValues, object?[][] ChangeValues)
+    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[]? LeadValues, object?[][] ChangeValues)
     {
         /// <summary>The first automation steps, when the reader ran them (<see cref="ScoreAhead"/>).</summary>
         public ImportedTouch? Ahead { get; set; }
 
-        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, BulkValues values, ImportTimings? timings = null)
+        public static Draft Of(LeadDetails details, JunkVerdict? junk, Owner owner, Actor actor, DateTime at, LeadEnricher enricher, ImportAccounts accounts, bool automated, BulkValues values, ImportTimings? timings = null)
         {
             var mark = Stopwatch.GetTimestamp();
             var enrichment = enricher.Of(details);
             mark = timings?.Add("read: enrich", mark) ?? 0;
             var (lead, created) = Lead.Capture(details, owner, actor, at, enrichment);
+            if (accounts.Match(enrichment) is { } account)
+            {
+                lead.LinkAccount(account.Id); // as capture links it, junk included
+            }
+
             StageChange[] changes = [created];
             if (junk is { } verdict)
             {
@@ -484,7 +499,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
 
             mark = timings?.Add("read: draft lead", mark) ?? 0;
-            var draft = new Draft(lead, changes, junk is not null, values.Of(lead), Array.ConvertAll(changes, values.Of));
+            var draft = new Draft(lead, changes, junk is not null, automated && junk is null ? null : values.Of(lead), Array.ConvertAll(changes, values.Of));
             timings?.Add("read: column values", mark);
             return draft;
         }
@@ -695,6 +710,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     // The same person again: survivorship as in capture (a newer non-empty value wins), with history.
                     var survived = lead.MergedWith(details);
                     var entry = lead.Update(survived, actor, at, run.Enricher.Of(survived));
+                    if (lead.AccountId is null && row.Account is { } account)
+                    {
+                        lead.LinkAccount(account); // as a capture of a known person links an unlinked lead
+                    }
+
                     if (!open.ContainsKey(key))
                     {
                         remade.Add(lead); // a lead of this batch: its column values were read before this merge
@@ -744,7 +764,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             // it reads. Everything new goes in through the bulk insert.
             await db.SaveChangesAsync(ct);
             mark = timings.Add("write: save merges", mark);
-            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, at, ct) : null;
+            var automation = run._rules is { } rules ? await run.Automation.PrepareAsync(rules, run._accounts, at, ct) : null;
             if (automation is not null)
             {
                 foreach (var (lead, details, ahead) in automated)
@@ -764,7 +784,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
             }
 
-            var leadValues = leads.ConvertAll(d => remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
+            var leadValues = leads.ConvertAll(d => d.LeadValues is null || remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
             mark = timings.Add("write: column values of changed leads", mark);
 
             if (automation is not null)
@@ -826,7 +846,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
             Lead Create(PreparedRow row)
             {
-                var draft = row.TakeDraft(owner, actor, at, run.Enricher, values);
+                var draft = row.TakeDraft(owner, actor, at, run.Enricher, run._accounts, automate, values);
                 leads.Add(draft);
                 changes.AddRange(draft.ChangeValues);
                 (draft.Junk ? junkIds : createdIds).Add(draft.Lead.Id);

@@ -1,0 +1,61 @@
+using Handoff.Accounts;
+using Handoff.Data;
+using Handoff.Enrichment;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Import;
+
+/// <summary>
+/// The accounts an import matches its leads to, read once when the run starts: by domain, as capture matches a lead
+/// (the company domain of a work email, else the website's domain, else the email domain's parent: mail.acme.com →
+/// acme.com). Free webmail and disposable addresses have no company domain, so they never match. Read-only after
+/// loading, so the reading and the writing task both use it.
+/// </summary>
+internal sealed class ImportAccounts
+{
+    private readonly Dictionary<string, Account> _byDomain;
+    private readonly Dictionary<Guid, Account> _byId;
+
+    private ImportAccounts(List<Account> accounts)
+    {
+        _byDomain = new Dictionary<string, Account>(accounts.Count, StringComparer.Ordinal);
+        foreach (var account in accounts)
+        {
+            _byDomain.TryAdd(account.Domain!, account);
+        }
+
+        _byId = accounts.ToDictionary(a => a.Id);
+    }
+
+    /// <summary>No accounts: nothing matches.</summary>
+    public static ImportAccounts None { get; } = new([]);
+
+    public int Count => _byId.Count;
+
+    /// <summary>The owners of the accounts (for the batch's routing roster when the rule set routes to the account owner first).</summary>
+    public IEnumerable<Guid> Owners => _byId.Values.Select(a => a.OwnerUserId).OfType<Guid>().Distinct();
+
+    /// <summary>Every account with a domain, untracked: one query per run.</summary>
+    public static async Task<ImportAccounts> LoadAsync(HandoffDb db, CancellationToken ct) =>
+        new(await db.Accounts.AsNoTracking().Where(a => a.Domain != null).ToListAsync(ct));
+
+    /// <summary>The account of the lead's company domain (work email, else website, else the email domain's parent); null for none.</summary>
+    public Account? Match(LeadEnrichment enrichment)
+    {
+        if (_byDomain.Count == 0)
+        {
+            return null;
+        }
+
+        return Find(enrichment.CompanyDomain) ?? Find(enrichment.WebsiteDomain) ?? Find(ParentDomain(enrichment.CompanyDomain));
+    }
+
+    /// <summary>The account with this id, when it was loaded.</summary>
+    public Account? Of(Guid? id) => id is { } known ? _byId.GetValueOrDefault(known) : null;
+
+    private Account? Find(string? domain) => domain is null ? null : _byDomain.GetValueOrDefault(domain);
+
+    /// <summary>"mail.acme.com" → "acme.com"; two-label domains have no parent here (as in capture).</summary>
+    private static string? ParentDomain(string? domain) =>
+        domain is not null && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
+}
