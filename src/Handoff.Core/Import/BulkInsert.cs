@@ -48,6 +48,31 @@ public sealed class BulkValues(IModel model)
 
         return values;
     }
+
+    /// <summary>
+    /// Reads again the columns of <paramref name="properties"/> into <paramref name="values"/> (read by <see cref="Of{T}"/>
+    /// before those properties changed) and returns it. Debug builds check that no other column changed.
+    /// </summary>
+    public object?[] Refresh<T>(object?[] values, T entity, IReadOnlyList<string> properties)
+        where T : class
+    {
+        var table = _tables.GetOrAdd(typeof(T), type => BulkTable.Of(model, type));
+        foreach (var column in table.ColumnsOf(properties))
+        {
+            values[column.Index] = column.Value(entity);
+        }
+#if DEBUG
+        var fresh = Of(entity);
+        for (var i = 0; i < fresh.Length; i++)
+        {
+            if (!Equals(fresh[i], values[i]))
+            {
+                throw new InvalidOperationException($"{typeof(T).Name}.{table.Columns[i].Property} changed, but only {string.Join(", ", properties)} were read again.");
+            }
+        }
+#endif
+        return values;
+    }
 }
 
 /// <summary>Picks the bulk insert of the context's provider.</summary>
@@ -70,6 +95,12 @@ internal sealed class BulkTable
 
     public BulkColumn[] Columns { get; }
 
+    /// <summary>The columns of these properties (cached per list).</summary>
+    public BulkColumn[] ColumnsOf(IReadOnlyList<string> properties) =>
+        _subsets.GetOrAdd(properties, list => [.. list.Select(p => Columns.Single(c => c.Property == p))]);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IReadOnlyList<string>, BulkColumn[]> _subsets = new(ReferenceEqualityComparer.Instance);
+
     public static BulkTable Of(IModel model, Type type)
     {
         var entity = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not an entity type of the model.");
@@ -86,6 +117,7 @@ internal sealed class BulkTable
             var converter = mapping.Converter;
             return new BulkColumn(
                 index,
+                property.Name,
                 property.GetColumnName(table)!,
                 mapping,
                 converter is null
@@ -97,7 +129,7 @@ internal sealed class BulkTable
 }
 
 /// <summary>A column: its name, its EF type mapping, and how to read its provider value from an entity.</summary>
-internal sealed record BulkColumn(int Index, string Name, RelationalTypeMapping Mapping, Func<object, object?> Value);
+internal sealed record BulkColumn(int Index, string Property, string Name, RelationalTypeMapping Mapping, Func<object, object?> Value);
 
 /// <summary>PostgreSQL: binary COPY, the fastest way in.</summary>
 internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert

@@ -170,6 +170,12 @@ internal sealed class ImportBatchAutomation
 {
     private static readonly Actor RoutingActor = Actor.System(RouteOnChange.RoutingActor);
 
+    /// <summary>
+    /// What routing changes on a lead (<see cref="Lead.AssignTo"/>): the columns the writer reads again for a lead whose
+    /// other values the reader read after scoring it. Debug builds check that nothing else changed.
+    /// </summary>
+    internal static readonly string[] RoutedProperties = [nameof(Lead.OwnerKind), nameof(Lead.OwnerId), nameof(Lead.UpdatedAt), nameof(Lead.Version)];
+
     private readonly ImportRules _rules;
     private readonly ImportAccounts _accounts;
     private readonly CompiledRuleSet? _leadRules;
@@ -213,10 +219,12 @@ internal sealed class ImportBatchAutomation
     /// Runs the chain on <paramref name="lead"/>, created by the import at <paramref name="at"/> from
     /// <paramref name="details"/> (the row, after merging later rows of the file into it), exactly as for a capture
     /// of the same lead: the lead is changed in memory, and the rows it needs are collected. <paramref name="ahead"/>:
-    /// the first steps, when the reading task ran them already.
+    /// the first steps, when the reading task ran them already. Returns whether routing changed the lead (only
+    /// <see cref="RoutedProperties"/>; with <paramref name="ahead"/> null the first steps may have changed more).
     /// </summary>
-    public async ValueTask ApplyAsync(Lead lead, LeadDetails details, Actor actor, DateTime at, ImportedTouch? ahead)
+    public async ValueTask<bool> ApplyAsync(Lead lead, LeadDetails details, Actor actor, DateTime at, ImportedTouch? ahead)
     {
+        var routed = false;
         var change = new LeadChange(lead, actor, at) { Created = true };
         var account = _accounts.Of(lead.AccountId);
         var (touch, move) = ahead ?? _rules.ScoreAndCheck(lead, account, details, at);
@@ -242,6 +250,7 @@ internal sealed class ImportBatchAutomation
             {
                 Audits.Add(entry);
                 change.OwnerChanged = true;
+                routed = true;
             }
 
             if (lead.OwnerKind == OwnerKind.User)
@@ -265,6 +274,7 @@ internal sealed class ImportBatchAutomation
 
         // 1000: the definition stamp. The MQL move carries its version already; the creation move is not part of the
         // change (as in capture), so nothing is left to stamp.
+        return routed;
     }
 
     /// <summary>

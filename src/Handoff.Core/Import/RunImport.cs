@@ -377,6 +377,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             if (row.Draft is { Junk: false } draft && (row.Key is null || keys[row.Key] == 1))
             {
                 draft.Ahead = rules.ScoreAndCheck(draft.Lead, _accounts.Of(draft.Lead.AccountId), row.Details!, at);
+
+                // Scored and checked, the lead changes only if routing gives it an owner: its values are read here, and
+                // the writer then rewrites only the owner's columns (BulkValues.Refresh).
+                draft.LeadValues = _values!.Of(draft.Lead);
             }
         }
 
@@ -473,10 +477,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// <summary>
     /// A new lead with its history, exactly as capture makes them (in Junk when screened out, linked to the account of
     /// its domain), and the column values the bulk insert writes for them, read ahead so that the writer only binds
-    /// them. The lead's own values are not read ahead when the automations will change it (they are read after them).
+    /// them. The lead's own values are read only once the reader scored and MQL-checked it when the automations run
+    /// (null when it could not: the writer reads them).
     /// </summary>
-    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[]? LeadValues, object?[][] ChangeValues)
+    private sealed record Draft(Lead Lead, StageChange[] Changes, bool Junk, object?[][] ChangeValues)
     {
+        public object?[]? LeadValues { get; set; }
+
         /// <summary>The first automation steps, when the reader ran them (<see cref="ScoreAhead"/>).</summary>
         public ImportedTouch? Ahead { get; set; }
 
@@ -499,7 +506,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
 
             mark = timings?.Add("read: draft lead", mark) ?? 0;
-            var draft = new Draft(lead, changes, junk is not null, automated && junk is null ? null : values.Of(lead), Array.ConvertAll(changes, values.Of));
+            var draft = new Draft(lead, changes, junk is not null, Array.ConvertAll(changes, values.Of))
+            {
+                LeadValues = automated && junk is null ? null : values.Of(lead),
+            };
             timings?.Add("read: column values", mark);
             return draft;
         }
@@ -680,6 +690,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var leads = new List<Draft>(batch.Rows.Count);
             var changes = new List<object?[]>(batch.Rows.Count);
             var remade = new HashSet<Lead>(ReferenceEqualityComparer.Instance);
+            var routed = new HashSet<Lead>(ReferenceEqualityComparer.Instance);
             var audits = new List<AuditEntry>();
             var outbox = new List<OutboxMessage>();
             var createdIds = new List<Guid>(batch.Rows.Count);
@@ -769,8 +780,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             {
                 foreach (var (lead, details, ahead) in automated)
                 {
-                    await automation.ApplyAsync(lead, details, actor, at, ahead);
-                    remade.Add(lead); // its score, stage and owner changed after the reader read its column values
+                    if (await automation.ApplyAsync(lead, details, actor, at, ahead))
+                    {
+                        routed.Add(lead); // its owner changed after the reader read its column values
+                    }
                 }
 
                 changes.AddRange(automation.StageChanges.Select(values.Of));
@@ -784,7 +797,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 outbox.Add(ImportEvents.LeadsImported(job.Id, batch.Rows[0].Number, batch.Rows[^1].Number, createdIds, junkIds, at));
             }
 
-            var leadValues = leads.ConvertAll(d => d.LeadValues is null || remade.Contains(d.Lead) ? values.Of(d.Lead) : d.LeadValues);
+            var leadValues = leads.ConvertAll(d =>
+                d.LeadValues is null || remade.Contains(d.Lead) ? values.Of(d.Lead)
+                : routed.Contains(d.Lead) ? values.Refresh(d.LeadValues, d.Lead, ImportBatchAutomation.RoutedProperties)
+                : d.LeadValues);
             mark = timings.Add("write: column values of changed leads", mark);
 
             if (automation is not null)
