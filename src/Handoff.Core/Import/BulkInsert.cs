@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Buffers;
+using System.Text;
 using System.Reflection;
 using Handoff.Data;
 using Microsoft.Data.Sqlite;
@@ -305,33 +306,94 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
         };
     }
 
-    // Text is bound as UTF-16 from the stack: SQLite converts it to the database's UTF-8 itself, so a row allocates no
-    // strings (the string overload encodes every value into a new UTF-8 array first).
+    // Text is bound as UTF-8 encoded into a buffer on the stack (pooled for long values): the string overload
+    // allocates a new UTF-8 array per value, and UTF-16 makes SQLite convert every value to the database's UTF-8 itself
+    // (slower than .NET's encoder, with an allocation per value inside SQLite).
     private static void BindString(sqlite3_stmt statement, int index, object value)
     {
         var text = (string)value;
+        if (text.Length == 0)
+        {
+            // An empty span has no address, and SQLite binds a null pointer as NULL: bind '' as a string.
+            raw.sqlite3_bind_text(statement, index, text);
+            return;
+        }
 
-        // An empty span has no address, and SQLite binds a null pointer as NULL: bind '' as a string.
-        _ = text.Length == 0 ? raw.sqlite3_bind_text(statement, index, text) : raw.sqlite3_bind_text16(statement, index, text.AsSpan());
+        var most = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (most <= 1024)
+        {
+            Span<byte> utf8 = stackalloc byte[most];
+            raw.sqlite3_bind_text(statement, index, utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(most);
+        try
+        {
+            raw.sqlite3_bind_text(statement, index, rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static void BindGuid(sqlite3_stmt statement, int index, object value)
     {
-        Span<char> text = stackalloc char[36];
-        ((Guid)value).TryFormat(text, out _);
-        for (var i = 0; i < text.Length; i++)
-        {
-            text[i] = char.ToUpperInvariant(text[i]);
-        }
-
-        raw.sqlite3_bind_text16(statement, index, text);
+        Span<byte> utf8 = stackalloc byte[36];
+        ((Guid)value).TryFormat(utf8, out _);
+        Ascii.ToUpperInPlace(utf8, out _);
+        raw.sqlite3_bind_text(statement, index, utf8);
     }
 
     private static void BindDateTime(sqlite3_stmt statement, int index, object value)
     {
-        Span<char> text = stackalloc char[32];
-        ((DateTime)value).TryFormat(text, out var written, "yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-        raw.sqlite3_bind_text16(statement, index, text[..written]);
+        Span<byte> utf8 = stackalloc byte[32];
+        raw.sqlite3_bind_text(statement, index, utf8[..FormatDateTime((DateTime)value, utf8)]);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> as <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c> (Microsoft.Data.Sqlite's format: the
+    /// fraction without trailing zeros, and without the point when it is zero) in ASCII; returns the length. By hand:
+    /// a custom format string is parsed again for every value.
+    /// </summary>
+    internal static int FormatDateTime(DateTime value, Span<byte> utf8)
+    {
+        Digits(utf8[..4], value.Year);
+        utf8[4] = (byte)'-';
+        Digits(utf8[5..7], value.Month);
+        utf8[7] = (byte)'-';
+        Digits(utf8[8..10], value.Day);
+        utf8[10] = (byte)' ';
+        Digits(utf8[11..13], value.Hour);
+        utf8[13] = (byte)':';
+        Digits(utf8[14..16], value.Minute);
+        utf8[16] = (byte)':';
+        Digits(utf8[17..19], value.Second);
+        var fraction = (int)(value.Ticks % TimeSpan.TicksPerSecond);
+        if (fraction == 0)
+        {
+            return 19;
+        }
+
+        utf8[19] = (byte)'.';
+        Digits(utf8[20..27], fraction);
+        var end = 27;
+        while (utf8[end - 1] == (byte)'0')
+        {
+            end--;
+        }
+
+        return end;
+    }
+
+    private static void Digits(Span<byte> into, int value)
+    {
+        for (var i = into.Length - 1; i >= 0; i--)
+        {
+            into[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
     }
 
     private static void Check(sqlite3 handle, int result)
