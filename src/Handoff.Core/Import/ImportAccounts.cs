@@ -25,6 +25,7 @@ internal sealed class ImportAccounts
         }
 
         _byId = accounts.ToDictionary(a => a.Id);
+        Owners = [.. accounts.Select(a => a.OwnerUserId).OfType<Guid>().Distinct()];
     }
 
     /// <summary>No accounts: nothing matches.</summary>
@@ -33,7 +34,7 @@ internal sealed class ImportAccounts
     public int Count => _byId.Count;
 
     /// <summary>The owners of the accounts (for the batch's routing roster when the rule set routes to the account owner first).</summary>
-    public IEnumerable<Guid> Owners => _byId.Values.Select(a => a.OwnerUserId).OfType<Guid>().Distinct();
+    public IReadOnlyList<Guid> Owners { get; }
 
     /// <summary>Every account with a domain, untracked: one query per run.</summary>
     public static async Task<ImportAccounts> LoadAsync(HandoffDb db, CancellationToken ct) =>
