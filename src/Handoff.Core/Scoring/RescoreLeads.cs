@@ -500,6 +500,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var startedText = Encoding.UTF8.GetBytes(started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
             var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             Span<byte> id = stackalloc byte[36];
+
+            // The same for every row: bound once (sqlite3_reset keeps the bindings).
+            raw.sqlite3_bind_int64(statement, 5, version);
+            raw.sqlite3_bind_text(statement, 6, atText);
+            raw.sqlite3_bind_text(statement, 9, startedText);
             foreach (var row in rows)
             {
                 if (!grades.TryGetValue(row.Grade, out var grade))
@@ -511,11 +516,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 raw.sqlite3_bind_text(statement, 2, grade);
                 raw.sqlite3_bind_int64(statement, 3, row.Engagement);
                 raw.sqlite3_bind_int64(statement, 4, row.Intent);
-                raw.sqlite3_bind_int64(statement, 5, version);
-                raw.sqlite3_bind_text(statement, 6, atText);
                 raw.sqlite3_bind_text(statement, 7, row.State.Span);
                 raw.sqlite3_bind_int64(statement, 8, row.RowId);
-                raw.sqlite3_bind_text(statement, 9, startedText);
                 Utf8Formatter.TryFormat(row.Id, id, out _);
                 Ascii.ToUpperInPlace(id, out _);
                 raw.sqlite3_bind_text(statement, 10, id);
