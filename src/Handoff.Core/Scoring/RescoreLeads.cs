@@ -240,7 +240,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var chunks = (keys.Count + chunkSize - 1) / chunkSize;
             Phases.Chunks += chunks;
             var done = 0;
-            var buffers = new ChunkBuffers(rules, sets.UsesProperties, chunkSize);
+            var buffers = new ChunkBuffers(rules, sets.UsesProperties, Math.Min(chunkSize, keys.Count));
             next = PrepareAsync(rules, sets, leadReader, keys, spill, reader, buffers, 0, chunkSize, now, ct);
             for (var chunk = 0; chunk < chunks; chunk++)
             {
@@ -415,14 +415,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     /// prepared at a time), a state builder per core, and per core two state buffers (chunk N's scores are written
     /// while chunk N + 1 is scored, so N + 2 may reuse N's).
     /// </summary>
-    private sealed class ChunkBuffers(ScoringRules rules, bool properties, int chunkSize)
+    /// <remarks>Sized for <paramref name="leads"/> a chunk (the chunk size, or fewer when fewer leads are stale); they grow when needed.</remarks>
+    private sealed class ChunkBuffers(ScoringRules rules, bool properties, int leads)
     {
-        public ActivityColumns Activities { get; } = new(properties, chunkSize * 8);
+        public ActivityColumns Activities { get; } = new(properties, leads * 8);
 
         public ScoreStateBuilder[] Builders { get; } = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new ScoreStateBuilder(rules))];
 
+        /// <summary>About 512 bytes of state text a lead (a lead that matched most rules of the default model writes about 400).</summary>
         public StateArena[][] Arenas { get; } =
-            [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new StateArena(chunkSize * 512 / Environment.ProcessorCount)).ToArray())];
+            [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new StateArena(leads * 512 / Environment.ProcessorCount)).ToArray())];
     }
 
     /// <summary>
