@@ -17,18 +17,21 @@ internal sealed record LoadOptions(
     string Label,
     int RouteTeam,
     int? ServerPid,
-    bool DemoRequests);
+    bool DemoRequests,
+    int Warmup);
 
 /// <summary>
 /// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
 /// that is not 201. Closed loop: C workers, each sends its next lead when the previous one is answered.
 /// Open loop (<c>--rate</c>): leads are sent on a fixed schedule whatever the answers do, so a slow server
 /// shows as latency instead of slowing the client down. Bounded by N and by <c>--max-seconds</c>.
+/// <c>--warmup N</c> first sends N other leads in a closed loop, unmeasured: the server's and this client's code is
+/// still being compiled for its first minute or so (tiered JIT), which is not the steady state the budgets are about.
 /// </summary>
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true] [--warmup N]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -58,6 +61,13 @@ internal static class LoadCommand
         // The server's CPU time over the run, when it runs on this machine: CPU per lead moves far less with the
         // machine's other load than throughput does.
         using var server = options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
+        if (options.Warmup > 0)
+        {
+            var warm = new Run(client, LeadBodies.Make(options.Warmup, Guid.NewGuid().ToString("N")[..8], options.DemoRequests), limit.Token);
+            await warm.ClosedLoopAsync(options.Concurrency);
+            Console.WriteLine($"[{options.Label}] warm-up: {options.Warmup} leads, {warm.Errors} not answered 201");
+        }
+
         var cpuBefore = server?.TotalProcessorTime;
         var run = new Run(client, bodies, limit.Token);
         var started = Stopwatch.GetTimestamp();
@@ -148,6 +158,7 @@ internal static class LoadCommand
             _ when !Uri.TryCreate(url, UriKind.Absolute, out var u) || !IPAddress.IsLoopback(IPAddress.TryParse(u.Host, out var ip) ? ip : IPAddress.None) && u.Host != "localhost"
                 => "--url must be an http URL on this machine (loopback only)",
             _ when leads is < 1 or > 10_000_000 => "--leads must be between 1 and 10,000,000",
+            _ when Int("warmup", 0) is < 0 or > 10_000_000 => "--warmup must be between 0 and 10,000,000",
             _ when concurrency is < 1 or > 1024 => "--concurrency must be between 1 and 1024",
             _ when rate is not null && rate is not (> 0 and <= 100_000) => "--rate must be between 1 and 100,000 leads/s",
             _ => "",
@@ -168,7 +179,8 @@ internal static class LoadCommand
             Get("label") ?? (rate is null ? "closed" : "rate"),
             Int("route-team", 0),
             int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null,
-            Get("demo-requests") == "true");
+            Get("demo-requests") == "true",
+            Int("warmup", 0));
         return true;
     }
 
