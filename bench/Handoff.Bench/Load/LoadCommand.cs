@@ -97,6 +97,11 @@ internal static class LoadCommand
         {
             var lag = run.DispatchLag.Order().ToArray();
             Console.WriteLine($"[{o.Label}] send schedule lag ms (client side): p99 {P(lag, 99):0.00}  max {P(lag, 100):0.00}");
+
+            // When the slow answers come: spread out (GC, scheduling) or in bursts (a checkpoint, a lock held by a worker).
+            var slowest = run.Latencies.Select((latency, i) => (Second: (int)(run.SentAt[i] / 1000), Latency: latency))
+                .GroupBy(l => l.Second).OrderBy(g => g.Key).Select(g => g.Max(l => l.Latency).ToString("0", CultureInfo.InvariantCulture));
+            Console.WriteLine($"[{o.Label}] slowest answer ms, second by second: {string.Join(' ', slowest)}");
         }
 
         if (o.RouteTeam > 0)
@@ -196,6 +201,11 @@ internal static class LoadCommand
 
         public double[] DispatchLag { get; } = new double[bodies.Length];
 
+        /// <summary>When each lead was sent, in ms from the start of the run.</summary>
+        public double[] SentAt { get; } = new double[bodies.Length];
+
+        private readonly long _start = Stopwatch.GetTimestamp();
+
         public int Errors => _errors;
 
         /// <summary>Answers whose lead is owned by a user (routed), not by a queue.</summary>
@@ -242,6 +252,7 @@ internal static class LoadCommand
         private async Task SendAsync(int i)
         {
             var started = Stopwatch.GetTimestamp();
+            SentAt[i] = Stopwatch.GetElapsedTime(_start, started).TotalMilliseconds;
             try
             {
                 using var content = new ByteArrayContent(bodies[i]);

@@ -6,6 +6,7 @@ using Handoff.Hygiene;
 using Handoff.Leads;
 using Handoff.Routing;
 using Handoff.Teams;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Capture;
@@ -99,20 +100,20 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         return answer;
     }
 
-    /// <summary>Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>).</summary>
-    internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, CancellationToken ct)
+    /// <summary>
+    /// Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>),
+    /// on the writer's own connection, whose inserts stay prepared from batch to batch.
+    /// </summary>
+    internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, SqliteConnection connection, PreparedInserts inserts, CancellationToken ct)
     {
         using var turn = await gate.EnterAsync(db, ct);
 
-        // For this batch, on this connection: the log is checkpointed in the background (Hosting/CheckpointWorker), not
-        // inside the commit; and the pages each capture's savepoint saves for its rollback stay in memory instead of a
-        // temporary file, whose writes were four of every five system calls of the writer. Both are put back after, as
-        // the connection returns to the pool.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY", ct);
+        // The context comes from the pool and goes back to it: it borrows the writer's connection for this batch only.
+        var connectionString = db.Database.GetConnectionString();
+        db.Database.SetDbConnection(connection, contextOwnsConnection: false);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            using var inserts = new PreparedInserts(db);
             var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
             foreach (var capture in batch)
             {
@@ -143,7 +144,8 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
         finally
         {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA temp_store = DEFAULT", CancellationToken.None);
+            db.Database.SetDbConnection(null, contextOwnsConnection: true);
+            db.Database.SetConnectionString(connectionString);
         }
     }
 
@@ -262,7 +264,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
 
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
-    private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(ct);
+    private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(db, ct);
 
     /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
     private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)

@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Handoff.Common;
+using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +67,10 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
     private readonly Channel<QueuedCapture> _queue = Channel.CreateUnbounded<QueuedCapture>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _starting = new();
     private Task? _loop;
+
+    // Used by the writer's thread alone.
+    private SqliteConnection? _connection;
+    private PreparedInserts? _inserts;
 
     internal Task<CaptureAnswer> EnqueueAsync(QueuedCapture capture)
     {
@@ -129,17 +136,46 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, CancellationToken.None);
+            _connection ??= Open(scope.ServiceProvider.GetRequiredService<HandoffDb>());
+            _inserts ??= new PreparedInserts(_connection);
+            await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, _connection, _inserts, CancellationToken.None);
         }
         catch (Exception e)
         {
-            // The batch's transaction did not commit: nothing of it was written, and every request hears so.
+            // The batch's transaction did not commit: nothing of it was written, and every request hears so. The
+            // connection starts afresh with the next batch, in case the fault was its own.
             log.LogError(e, "A batch of {Count} captures failed to commit", batch.Count);
             foreach (var capture in batch)
             {
                 capture.Fail(e);
             }
+
+            CloseConnection();
         }
+    }
+
+    /// <summary>
+    /// The writer's own connection, open for its whole life, so the inserts prepared on it serve every batch (a batch
+    /// of one capture otherwise prepared its ten statements again). Its log is checkpointed in the background
+    /// (Hosting/CheckpointWorker), never inside a commit, and the pages each capture's savepoint keeps for its
+    /// rollback stay in memory: in a temporary file their writes were four of every five system calls of the writer.
+    /// </summary>
+    private static SqliteConnection Open(HandoffDb db)
+    {
+        var connection = new SqliteConnection(db.Database.GetConnectionString());
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = DatabaseSetup.SqliteConnectionPragmas + " PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;";
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    private void CloseConnection()
+    {
+        _inserts?.Dispose();
+        _inserts = null;
+        _connection?.Dispose();
+        _connection = null;
     }
 
     /// <summary>Stops taking captures and finishes those already queued.</summary>
@@ -149,6 +185,7 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
         if (_loop is not null)
         {
             await _loop.WaitAsync(TimeSpan.FromSeconds(30));
+            CloseConnection();
         }
     }
 }

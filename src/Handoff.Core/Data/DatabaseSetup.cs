@@ -65,10 +65,14 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// synchronous=NORMAL in WAL mode (set once at migration) loses no committed transaction when the process
-    /// crashes, only on power loss, and saves an fsync per commit. After a checkpoint the log is trimmed to 64 MiB. Concurrent writers wait for the lock
-    /// (Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout).
+    /// What every SQLite connection sets when it opens. synchronous=NORMAL in WAL mode (set once at migration) loses no
+    /// committed transaction when the process crashes, only on power loss, and saves an fsync per commit. After a
+    /// checkpoint the log is trimmed to 64 MiB. Concurrent writers wait for the lock (Microsoft.Data.Sqlite retries
+    /// SQLITE_BUSY until the command timeout).
     /// </summary>
+    internal const string SqliteConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;";
+
+    /// <summary>Sets <see cref="SqliteConnectionPragmas"/> on every connection EF opens.</summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
         public static readonly SqlitePragmas Instance = new();
@@ -84,7 +88,7 @@ public static class DatabaseSetup
         private static void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;";
+            command.CommandText = SqliteConnectionPragmas;
             command.ExecuteNonQuery();
         }
     }

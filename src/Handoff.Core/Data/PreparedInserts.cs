@@ -14,15 +14,16 @@ namespace Handoff.Data;
 /// types exactly as EF maps them) and kept for the life of the context; whatever else changed (updates, deletes)
 /// is then saved by EF as usual. EF's SaveChanges rebuilds the SQL text, its parameters and its command graph on
 /// every call; a capture inserts eight to ten rows into as many tables, and that rebuilding was a third of the
-/// writer's time. Runs inside the caller's transaction. SQLite only (DESIGN.md section 3: hot paths may use
-/// provider-specific SQL).
+/// writer's time. The statements belong to one connection (the capture writer's own) and stay prepared for its
+/// life; each save runs inside the context's current transaction on that connection. SQLite only (DESIGN.md
+/// section 3: hot paths may use provider-specific SQL).
 /// </summary>
-internal sealed class PreparedInserts(HandoffDb db) : IDisposable
+internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<IEntityType, Insert> _inserts = [];
 
-    /// <summary>Inserts the added entities (principals before their dependents), then lets EF save the rest.</summary>
-    public async Task SaveChangesAsync(CancellationToken ct)
+    /// <summary>Inserts the entities <paramref name="db"/> tracks as added (principals before their dependents), then lets EF save the rest.</summary>
+    public async Task SaveChangesAsync(HandoffDb db, CancellationToken ct)
     {
         // Entries() detects the changes first (once; see below).
         var added = new List<EntityEntry>();
@@ -69,7 +70,7 @@ internal sealed class PreparedInserts(HandoffDb db) : IDisposable
     {
         if (!_inserts.TryGetValue(type, out var insert))
         {
-            insert = new Insert(Plan.Of(type)!, (SqliteConnection)db.Database.GetDbConnection());
+            insert = new Insert(Plan.Of(type)!, connection);
             _inserts[type] = insert;
         }
 

@@ -296,6 +296,20 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
 
     private sealed record Seat(TeamMember Member, RosterUser? User, RoutingProfile? Profile);
 
+    private sealed record RosterRow(TeamMember Member, string Team, RosterUser? User, RoutingProfile? Profile);
+
+    // A team's members with their users and routing profiles, in one query compiled once: the SQLite writer asks it
+    // once per batch, and translating the LINQ on every call cost more than running it.
+    private static readonly PerProvider<Func<HandoffDb, Guid, IAsyncEnumerable<RosterRow>>> RosterRows = new(() => EF.CompileAsyncQuery((HandoffDb db, Guid teamId) =>
+        from m in db.TeamMembers.AsNoTracking()
+        where m.TeamId == teamId
+        join t in db.Teams on m.TeamId equals t.Id
+        join u in db.Users on m.UserId equals u.Id into us
+        from u in us.DefaultIfEmpty()
+        join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
+        from p in ps.DefaultIfEmpty()
+        select new RosterRow(m, t.Name, u == null ? null : new RosterUser(u.Id, u.Name, u.IsActive), p)));
+
     private sealed record Roster(string? Team, List<Seat> Seats);
 
     /// <summary>
@@ -318,17 +332,16 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             return known;
         }
 
-        var seats = await (
-            from m in db.TeamMembers.AsNoTracking()
-            where m.TeamId == teamId
-            join t in db.Teams on m.TeamId equals t.Id
-            join u in db.Users on m.UserId equals u.Id into us
-            from u in us.DefaultIfEmpty()
-            join p in db.RoutingProfiles on m.UserId equals p.UserId into ps
-            from p in ps.DefaultIfEmpty()
-            select new { Member = m, Team = t.Name, User = u == null ? null : new RosterUser(u.Id, u.Name, u.IsActive), Profile = p }).ToListAsync(ct);
-        var team = seats.Count > 0 ? seats[0].Team : await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
-        var roster = new Roster(team, seats.Select(s => new Seat(s.Member, s.User, s.Profile)).ToList());
+        var seats = new List<Seat>();
+        string? team = null;
+        await foreach (var row in RosterRows.For(db)(db, teamId).WithCancellation(ct))
+        {
+            team = row.Team;
+            seats.Add(new Seat(row.Member, row.User, row.Profile));
+        }
+
+        team ??= await db.Teams.AsNoTracking().Where(t => t.Id == teamId).Select(t => t.Name).FirstOrDefaultAsync(ct);
+        var roster = new Roster(team, seats);
         if (transaction is not null)
         {
             _rosters[teamId] = roster;

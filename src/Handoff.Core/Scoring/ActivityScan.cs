@@ -155,6 +155,17 @@ internal sealed class ActivityColumns
 
     public int Count { get; private set; }
 
+    /// <summary>Empties the columns for the next chunk, keeping their arrays.</summary>
+    public void Clear()
+    {
+        if (_properties is not null)
+        {
+            Array.Clear(_properties, 0, Count);
+        }
+
+        Count = 0;
+    }
+
     /// <summary>The columns as arrays (valid below <see cref="Count"/>).</summary>
     public (int[] Lead, Guid[] Id, long[] Ticks, int[] Match) Arrays => (_lead, _id, _ticks, _match);
 
@@ -508,24 +519,27 @@ internal sealed class ActivitiesByLead
         return new ActivitiesByLead(start, order);
     }
 
-    /// <summary>Builds lead <paramref name="lead"/>'s running state, as <see cref="ScoreEngine.Build"/> would from its activities.</summary>
-    public ScoreState Build(ScoringRules rules, ActivityColumns activities, CompiledEngagementRule[][] sets, int lead)
+    /// <summary>
+    /// Folds lead <paramref name="lead"/>'s activities into <paramref name="builder"/> (cleared first), as
+    /// <see cref="ScoreEngine.Build"/> would; <paramref name="indexes"/> are the rules of each match set by their index in the model.
+    /// </summary>
+    public void Fold(ScoreStateBuilder builder, ActivityColumns activities, CompiledEngagementRule[][] sets, int[][] indexes, int lead)
     {
         var (_, id, ticks, match) = activities.Arrays;
-        var state = new ScoreState { ModelVersion = rules.Version };
+        builder.Clear();
         for (var k = Start[lead]; k < Start[lead + 1]; k++)
         {
             var p = Order[k];
-            foreach (var rule in sets[match[p]])
+            var rules = sets[match[p]];
+            var index = indexes[match[p]];
+            for (var r = 0; r < rules.Length; r++)
             {
-                if (!rule.UsesProperties || rule.MatchesProperties(activities.PropertiesAt(p)))
+                if (!rules[r].UsesProperties || rules[r].MatchesProperties(activities.PropertiesAt(p)))
                 {
-                    ScoreEngine.ApplyMatch(rules, rule, state, ticks[p], id[p]);
+                    builder.Apply(index[r], ticks[p], id[p]);
                 }
             }
         }
-
-        return state;
     }
 
     private static bool Before(int a, int b, long[] ticks, Guid[] id) =>

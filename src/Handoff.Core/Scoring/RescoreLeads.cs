@@ -72,8 +72,11 @@ public sealed class RescorePhases
 }
 
 /// <summary>One lead's new scores, to be written back in bulk.</summary>
-/// <remarks><paramref name="State"/> is <see cref="ScoreState.ToText"/>'s form as ASCII bytes, bound to SQLite without a conversion.</remarks>
-internal readonly record struct ScoredLead(Guid Id, long RowId, int Fit, string Grade, int Engagement, int Intent, byte[] State);
+/// <remarks>
+/// <paramref name="State"/> is <see cref="ScoreState.ToText"/>'s form as ASCII bytes, bound to SQLite without a
+/// conversion; it lies in a buffer of the chunk's (<see cref="StateArena"/>), reused two chunks later.
+/// </remarks>
+internal readonly record struct ScoredLead(Guid Id, long RowId, int Fit, string Grade, int Engagement, int Intent, ReadOnlyMemory<byte> State);
 
 /// <summary>
 /// Rescoring in bulk: every lead whose scores are not from the active model (after an activation, or never scored,
@@ -237,11 +240,12 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var chunks = (keys.Count + chunkSize - 1) / chunkSize;
             Phases.Chunks += chunks;
             var done = 0;
-            next = PrepareAsync(rules, sets, leadReader, keys, spill, reader, 0, chunkSize, now, ct);
+            var buffers = new ChunkBuffers(rules, sets.UsesProperties, Math.Min(chunkSize, keys.Count));
+            next = PrepareAsync(rules, sets, leadReader, keys, spill, reader, buffers, 0, chunkSize, now, ct);
             for (var chunk = 0; chunk < chunks; chunk++)
             {
                 var scored = await next!;
-                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, spill, reader, chunk + 1, chunkSize, now, ct) : null;
+                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, spill, reader, buffers, chunk + 1, chunkSize, now, ct) : null;
                 if (scored.Length == 0)
                 {
                     continue;
@@ -323,7 +327,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
     /// <summary>Reads chunk <paramref name="chunk"/>'s leads (with their fit) and activities and scores them, on the pool.</summary>
     private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, ActivitySpill? spill, ChunkReader reader,
-        int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
+        ChunkBuffers buffers, int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
         Task.Run(async () =>
         {
             var from = chunk * chunkSize;
@@ -336,7 +340,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var readLeads = timer.Elapsed;
 
             timer.Restart();
-            var activities = new ActivityColumns(sets.UsesProperties, leads.Count * 8);
+            var activities = buffers.Activities;
+            activities.Clear();
             if (spill is not null)
             {
                 var indexOf = new int[to - from];
@@ -370,15 +375,28 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
             timer.Restart();
             var ruleSets = sets.Snapshot();
+            var indexes = ruleSets.Select(set => set.Select(buffers.Builders[0].IndexOf).ToArray()).ToArray();
             var ids = leads.Ids.ToArray();
             var rowIds = leads.RowIds.ToArray();
             var fits = leads.Fit.ToArray();
             var scored = new ScoredLead[leads.Count];
-            Parallel.For(0, scored.Length, new ParallelOptions { CancellationToken = ct }, i =>
+
+            // One part per core, each with its own builder and buffer: no allocation per lead but the result row.
+            var parts = buffers.Builders.Length;
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = ct }, part =>
             {
-                var state = grouped.Build(rules, activities, ruleSets, i);
-                var (engagement, intent) = ScoreEngine.EngagementOf(rules, state, now);
-                scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent), ScoreStateText.WriteUtf8(state));
+                var builder = buffers.Builders[part];
+                var arena = buffers.Arenas[chunk & 1][part];
+                arena.Clear();
+                for (var i = (int)((long)scored.Length * part / parts); i < (int)((long)scored.Length * (part + 1) / parts); i++)
+                {
+                    grouped.Fold(builder, activities, ruleSets, indexes, i);
+                    var (engagement, intent) = builder.EngagementOf(now.Ticks);
+                    var offset = arena.Written;
+                    var length = builder.WriteText(arena);
+                    scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent),
+                        new ReadOnlyMemory<byte>(arena.Buffer, offset, length));
+                }
             });
             lock (Phases)
             {
@@ -391,6 +409,23 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
             return scored;
         }, ct);
+
+    /// <summary>
+    /// What one rescore reuses from chunk to chunk instead of allocating it again: the activity columns (one chunk is
+    /// prepared at a time), a state builder per core, and per core two state buffers (chunk N's scores are written
+    /// while chunk N + 1 is scored, so N + 2 may reuse N's).
+    /// </summary>
+    /// <remarks>Sized for <paramref name="leads"/> a chunk (the chunk size, or fewer when fewer leads are stale); they grow when needed.</remarks>
+    private sealed class ChunkBuffers(ScoringRules rules, bool properties, int leads)
+    {
+        public ActivityColumns Activities { get; } = new(properties, leads * 8);
+
+        public ScoreStateBuilder[] Builders { get; } = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new ScoreStateBuilder(rules))];
+
+        /// <summary>About 512 bytes of state text a lead (a lead that matched most rules of the default model writes about 400).</summary>
+        public StateArena[][] Arenas { get; } =
+            [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new StateArena(leads * 512 / Environment.ProcessorCount)).ToArray())];
+    }
 
     /// <summary>
     /// The connections a rescore reads chunks on, apart from the context's (which writes while the next chunk is
@@ -467,6 +502,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var startedText = Encoding.UTF8.GetBytes(started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
             var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             Span<byte> id = stackalloc byte[36];
+
+            // The same for every row: bound once (sqlite3_reset keeps the bindings).
+            raw.sqlite3_bind_int64(statement, 5, version);
+            raw.sqlite3_bind_text(statement, 6, atText);
+            raw.sqlite3_bind_text(statement, 9, startedText);
             foreach (var row in rows)
             {
                 if (!grades.TryGetValue(row.Grade, out var grade))
@@ -478,11 +518,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 raw.sqlite3_bind_text(statement, 2, grade);
                 raw.sqlite3_bind_int64(statement, 3, row.Engagement);
                 raw.sqlite3_bind_int64(statement, 4, row.Intent);
-                raw.sqlite3_bind_int64(statement, 5, version);
-                raw.sqlite3_bind_text(statement, 6, atText);
-                raw.sqlite3_bind_text(statement, 7, row.State);
+                raw.sqlite3_bind_text(statement, 7, row.State.Span);
                 raw.sqlite3_bind_int64(statement, 8, row.RowId);
-                raw.sqlite3_bind_text(statement, 9, startedText);
                 Utf8Formatter.TryFormat(row.Id, id, out _);
                 Ascii.ToUpperInPlace(id, out _);
                 raw.sqlite3_bind_text(statement, 10, id);
@@ -526,7 +563,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 await import.WriteAsync(row.Grade, NpgsqlDbType.Text, ct);
                 await import.WriteAsync(row.Engagement, NpgsqlDbType.Integer, ct);
                 await import.WriteAsync(row.Intent, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(Encoding.ASCII.GetString(row.State), NpgsqlDbType.Text, ct);
+                await import.WriteAsync(Encoding.ASCII.GetString(row.State.Span), NpgsqlDbType.Text, ct);
             }
 
             await import.CompleteAsync(ct);

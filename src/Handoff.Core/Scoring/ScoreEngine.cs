@@ -91,14 +91,6 @@ internal static class ScoreStateText
 
     public static string Write(ScoreState state) => Encode(state, static bytes => Convert.ToBase64String(bytes));
 
-    /// <summary>The same text as ASCII bytes.</summary>
-    public static byte[] WriteUtf8(ScoreState state) => Encode(state, static bytes =>
-    {
-        var text = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(bytes.Length)];
-        System.Buffers.Text.Base64.EncodeToUtf8(bytes, text, out _, out var written);
-        return written == text.Length ? text : text[..written];
-    });
-
     private delegate T Finish<T>(ReadOnlySpan<byte> bytes);
 
     private static T Encode<T>(ScoreState state, Finish<T> finish)
