@@ -5,7 +5,7 @@ namespace Handoff.Web.Hosting;
 
 /// <summary>
 /// SQLite only: copies the write-ahead log back into the database file every second, in the background. The capture
-/// writer turns SQLite's automatic checkpoint off on its connection (see <c>CaptureLead.CommitBatchAsync</c>), because
+/// writer turns SQLite's automatic checkpoint off on its own connection (see <c>CaptureWriter</c>), because
 /// a checkpoint inside a commit writes and syncs a thousand pages while every queued capture waits. A PASSIVE
 /// checkpoint takes no write lock, so captures go on while it runs. Under steady load it never quite catches up
 /// with the last commit, and SQLite reuses the log from its start only when it has; so once the log passes
