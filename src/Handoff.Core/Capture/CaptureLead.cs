@@ -275,11 +275,10 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
     private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(db, ct);
 
-    /// <summary>The account whose domain is the lead's company domain (work email, else website); free webmail never matches.</summary>
+    /// <summary>The account of one of the lead's <see cref="LeadEnrichment.AccountDomains"/>; free webmail never matches.</summary>
     private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)
     {
-        var domains = new[] { enrichment.CompanyDomain, enrichment.WebsiteDomain, ParentDomain(enrichment.CompanyDomain) }
-            .OfType<string>().Distinct().ToList();
+        var domains = enrichment.AccountDomains().ToList();
         if (domains.Count == 0)
         {
             return null;
@@ -287,10 +286,6 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
         return await AccountByDomain.For(db)(db, domains[0], domains.ElementAtOrDefault(1) ?? domains[0], domains.ElementAtOrDefault(2) ?? domains[0]);
     }
-
-    /// <summary>"mail.acme.com" → "acme.com"; two-label domains have no parent here.</summary>
-    private static string? ParentDomain(string? domain) =>
-        domain is not null && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
 
     /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
     private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedInserts? inserts, CancellationToken ct)

@@ -63,6 +63,17 @@ public sealed record LeadEnrichment
 
     /// <summary>The region of a valid phone number (may differ from <see cref="CountryCode"/>).</summary>
     public string? PhoneCountryCode { get; init; }
+
+    /// <summary>
+    /// The domains that may name the lead's account, best first: the work email's domain, the website's, then the
+    /// email domain's parent ("mail.acme.com" → "acme.com"; two-label domains have none). Free webmail never
+    /// appears. Capture and import match accounts by these.
+    /// </summary>
+    public IEnumerable<string> AccountDomains()
+    {
+        var parent = CompanyDomain is { } domain && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
+        return new[] { CompanyDomain, WebsiteDomain, parent }.OfType<string>().Distinct(StringComparer.Ordinal);
+    }
 }
 
 /// <summary>

@@ -40,7 +40,7 @@ internal sealed class ImportAccounts
     public static async Task<ImportAccounts> LoadAsync(HandoffDb db, CancellationToken ct) =>
         new(await db.Accounts.AsNoTracking().Where(a => a.Domain != null).ToListAsync(ct));
 
-    /// <summary>The account of the lead's company domain (work email, else website, else the email domain's parent); null for none.</summary>
+    /// <summary>The account of the first of the lead's <see cref="LeadEnrichment.AccountDomains"/> that has one; null for none.</summary>
     public Account? Match(LeadEnrichment enrichment)
     {
         if (_byDomain.Count == 0)
@@ -48,15 +48,17 @@ internal sealed class ImportAccounts
             return null;
         }
 
-        return Find(enrichment.CompanyDomain) ?? Find(enrichment.WebsiteDomain) ?? Find(ParentDomain(enrichment.CompanyDomain));
+        foreach (var domain in enrichment.AccountDomains())
+        {
+            if (_byDomain.GetValueOrDefault(domain) is { } account)
+            {
+                return account;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The account with this id, when it was loaded.</summary>
     public Account? Of(Guid? id) => id is { } known ? _byId.GetValueOrDefault(known) : null;
-
-    private Account? Find(string? domain) => domain is null ? null : _byDomain.GetValueOrDefault(domain);
-
-    /// <summary>"mail.acme.com" → "acme.com"; two-label domains have no parent here (as in capture).</summary>
-    private static string? ParentDomain(string? domain) =>
-        domain is not null && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
 }
