@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using Handoff.Accounts;
 using Handoff.Data;
 using Handoff.Web.Tests.Infrastructure;
@@ -44,7 +40,7 @@ public abstract class ImportAccountTests<TApp>(TApp app) : IClassFixture<TApp>
             },
         });
 
-        var job = await ImportAsync(client, Csv(
+        var job = await client.CompletedImportAsync(Csv(
             $"Amara,Okafor,amara.okafor@{tailspin},Tailspin Toys,,VP of Sales,300,Nigeria,Trade Show",
             $"Jonas,Lindqvist,jonas.lindqvist@mail.{tailspin},Tailspin Toys,,Buyer,300,Sweden,Trade Show",
             $"Priya,Raman,priya.raman.{t}@outlook.com,Fabrikam,https://www.{fabrikam}/about,Engineer,40,India,Webinar",
@@ -55,7 +51,7 @@ public abstract class ImportAccountTests<TApp>(TApp app) : IClassFixture<TApp>
         // A work email at the account's domain (or a subdomain of it): linked, and the account's owner gets the lead.
         foreach (var email in new[] { $"amara.okafor@{tailspin}", $"jonas.lindqvist@mail.{tailspin}" })
         {
-            var lead = await LeadAsync(client, email);
+            var lead = await client.LeadByEmailAsync(email);
             Assert.Equal(tailspinId, lead["accountId"]!.GetValue<Guid>());
             Assert.Equal(owner, lead.OwnerId());
             var assignment = Assert.Single(await client.AssignmentsAsync(lead.Id()))!;
@@ -64,12 +60,12 @@ public abstract class ImportAccountTests<TApp>(TApp app) : IClassFixture<TApp>
         }
 
         // Webmail, but the website is the account's: linked by the website, and account.* conditions see the account.
-        var byWebsite = await LeadAsync(client, $"priya.raman.{t}@outlook.com");
+        var byWebsite = await client.LeadByEmailAsync($"priya.raman.{t}@outlook.com");
         Assert.Equal(fabrikamId, byWebsite["accountId"]!.GetValue<Guid>());
         Assert.Equal(fabrikamRep, byWebsite.OwnerId());
 
         // Webmail alone never matches, whatever the company name says.
-        var webmail = await LeadAsync(client, $"mateo.alvarez.{t}@gmail.com");
+        var webmail = await client.LeadByEmailAsync($"mateo.alvarez.{t}@gmail.com");
         Assert.Null(webmail["accountId"]);
         Assert.Equal(rep, webmail.OwnerId());
         Assert.Equal("Everyone", Assert.Single(await client.AssignmentsAsync(webmail.Id()))!["ruleName"]!.GetValue<string>());
@@ -85,16 +81,16 @@ public abstract class ImportAccountTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Null(known["accountId"]);
         var contoso = await AccountAsync("Contoso", domain, null);
 
-        var job = await ImportAsync(client, Csv(
+        var job = await client.CompletedImportAsync(Csv(
             $"Tobias,Fischer,tobias.fischer@{domain},Contoso,,Head of IT,120,Germany,Trade Show",
             $"Elena,Moreau,elena.moreau@{domain},Contoso,,Controller,120,France,Trade Show"), automation: "false");
 
         Assert.Equal(1, job["merged"]!.GetValue<int>());
         Assert.Equal(1, job["imported"]!.GetValue<int>());
-        var merged = await LeadAsync(client, $"tobias.fischer@{domain}");
+        var merged = await client.LeadByEmailAsync($"tobias.fischer@{domain}");
         Assert.Equal(known.Id(), merged.Id());
         Assert.Equal(contoso, merged["accountId"]!.GetValue<Guid>());
-        Assert.Equal(contoso, (await LeadAsync(client, $"elena.moreau@{domain}"))["accountId"]!.GetValue<Guid>());
+        Assert.Equal(contoso, (await client.LeadByEmailAsync($"elena.moreau@{domain}"))["accountId"]!.GetValue<Guid>());
     }
 
     private async Task<Guid> AccountAsync(string name, string domain, string? owner)
@@ -109,30 +105,6 @@ public abstract class ImportAccountTests<TApp>(TApp app) : IClassFixture<TApp>
 
     private static string Csv(params string[] rows) => Header + "\n" + string.Join('\n', rows) + "\n";
 
-    private static async Task<JsonObject> ImportAsync(HttpClient client, string csv, string? automation = null)
-    {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        content.Add(file, "file", "accounts.csv");
-        if (automation is not null)
-        {
-            content.Add(new StringContent(automation), "automation");
-        }
-
-        var response = await client.PostAsync("/api/imports", content);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
-        var job = await client.FinishedImportAsync(JsonNode.Parse(text)!["id"]!.GetValue<string>());
-        Assert.True(job["status"]!.GetValue<string>() == "Completed", job.ToJsonString());
-        return job;
-    }
-
-    private static async Task<JsonObject> LeadAsync(HttpClient client, string email)
-    {
-        var page = await (await client.GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}&limit=10")).ReadObjectAsync();
-        return Assert.Single(page["items"]!.AsArray(), l => l!["email"]?.GetValue<string>() == email)!.AsObject();
-    }
 }
 
 public sealed class ImportAccountTests_Sqlite(SqliteApp app) : ImportAccountTests<SqliteApp>(app);

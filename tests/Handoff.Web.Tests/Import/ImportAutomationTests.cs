@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -43,13 +42,13 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         // The same two people twice: captured through the API, and in a file.
         var hotCaptured = await client.CreateLeadAsync(Row("Helena", "Marsh", $"helena.marsh@{domain}", "VP of Operations", 500));
         var coldCaptured = await client.CreateLeadAsync(Row("Oskar", "Brandt", $"oskar.brandt@{domain}", "Analyst", 20));
-        var job = await ImportAsync(client, Csv(
+        var job = await client.CompletedImportAsync(Csv(
             $"Henrik,Marsh,henrik.marsh@{domain},Harbor Logistics,VP of Operations,500,,Website",
             $"Olga,Brandt,olga.brandt@{domain},Harbor Logistics,Analyst,20,,Website"));
         Assert.Equal("Completed", job["status"]!.GetValue<string>());
         Assert.True(job["automation"]!.GetValue<bool>());
-        var hotImported = await LeadAsync(client, $"henrik.marsh@{domain}");
-        var coldImported = await LeadAsync(client, $"olga.brandt@{domain}");
+        var hotImported = await client.LeadByEmailAsync($"henrik.marsh@{domain}");
+        var coldImported = await client.LeadByEmailAsync($"olga.brandt@{domain}");
 
         Assert.Equal("MQL", hotCaptured.Stage());
         Assert.Equal("New", coldCaptured.Stage());
@@ -108,13 +107,13 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var email = $"nadia.kovacs@danube-{t}.eu";
 
         // Alone, neither row meets the bar (no company size; then no title): merged, the lead does.
-        var job = await ImportAsync(client, Csv(
+        var job = await client.CompletedImportAsync(Csv(
             $"Nadia,Kovacs,{email},Danube Shipping,VP of Procurement,,Hungary,Trade Show",
             $"Nadia,Kovacs,{email},Danube Shipping,,800,Hungary,Trade Show"));
 
         Assert.Equal(1, job["imported"]!.GetValue<int>());
         Assert.Equal(1, job["duplicates"]!.GetValue<int>());
-        var lead = await LeadAsync(client, email);
+        var lead = await client.LeadByEmailAsync(email);
         Assert.Equal("MQL", lead.Stage());
         Assert.Equal(800, lead["employeeCount"]!.GetValue<int>());
         Assert.Equal("User", lead["owner"]!["kind"]!.GetValue<string>());
@@ -132,10 +131,10 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var (team, members) = await TeamOfAsync(client, 3);
         await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team)));
 
-        var job = await ImportAsync(client, Csv(People(t, 9)));
+        var job = await client.CompletedImportAsync(Csv(People(t, 9)));
 
         Assert.Equal(9, job["imported"]!.GetValue<int>());
-        var leads = await SearchAsync(client, t);
+        var leads = await client.SearchLeadsAsync(t);
         Assert.Equal(9, leads.Count);
         Assert.All(leads, l => Assert.Equal("User", l!["owner"]!["kind"]!.GetValue<string>()));
         var perOwner = leads.GroupBy(l => l!["owner"]!["id"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count());
@@ -161,9 +160,9 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         await client.MemberAsync(team, open, new { weight = 1 });
         await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team)));
 
-        await ImportAsync(client, Csv(People(t, 6)));
+        await client.CompletedImportAsync(Csv(People(t, 6)));
 
-        var leads = await SearchAsync(client, t);
+        var leads = await client.SearchLeadsAsync(t);
         Assert.Equal(2, leads.Count(l => l!["owner"]!["id"]!.GetValue<string>() == capped));
         Assert.Equal(4, leads.Count(l => l!["owner"]!["id"]!.GetValue<string>() == open));
         var reasons = new List<string>();
@@ -183,11 +182,11 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var (team, _) = await TeamOfAsync(client, 2);
         await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team)));
 
-        var job = await ImportAsync(client, Csv(People(t, 3)), automation: "false");
+        var job = await client.CompletedImportAsync(Csv(People(t, 3)), automation: "false");
 
         Assert.False(job["automation"]!.GetValue<bool>());
         Assert.False((await (await client.GetAsync($"/api/imports/{job["id"]}")).ReadObjectAsync())["automation"]!.GetValue<bool>());
-        var leads = await SearchAsync(client, t);
+        var leads = await client.SearchLeadsAsync(t);
         Assert.Equal(3, leads.Count);
         foreach (var lead in leads)
         {
@@ -204,7 +203,7 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
     [Fact]
     public async Task BadAutomationValue_IsRefused_NamingTheField()
     {
-        var response = await UploadAsync(app.Admin(), Encoding.UTF8.GetBytes(Csv(People(Token(), 1))), automation: "sometimes");
+        var response = await app.Admin().UploadImportAsync(Encoding.UTF8.GetBytes(Csv(People(Token(), 1))), automation: "sometimes");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ReadObjectAsync();
@@ -232,13 +231,13 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
             Assert.Equal(3, failed.Imported);
         }
 
-        var resumed = await UploadAsync(client, csv);
+        var resumed = await client.UploadImportAsync(csv);
         Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
         var done = await client.FinishedImportAsync(job.Id.ToString());
 
         Assert.Equal("Completed", done["status"]!.GetValue<string>());
         Assert.Equal(9, done["imported"]!.GetValue<int>());
-        var leads = await SearchAsync(client, t);
+        var leads = await client.SearchLeadsAsync(t);
         Assert.Equal(9, leads.Count);
         foreach (var lead in leads)
         {
@@ -258,10 +257,10 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var email = $"amara.okafor@lumen-{t}.io";
         var captured = await client.CreateLeadAsync(Row("Amara", "Okafor", email, "Head of Growth", 80));
 
-        var job = await ImportAsync(client, Csv($"Amara,Okafor,{email},Lumen Analytics,Head of Growth,120,Kenya,Trade Show"));
+        var job = await client.CompletedImportAsync(Csv($"Amara,Okafor,{email},Lumen Analytics,Head of Growth,120,Kenya,Trade Show"));
 
         Assert.Equal(1, job["merged"]!.GetValue<int>());
-        var lead = await LeadAsync(client, email);
+        var lead = await client.LeadByEmailAsync(email);
         Assert.Equal(captured.OwnerId(), lead.OwnerId());
         Assert.Equal(120, lead["employeeCount"]!.GetValue<int>());
         Assert.Single(await client.AssignmentsAsync(lead.Id()));
@@ -286,7 +285,7 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
 
         // The known lead grows past the bar (live routing, in the chain of a merged row); three new leads are MQLs at
         // once (the batch's routing); one new lead is not and stays unrouted.
-        var job = await ImportAsync(client, Csv(
+        var job = await client.CompletedImportAsync(Csv(
             $"Petra,Novak,{known},Vltava Freight,VP of Operations,900,Czechia,Trade Show",
             $"Jana,Dvorak,jana.dvorak@vltava-{t}.cz,Vltava Freight,Director of Sales,900,Czechia,Trade Show",
             $"Marek,Svoboda,marek.svoboda@vltava-{t}.cz,Vltava Freight,Chief Executive Officer,900,Czechia,Trade Show",
@@ -294,7 +293,7 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
             $"Tomas,Cerny,tomas.cerny@vltava-{t}.cz,Vltava Freight,Analyst,900,Czechia,Trade Show"));
 
         Assert.Equal(1, job["merged"]!.GetValue<int>());
-        var leads = await SearchAsync(client, $"vltava-{t}");
+        var leads = await client.SearchLeadsAsync($"vltava-{t}");
         Assert.Equal(5, leads.Count);
         var routed = leads.Where(l => l!["stage"]!.GetValue<string>() == "MQL").ToList();
         Assert.Equal(4, routed.Count);
@@ -402,41 +401,6 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         return started.Value.Job;
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] csv, string? automation = null)
-    {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(csv);
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        content.Add(file, "file", "trade-show.csv");
-        if (automation is not null)
-        {
-            content.Add(new StringContent(automation), "automation");
-        }
-
-        return await client.PostAsync("/api/imports", content);
-    }
-
-    private static async Task<JsonObject> ImportAsync(HttpClient client, string csv, string? automation = null)
-    {
-        var response = await UploadAsync(client, Encoding.UTF8.GetBytes(csv), automation);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
-        var job = await client.FinishedImportAsync(JsonNode.Parse(text)!["id"]!.GetValue<string>());
-        Assert.True(job["status"]!.GetValue<string>() == "Completed", job.ToJsonString());
-        return job;
-    }
-
-    private static async Task<JsonObject> LeadAsync(HttpClient client, string email)
-    {
-        var page = await (await client.GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}&limit=10")).ReadObjectAsync();
-        return Assert.Single(page["items"]!.AsArray(), l => l!["email"]?.GetValue<string>() == email)!.AsObject();
-    }
-
-    private static async Task<JsonArray> SearchAsync(HttpClient client, string text)
-    {
-        var page = await (await client.GetAsync($"/api/leads?q={text}&limit=500")).ReadObjectAsync();
-        return page["items"]!.AsArray();
-    }
 }
 
 public sealed class ImportAutomationTests_Sqlite(ClockedSqliteApp app) : ImportAutomationTests<ClockedSqliteApp>(app);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -29,12 +28,12 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             $"Ada,Lovelace,ada@{t}.io,{t} Engines,CTO,+44 20 7946 0000,+44 7700 900000,www.{t}.io,Software,250,United Kingdom,London,London,Webinar,\"Wants pricing, SSO\r\nand an API\",1,Open - Not Contacted\r\n" +
             $"Grace,Hopper,grace@{t}.io,{t} Navy,Rear Admiral,,+1 555 0100,,Defense,\"1,200\",United States,VA,Arlington,Trade Show,,0,Working\r\n";
 
-        var job = await ImportAsync(client, csv);
+        var job = await client.ImportAsync(csv);
 
         Assert.Equal("Completed", job["status"]!.GetValue<string>());
         Assert.Equal(2, job["imported"]!.GetValue<int>());
         Assert.Contains(job["mapping"]!.AsArray(), m => m!["column"]!.GetValue<string>() == "Email Opt Out" && m["target"]!.GetValue<string>() == "emailOptOut");
-        var ada = await LeadAsync(client, $"ada@{t}.io");
+        var ada = await client.LeadByEmailAsync($"ada@{t}.io");
         Assert.Equal("Lovelace", ada["lastName"]!.GetValue<string>());
         Assert.Equal($"{t} Engines", ada["company"]!.GetValue<string>());
         Assert.Equal("+44 20 7946 0000", ada["phone"]!.GetValue<string>());
@@ -45,7 +44,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.False(ada["emailConsent"]!.GetValue<bool>());
         Assert.Equal("Open - Not Contacted", ada["customFields"]!["Lead Status"]!.GetValue<string>());
         Assert.Equal("New", ada.Stage());
-        var grace = await LeadAsync(client, $"grace@{t}.io");
+        var grace = await client.LeadByEmailAsync($"grace@{t}.io");
         Assert.Equal("+1 555 0100", grace["phone"]!.GetValue<string>());
         Assert.Equal(1200, grace["employeeCount"]!.GetValue<int>());
         Assert.True(grace["emailConsent"]!.GetValue<bool>());
@@ -64,10 +63,10 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             "Record ID,First Name,Last Name,Email,Company Name,Job Title,Phone Number,Website URL,Industry,Number of Employees,Country/Region,State/Region,City,Original Source,Unsubscribed from all email\n" +
             $"901,Linus,Torvalds,linus@{t}.io,{t} Kernel,Maintainer,+358 9 123 4567,https://{t}.io,Software,51-200,Finland,Uusimaa,Helsinki,ORGANIC_SEARCH,false\n";
 
-        var job = await ImportAsync(client, csv);
+        var job = await client.ImportAsync(csv);
 
         Assert.Equal(1, job["imported"]!.GetValue<int>());
-        var lead = await LeadAsync(client, $"linus@{t}.io");
+        var lead = await client.LeadByEmailAsync($"linus@{t}.io");
         Assert.Equal("Maintainer", lead["title"]!.GetValue<string>());
         Assert.Equal($"{t} Kernel", lead["company"]!.GetValue<string>());
         Assert.Equal(51, lead["employeeCount"]!.GetValue<int>());
@@ -85,10 +84,10 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var t = Token();
         var csv = $"Mail,Nom,Notes,Internal\nzoe@{t}.io,Zoé,met at booth,x-1\n";
 
-        var job = await ImportAsync(client, csv, mapping: """{"Mail":"email","Nom":"lastName","Notes":"custom:notes","Internal":"ignore"}""");
-        var unknown = await UploadAsync(client, Encoding.UTF8.GetBytes(csv + "\n"), mapping: """{"Mail":"electronicMail"}""");
+        var job = await client.ImportAsync(csv, mapping: """{"Mail":"email","Nom":"lastName","Notes":"custom:notes","Internal":"ignore"}""");
+        var unknown = await client.UploadImportAsync(Encoding.UTF8.GetBytes(csv + "\n"), mapping: """{"Mail":"electronicMail"}""");
 
-        var lead = await LeadAsync(client, $"zoe@{t}.io");
+        var lead = await client.LeadByEmailAsync($"zoe@{t}.io");
         Assert.Equal("Zoé", lead["lastName"]!.GetValue<string>());
         Assert.Equal("met at booth", lead["customFields"]!["notes"]!.GetValue<string>());
         Assert.Null(lead["customFields"]!["Internal"]);
@@ -110,7 +109,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             $"Short,short@{t}.io,CTO\n" +
             $"Good,good2@{t}.io,CFO,Lyon\n";
 
-        var job = await ImportAsync(client, csv);
+        var job = await client.ImportAsync(csv);
         var errors = await ErrorsAsync(client, job);
 
         Assert.Equal(6, job["totalRows"]!.GetValue<int>());
@@ -126,7 +125,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(("6", ""), (errors[4][0], errors[4][1]));
         Assert.Equal("has 3 columns but the header has 4", errors[4][2]);
         Assert.Equal(5, errors.Count);
-        Assert.Equal("CFO", (await LeadAsync(client, $"good2@{t}.io"))["title"]!.GetValue<string>());
+        Assert.Equal("CFO", (await client.LeadByEmailAsync($"good2@{t}.io"))["title"]!.GetValue<string>());
     }
 
     [Fact]
@@ -135,7 +134,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var csv = $"Email,City\n=HYPERLINK(\"http://evil.io\"),Paris\n@SUM(1+1),{Token()}\n";
 
-        var job = await ImportAsync(client, csv);
+        var job = await client.ImportAsync(csv);
         var response = await client.GetAsync($"/api/imports/{job["id"]}/errors.csv");
         var text = await response.Content.ReadAsStringAsync();
 
@@ -158,18 +157,18 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             $"New@{t}.io,,,+1 555 0199\n" +
             $"known@{t}.io,,VP Engineering,\n";
 
-        var job = await ImportAsync(client, csv);
+        var job = await client.ImportAsync(csv);
 
         Assert.Equal(1, job["imported"]!.GetValue<int>());
         Assert.Equal(1, job["merged"]!.GetValue<int>());
         Assert.Equal(2, job["duplicates"]!.GetValue<int>());
-        var leads = await SearchAsync(client, t);
+        var leads = await client.SearchLeadsAsync(t);
         Assert.Equal(2, leads.Count);
-        var known = await LeadAsync(client, $"known@{t}.io");
+        var known = await client.LeadByEmailAsync($"known@{t}.io");
         Assert.Equal(existing.Id(), known.Id());
         Assert.Equal("VP Engineering", known["title"]!.GetValue<string>()); // a newer non-empty value wins
         Assert.Equal("Known", known["firstName"]!.GetValue<string>()); // an empty one never erases
-        var fresh = await LeadAsync(client, $"new@{t}.io");
+        var fresh = await client.LeadByEmailAsync($"new@{t}.io");
         Assert.Equal("Nina", fresh["firstName"]!.GetValue<string>());
         Assert.Equal("+1 555 0199", fresh["phone"]!.GetValue<string>());
         var history = await (await client.GetAsync($"/api/leads/{known.Id()}/history")).ReadArrayAsync();
@@ -183,14 +182,14 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var t = Token();
         var csv = Encoding.UTF8.GetBytes($"Email,Company\nonce@{t}.io,{t}\ntwice@{t}.io,{t}\n");
 
-        var first = await ImportAsync(client, Encoding.UTF8.GetString(csv));
-        var again = await UploadAsync(client, csv);
+        var first = await client.ImportAsync(Encoding.UTF8.GetString(csv));
+        var again = await client.UploadImportAsync(csv);
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var job = await again.ReadObjectAsync();
         Assert.Equal(first["id"]!.GetValue<string>(), job["id"]!.GetValue<string>());
         Assert.Equal("Completed", job["status"]!.GetValue<string>());
-        Assert.Equal(2, (await SearchAsync(client, t)).Count);
+        Assert.Equal(2, (await client.SearchLeadsAsync(t)).Count);
     }
 
     [Fact]
@@ -200,8 +199,8 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var latin1 = Encoding.Latin1.GetBytes($"Email,City\nzoe@{Token()}.io,Zürich\n");
         var utf16 = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("Email\nzoe@acme-corp.io\n")).ToArray();
 
-        var refused = await UploadAsync(client, latin1);
-        var wide = await UploadAsync(client, utf16);
+        var refused = await client.UploadImportAsync(latin1);
+        var wide = await client.UploadImportAsync(utf16);
         var jobs = await (await client.GetAsync("/api/imports?limit=200")).ReadArrayAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -252,10 +251,10 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal(100, failed.Imported);
         }
 
-        Assert.Equal(100, (await SearchAsync(client, t)).Count);
+        Assert.Equal(100, (await client.SearchLeadsAsync(t)).Count);
 
         // Uploading the same file again resumes the failed job in the background.
-        var resumed = await UploadAsync(client, csv, "interrupted.csv");
+        var resumed = await client.UploadImportAsync(csv, "interrupted.csv");
         Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
         var done = await client.FinishedImportAsync(job.Id.ToString());
 
@@ -264,8 +263,8 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(229, done["imported"]!.GetValue<int>());
         Assert.Equal(1, done["duplicates"]!.GetValue<int>());
         Assert.Equal(0, done["merged"]!.GetValue<int>());
-        Assert.Equal(229, (await SearchAsync(client, t)).Count);
-        Assert.Equal("Again", (await LeadAsync(client, $"p9@{t}.io"))["firstName"]!.GetValue<string>());
+        Assert.Equal(229, (await client.SearchLeadsAsync(t)).Count);
+        Assert.Equal("Again", (await client.LeadByEmailAsync($"p9@{t}.io"))["firstName"]!.GetValue<string>());
     }
 
     [Fact]
@@ -312,7 +311,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
 
         var done = await client.FinishedImportAsync(job.Id.ToString());
         Assert.Equal(120, done["imported"]!.GetValue<int>());
-        Assert.Equal(120, (await SearchAsync(client, t)).Count);
+        Assert.Equal(120, (await client.SearchLeadsAsync(t)).Count);
     }
 
     [Fact]
@@ -338,8 +337,8 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal((29, 1), (done.Imported, done.Merged));
         }
 
-        Assert.Equal(30, (await SearchAsync(client, t)).Count);
-        var merged = await LeadAsync(client, $"r23@{t}.io");
+        Assert.Equal(30, (await client.SearchLeadsAsync(t)).Count);
+        var merged = await client.LeadByEmailAsync($"r23@{t}.io");
         Assert.Equal((names[23 % names.Length], "Captured meanwhile"), (merged["firstName"]!.GetValue<string>(), merged["title"]!.GetValue<string>()));
     }
 
@@ -357,7 +356,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             await db.ImportJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, DateTime.UtcNow.AddMinutes(-1)));
         }
 
-        var again = await UploadAsync(client, csv, "vanished.csv");
+        var again = await client.UploadImportAsync(csv, "vanished.csv");
 
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         var done = await client.FinishedImportAsync(job.Id.ToString());
@@ -379,12 +378,12 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal((1, 1), (done!.Imported, done.Junk));
         }
 
-        var junk = await LeadAsync(client, "someone@mailinator.com");
+        var junk = await client.LeadByEmailAsync("someone@mailinator.com");
         Assert.Equal("Junk", junk.Stage());
         Assert.Equal("disposable-email", junk["stageReason"]!.GetValue<string>());
         var history = await (await client.GetAsync($"/api/leads/{junk.Id()}/history")).ReadArrayAsync();
         Assert.Equal("hygiene", history[^1]!["actor"]!["id"]!.GetValue<string>());
-        Assert.Equal("New", (await LeadAsync(client, $"real@{t}.io")).Stage());
+        Assert.Equal("New", (await client.LeadByEmailAsync($"real@{t}.io")).Stage());
     }
 
     [Fact]
@@ -410,9 +409,9 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal((2, 1, 1, 1), (done!.Imported, done.Merged, done.Duplicates, done.Junk));
         }
 
-        var mara = Guid.Parse((await LeadAsync(client, $"mara@{t}.io")).Id());
-        var omar = Guid.Parse((await LeadAsync(client, $"omar@{t}.io")).Id());
-        var junk = Guid.Parse((await LeadAsync(client, $"signup.{t}@mailinator.com")).Id());
+        var mara = Guid.Parse((await client.LeadByEmailAsync($"mara@{t}.io")).Id());
+        var omar = Guid.Parse((await client.LeadByEmailAsync($"omar@{t}.io")).Id());
+        var junk = Guid.Parse((await client.LeadByEmailAsync($"signup.{t}@mailinator.com")).Id());
         await using (var scope = app.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
@@ -435,7 +434,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         }
 
         // A lead that a later row of its own batch merged into is written with the merged values.
-        var merged = await LeadAsync(client, $"mara@{t}.io");
+        var merged = await client.LeadByEmailAsync($"mara@{t}.io");
         Assert.Equal(("Quint", "Chief Financial Officer"), (merged["lastName"]!.GetValue<string>(), merged["title"]!.GetValue<string>()));
     }
 
@@ -445,7 +444,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var path = SharedData("x-education/Leads.csv");
 
-        var response = await UploadAsync(client, await File.ReadAllBytesAsync(path), "Leads.csv");
+        var response = await client.UploadImportAsync(await File.ReadAllBytesAsync(path), "Leads.csv");
         var job = await client.FinishedImportAsync((await response.ReadObjectAsync())["id"]!.GetValue<string>());
         var errors = await ErrorsAsync(client, job);
 
@@ -471,30 +470,6 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         return started.Value.Job;
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] csv, string fileName = "leads.csv", string? mapping = null)
-    {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(csv);
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        content.Add(file, "file", fileName);
-        if (mapping is not null)
-        {
-            content.Add(new StringContent(mapping), "mapping");
-        }
-
-        return await client.PostAsync("/api/imports", content);
-    }
-
-    /// <summary>Uploads and waits for the background job to finish.</summary>
-    private static async Task<JsonObject> ImportAsync(HttpClient client, string csv, string? mapping = null)
-    {
-        var response = await UploadAsync(client, Encoding.UTF8.GetBytes(csv), mapping: mapping);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
-        Assert.NotNull(response.Headers.Location);
-        return await client.FinishedImportAsync(JsonNode.Parse(text)!["id"]!.GetValue<string>());
-    }
-
     private static async Task<List<string[]>> ErrorsAsync(HttpClient client, JsonObject job)
     {
         var text = await client.GetStringAsync($"/api/imports/{job["id"]}/errors.csv");
@@ -506,18 +481,6 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         }
 
         return rows;
-    }
-
-    private static async Task<JsonObject> LeadAsync(HttpClient client, string email)
-    {
-        var page = await (await client.GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}&limit=10")).ReadObjectAsync();
-        return Assert.Single(page["items"]!.AsArray(), l => l!["email"]?.GetValue<string>() == email)!.AsObject();
-    }
-
-    private static async Task<JsonArray> SearchAsync(HttpClient client, string text)
-    {
-        var page = await (await client.GetAsync($"/api/leads?q={text}&limit=500")).ReadObjectAsync();
-        return page["items"]!.AsArray();
     }
 
     /// <summary>A file of ../shared/data beside the repository (DESIGN.md section 7).</summary>
