@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Handoff.Activities;
 using Handoff.Common;
 using Handoff.Leads;
@@ -9,11 +8,6 @@ namespace Handoff.Core.Tests.Scoring;
 /// <summary>The pure scoring math: decay, caps, windows, out-of-order touches, fit and grades, and incremental equals full.</summary>
 public class ScoreEngineTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
-
     private static readonly DateTime T0 = new(2026, 3, 2, 9, 0, 0, DateTimeKind.Utc);
 
     private static readonly ScoringRules Rules = Compile("""
@@ -32,12 +26,7 @@ public class ScoreEngineTests
         }
         """);
 
-    private static ScoringRules Compile(string json)
-    {
-        var compiled = ScoringRules.Compile(JsonSerializer.Deserialize<ScoringDocument>(json, Json), version: 3);
-        Assert.True(compiled.IsSuccess, compiled.Error?.ToString());
-        return compiled.Value!;
-    }
+    private static ScoringRules Compile(string json) => TestRules.Compile(json, version: 3);
 
     private static ActivityFact Page(string url, DateTime at) => new(Guid.CreateVersion7(), ActivityType.PageView, at, "https://handoff.io" + url);
 
@@ -184,7 +173,7 @@ public class ScoreEngineTests
     [InlineData("""{"name":""}""", "name")]
     public void Compile_NamesTheBadField(string json, string field)
     {
-        var compiled = ScoringRules.Compile(JsonSerializer.Deserialize<ScoringDocument>(json, Json));
+        var compiled = ScoringRules.Compile(TestRules.Document(json));
         var error = Assert.IsType<ValidationError>(compiled.Error);
         Assert.Contains(field, error.Fields.Keys);
     }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Handoff.Activities;
 using Handoff.Scoring;
 
@@ -8,11 +7,6 @@ namespace Handoff.Core.Tests.Scoring;
 /// <summary>The bulk rescore's reusable state builder gives exactly the state and scores of <see cref="ScoreEngine"/>.</summary>
 public class ScoreStateBuilderTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
-
     private static readonly DateTime T0 = new(2026, 3, 2, 9, 0, 0, DateTimeKind.Utc);
 
     private static readonly ScoringRules Rules = Compile("""
@@ -31,12 +25,7 @@ public class ScoreStateBuilderTests
         }
         """);
 
-    private static ScoringRules Compile(string json)
-    {
-        var compiled = ScoringRules.Compile(JsonSerializer.Deserialize<ScoringDocument>(json, Json), version: 7);
-        Assert.True(compiled.IsSuccess, compiled.Error?.ToString());
-        return compiled.Value!;
-    }
+    private static ScoringRules Compile(string json) => TestRules.Compile(json, version: 7);
 
     [Fact]
     public void Builder_GivesTheEnginesStateAndScores_LeadAfterLead_InAnyOrderOfTouches()

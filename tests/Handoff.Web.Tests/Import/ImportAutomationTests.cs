@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Handoff.Common;
 using Handoff.Import;
 using Handoff.Web.Tests.Infrastructure;
 using Handoff.Web.Tests.Qualification;
@@ -218,7 +217,7 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         var (team, _) = await TeamOfAsync(client, 3);
         await client.RulesAsync(RoutingSetup.Everything(RoutingSetup.Team(team)));
         var csv = Encoding.UTF8.GetBytes(Csv(People(t, 9)));
-        var job = await StartInProcessAsync(csv);
+        var job = await app.StartInProcessAsync(csv, "trade-show.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -389,16 +388,6 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
                 c["status"]!.GetValue<string>(),
                 (c["dueAt"]!.GetValue<DateTime>() - c["startedAt"]!.GetValue<DateTime>()).TotalMinutes))
             .Order()];
-    }
-
-    private async Task<ImportJobView> StartInProcessAsync(byte[] csv)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var jobs = scope.ServiceProvider.GetRequiredService<ImportJobs>();
-        var received = await jobs.ReceiveAsync(new MemoryStream(csv), "trade-show.csv", CancellationToken.None);
-        var started = await jobs.StartAsync(received.Value!, new ImportRequest(), new Actor(ActorKind.Integration, "test", "test"), "test-runner", CancellationToken.None);
-        Assert.Equal(ImportStartOutcome.Created, started.Value!.Outcome);
-        return started.Value.Job;
     }
 
 }

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Handoff.Common;
+using Handoff.Import;
 using Handoff.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Handoff.Web.Tests.Import;
 
@@ -45,6 +48,20 @@ internal static class ImportClient
         var job = await client.ImportAsync(csv, automation: automation);
         Assert.True(job["status"]!.GetValue<string>() == "Completed", job.ToJsonString());
         return job;
+    }
+
+    /// <summary>
+    /// Receives and starts an import inside the app without running it (the worker picks it up, or the test runs it
+    /// itself with <c>RunImport</c> to interrupt it); the job as it was created.
+    /// </summary>
+    public static async Task<ImportJobView> StartInProcessAsync(this HandoffApp app, byte[] csv, string fileName = "leads.csv")
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var jobs = scope.ServiceProvider.GetRequiredService<ImportJobs>();
+        var received = await jobs.ReceiveAsync(new MemoryStream(csv), fileName, CancellationToken.None);
+        var started = await jobs.StartAsync(received.Value!, new ImportRequest(), new Actor(ActorKind.Integration, "test", "test"), "test-runner", CancellationToken.None);
+        Assert.Equal(ImportStartOutcome.Created, started.Value!.Outcome);
+        return started.Value.Job;
     }
 
     /// <summary>The one lead with this email, found through the list's search.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Handoff.Common;
 using Handoff.Data;
 using Handoff.Import;
 using Handoff.Web.Tests.Infrastructure;
@@ -237,7 +236,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         string[] names = ["Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hal", "Ida", "Jon"];
         var rows = Enumerable.Range(0, 230).Select(i => i == 179 ? $"p9@{t}.io,Again,{t}" : $"p{i}@{t}.io,{names[i % names.Length]},{t}");
         var csv = Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', rows) + "\n");
-        var job = await StartInProcessAsync(csv, "interrupted.csv");
+        var job = await app.StartInProcessAsync(csv, "interrupted.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -273,7 +272,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var t = Token();
         var csv = Encoding.UTF8.GetBytes("Email,Company\n" + string.Join('\n', Enumerable.Range(0, 120).Select(i => $"c{i}@{t}.io,{t}")) + "\n");
-        var job = await StartInProcessAsync(csv, "cancelled.csv");
+        var job = await app.StartInProcessAsync(csv, "cancelled.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -321,7 +320,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var t = Token();
         string[] names = ["Ana", "Ben", "Cleo", "Dev", "Eli", "Fay"];
         var csv = Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', Enumerable.Range(0, 30).Select(i => $"r{i}@{t}.io,{names[i % names.Length]},{t}")) + "\n");
-        var job = await StartInProcessAsync(csv, "race.csv");
+        var job = await app.StartInProcessAsync(csv, "race.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -348,7 +347,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var t = Token();
         var csv = Encoding.UTF8.GetBytes($"Email,Company\nv1@{t}.io,{t}\nv2@{t}.io,{t}\n");
-        var job = await StartInProcessAsync(csv, "vanished.csv");
+        var job = await app.StartInProcessAsync(csv, "vanished.csv");
         await using (var scope = app.Services.CreateAsyncScope())
         {
             // A runner that claimed the job and died: its lease ran out.
@@ -369,7 +368,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = app.Admin();
         var t = Token();
         var csv = Encoding.UTF8.GetBytes($"Email,First Name,Last Name,Company\nreal@{t}.io,Real,Person,{t}\nsomeone@mailinator.com,Some,One,{t}\n");
-        var job = await StartInProcessAsync(csv, "junk.csv");
+        var job = await app.StartInProcessAsync(csv, "junk.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -399,7 +398,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
             $"signup.{t}@mailinator.com,Some,One,{t} Systems,\n" +
             $"known@{t}.io,Known,Better,{t} Systems,\n" +
             $"omar@{t}.io,Omar,Reyes,{t} Systems,\n");
-        var job = await StartInProcessAsync(csv, "announced.csv");
+        var job = await app.StartInProcessAsync(csv, "announced.csv");
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -457,17 +456,6 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal("source", mapping["Lead Source"]);
         Assert.Equal("emailOptOut", mapping["Do Not Email"]);
         Assert.Equal("custom:Prospect ID", mapping["Prospect ID"]);
-    }
-
-    private async Task<ImportJobView> StartInProcessAsync(byte[] csv, string fileName)
-    {
-        app.Admin();
-        await using var scope = app.Services.CreateAsyncScope();
-        var jobs = scope.ServiceProvider.GetRequiredService<ImportJobs>();
-        var received = await jobs.ReceiveAsync(new MemoryStream(csv), fileName, CancellationToken.None);
-        var started = await jobs.StartAsync(received.Value!, new ImportRequest(), new Actor(ActorKind.Integration, "test", "test"), "test-runner", CancellationToken.None);
-        Assert.Equal(ImportStartOutcome.Created, started.Value!.Outcome);
-        return started.Value.Job;
     }
 
     private static async Task<List<string[]>> ErrorsAsync(HttpClient client, JsonObject job)
