@@ -113,30 +113,14 @@ internal static class ImportsApi
                 return ApiResults.Problem(ValidationError.For("file", "send the CSV file as the multipart part named 'file'"));
             }
 
-            bool keepUnmapped;
-            switch (unmapped?.Trim().ToLowerInvariant())
+            if (Choice(unmapped, "keep", "ignore") is not { } keepUnmapped)
             {
-                case null or "" or "keep":
-                    keepUnmapped = true;
-                    break;
-                case "ignore":
-                    keepUnmapped = false;
-                    break;
-                default:
-                    return ApiResults.Problem(ValidationError.For("unmapped", "must be 'keep' (columns that map to no field become custom fields) or 'ignore'"));
+                return ApiResults.Problem(ValidationError.For("unmapped", "must be 'keep' (columns that map to no field become custom fields) or 'ignore'"));
             }
 
-            bool runAutomation;
-            switch (automation?.Trim().ToLowerInvariant())
+            if (Choice(automation, "true", "false") is not { } runAutomation)
             {
-                case null or "" or "true":
-                    runAutomation = true;
-                    break;
-                case "false":
-                    runAutomation = false;
-                    break;
-                default:
-                    return ApiResults.Problem(ValidationError.For("automation", "must be 'true' (score, MQL-check, route and start SLA clocks as a capture does) or 'false' (insert only)"));
+                return ApiResults.Problem(ValidationError.For("automation", "must be 'true' (score, MQL-check, route and start SLA clocks as a capture does) or 'false' (insert only)"));
             }
 
             var started = await jobs.StartAsync(file, new ImportRequest(mapping, keepUnmapped, runAutomation), user.ActorOf(), runnerId: null, ct);
@@ -176,6 +160,13 @@ internal static class ImportsApi
     }
 
     /// <summary>A small text part, or null when it is longer than <see cref="MaxTextPart"/>.</summary>
+    /// <summary>A two-way form field: empty means the first word; true for the first, false for the second, null for anything else.</summary>
+    private static bool? Choice(string? value, string first, string second)
+    {
+        var word = value?.Trim().ToLowerInvariant();
+        return string.IsNullOrEmpty(word) || word == first ? true : word == second ? false : null;
+    }
+
     private static async Task<string?> ReadTextAsync(Stream body, CancellationToken ct)
     {
         using var buffer = new MemoryStream();

@@ -13,7 +13,7 @@ namespace Handoff.Web.Tests.Import;
 internal static class ImportClient
 {
     /// <summary><c>POST /api/imports</c> with the file and the optional form fields; the answer as it came.</summary>
-    public static async Task<HttpResponseMessage> UploadImportAsync(this HttpClient client, byte[] csv, string fileName = "leads.csv", string? mapping = null, string? automation = null)
+    public static async Task<HttpResponseMessage> UploadImportAsync(this HttpClient client, byte[] csv, string fileName = "leads.csv", string? mapping = null, string? automation = null, string? unmapped = null)
     {
         using var content = new MultipartFormDataContent();
         var file = new ByteArrayContent(csv);
@@ -29,13 +29,18 @@ internal static class ImportClient
             content.Add(new StringContent(automation), "automation");
         }
 
+        if (unmapped is not null)
+        {
+            content.Add(new StringContent(unmapped), "unmapped");
+        }
+
         return await client.PostAsync("/api/imports", content);
     }
 
     /// <summary>Uploads, expects 202 with a Location, and waits for the background job to finish (Completed or Failed).</summary>
-    public static async Task<JsonObject> ImportAsync(this HttpClient client, string csv, string? mapping = null, string? automation = null)
+    public static async Task<JsonObject> ImportAsync(this HttpClient client, string csv, string? mapping = null, string? automation = null, string? unmapped = null)
     {
-        var response = await client.UploadImportAsync(Encoding.UTF8.GetBytes(csv), mapping: mapping, automation: automation);
+        var response = await client.UploadImportAsync(Encoding.UTF8.GetBytes(csv), mapping: mapping, automation: automation, unmapped: unmapped);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"upload: {(int)response.StatusCode} {text}");
         Assert.NotNull(response.Headers.Location);

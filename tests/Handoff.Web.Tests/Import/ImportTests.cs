@@ -96,6 +96,22 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task UnmappedColumns_AreKeptAsCustomFields_OrIgnored_AndAnyOtherChoiceIsRefused()
+    {
+        var client = app.Admin();
+        var t = Token();
+
+        await client.ImportAsync($"Email,Last Name,Booth Notes\nines@{t}.io,Duarte,asked for a demo\n");
+        await client.ImportAsync($"Email,Last Name,Booth Notes\nyara@{t}.io,Haddad,wants pricing\n", unmapped: "ignore");
+        var refused = await client.UploadImportAsync(Encoding.UTF8.GetBytes($"Email,Last Name\nnoor@{t}.io,Saleh\n"), unmapped: "sometimes");
+
+        Assert.Equal("asked for a demo", (await client.LeadByEmailAsync($"ines@{t}.io"))["customFields"]!["Booth Notes"]!.GetValue<string>());
+        Assert.Null((await client.LeadByEmailAsync($"yara@{t}.io"))["customFields"]?["Booth Notes"]);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.NotNull((await refused.ReadObjectAsync())["errors"]!["unmapped"]);
+    }
+
+    [Fact]
     public async Task BadRows_AreReportedWithRowAndColumn_AndTheGoodRowsImport()
     {
         var client = app.Admin();
