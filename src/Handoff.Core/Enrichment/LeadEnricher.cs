@@ -71,8 +71,21 @@ public sealed record LeadEnrichment
     /// </summary>
     public IEnumerable<string> AccountDomains()
     {
-        var parent = CompanyDomain is { } domain && domain.Count(c => c == '.') >= 2 ? domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] : null;
-        return new[] { CompanyDomain, WebsiteDomain, parent }.OfType<string>().Distinct(StringComparer.Ordinal);
+        if (CompanyDomain is { } company)
+        {
+            yield return company;
+        }
+
+        if (WebsiteDomain is { } website && website != CompanyDomain)
+        {
+            yield return website;
+        }
+
+        // The parent is shorter than the company domain, so only the website can repeat it.
+        if (CompanyDomain is { } domain && domain.Count(c => c == '.') >= 2 && domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..] is var parent && parent != WebsiteDomain)
+        {
+            yield return parent;
+        }
     }
 }
 

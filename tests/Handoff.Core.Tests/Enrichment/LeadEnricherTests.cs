@@ -7,6 +7,19 @@ public class LeadEnricherTests
 {
     private static readonly LeadEnricher Enricher = new(HygieneLists.Shipped);
 
+    [Theory]
+    [InlineData("ada@analytical-engines.com", "https://www.analytical-engines.com", "analytical-engines.com")]
+    [InlineData("ada@mail.analytical-engines.com", "https://analytical-engines.com", "mail.analytical-engines.com analytical-engines.com")]
+    [InlineData("ada@mail.analytical-engines.com", "https://babbage.co.uk", "mail.analytical-engines.com babbage.co.uk analytical-engines.com")]
+    [InlineData("ada.lovelace@gmail.com", "https://analytical-engines.com", "analytical-engines.com")]
+    [InlineData("ada.lovelace@gmail.com", null, "")]
+    public void AccountDomains_AreWorkEmailThenWebsiteThenParent_WithoutRepeats_AndNeverWebmail(string email, string? website, string expected)
+    {
+        var result = Enricher.Enrich(new EnrichmentInput { Email = email, Website = website });
+
+        Assert.Equal(expected, string.Join(' ', result.AccountDomains()));
+    }
+
     [Fact]
     public void Enrich_ATypicalLead_FillsEveryField()
     {
