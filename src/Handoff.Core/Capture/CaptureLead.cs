@@ -59,7 +59,8 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         db.Leads.FirstOrDefault(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))));
 
     private static readonly PerProvider<Func<HandoffDb, string, string, string, Task<Guid?>>> AccountByDomain = new(() => EF.CompileAsyncQuery((HandoffDb db, string a, string b, string c) =>
-        db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c)).Select(x => (Guid?)x.Id).FirstOrDefault()));
+        db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c))
+            .OrderBy(x => x.Domain == a ? 0 : x.Domain == b ? 1 : 2).Select(x => (Guid?)x.Id).FirstOrDefault()));
 
     public async Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct)
     {
@@ -275,7 +276,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
     private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(db, ct);
 
-    /// <summary>The account of one of the lead's <see cref="LeadEnrichment.AccountDomains"/>; free webmail never matches.</summary>
+    /// <summary>The account of the first of the lead's <see cref="LeadEnrichment.AccountDomains"/> that has one; free webmail never matches.</summary>
     private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)
     {
         var domains = enrichment.AccountDomains().ToList();

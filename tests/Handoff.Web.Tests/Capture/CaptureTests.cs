@@ -105,6 +105,30 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AccountMatching_PrefersTheWorkEmail_ThenTheWebsite_ThenTheParentDomain()
+    {
+        var client = app.Admin();
+        var token = Guid.NewGuid().ToString("N")[..10];
+        Guid emailAccount, websiteAccount;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+            var parent = Handoff.Accounts.Account.Create("Fabrikam", $"fabrikam-{token}.io", DateTime.UtcNow);
+            var byEmail = Handoff.Accounts.Account.Create("Fabrikam Labs", $"labs.fabrikam-{token}.io", DateTime.UtcNow);
+            var byWebsite = Handoff.Accounts.Account.Create("Tailspin", $"tailspin-{token}.com", DateTime.UtcNow);
+            db.Accounts.AddRange(parent, byEmail, byWebsite);
+            await db.SaveChangesAsync();
+            (emailAccount, websiteAccount) = (byEmail.Id, byWebsite.Id);
+        }
+
+        var both = await (await client.PostAsJsonAsync("/api/leads", new { email = $"rui@labs.fabrikam-{token}.io", lastName = "Costa", website = $"https://tailspin-{token}.com" })).ReadObjectAsync();
+        var websiteFirst = await (await client.PostAsJsonAsync("/api/leads", new { email = $"eva@mail.fabrikam-{token}.io", lastName = "Berg", website = $"https://tailspin-{token}.com" })).ReadObjectAsync();
+
+        Assert.Equal(emailAccount, both["lead"]!["accountId"]!.GetValue<Guid>());
+        Assert.Equal(websiteAccount, websiteFirst["lead"]!["accountId"]!.GetValue<Guid>());
+    }
+
+    [Fact]
     public async Task ClosedLead_DoesNotAbsorbANewCapture()
     {
         var client = app.Admin();
