@@ -36,4 +36,7 @@ public sealed class FormOptions
 public sealed class DatabaseOptions
 {
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>SQLite: the write-ahead log starts over from its beginning each time it holds this many MiB (default 64).</summary>
+    public int WalRestartMiB { get; set; } = 64;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Handoff.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Handoff.Web.Hosting;
 
@@ -11,17 +12,17 @@ namespace Handoff.Web.Hosting;
 /// checkpoint takes no write lock, so captures go on while it runs.
 /// <para>
 /// SQLite writes the log from its start again only after a checkpoint has copied every frame and no commit came in
-/// between, which under steady load never happens by itself. So once the log holds <see cref="RestartAt"/>, the worker
+/// between, which under steady load never happens by itself. So once the log holds <c>Handoff:Database:WalRestartMiB</c> (64 MiB), the worker
 /// copies again and again what came in during its previous pass, until a pass is short; then one last pass holds the
 /// write turn, and the next commit starts the log over. That last pass has little left to copy and sync: a few
 /// milliseconds, where one pass held the turn for 15-20 ms at 500 captures a second. The log file keeps its size when it
 /// starts over (its <c>journal_size_limit</c>, set on every connection by <c>DatabaseSetup</c>, is well above
-/// <see cref="RestartAt"/>): cutting it back to 64 MiB each time cost the first commit after it another 10-15 ms.
+/// the 64 MiB): cutting it back to 64 MiB each time cost the first commit after it another 10-15 ms.
 /// </para>
 /// </summary>
-internal sealed class CheckpointWorker(IServiceScopeFactory scopes, SqliteWriteGate gate, ILogger<CheckpointWorker> log) : PollingWorker(log)
+internal sealed class CheckpointWorker(IServiceScopeFactory scopes, SqliteWriteGate gate, IOptions<HandoffOptions> options, ILogger<CheckpointWorker> log) : PollingWorker(log)
 {
-    private const long RestartAt = 64L * 1024 * 1024;
+    private readonly long _restartAt = options.Value.Database.WalRestartMiB * 1024L * 1024;
 
     /// <summary>A pass this short leaves little for the pass that holds the write turn.</summary>
     private static readonly TimeSpan ShortPass = TimeSpan.FromMilliseconds(2);
@@ -47,7 +48,7 @@ internal sealed class CheckpointWorker(IServiceScopeFactory scopes, SqliteWriteG
         try
         {
             var (frames, frameSize) = await CheckpointAsync(db, ct);
-            if (frames * frameSize < RestartAt)
+            if (frames * frameSize < _restartAt)
             {
                 return false;
             }

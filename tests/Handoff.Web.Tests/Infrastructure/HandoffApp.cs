@@ -119,7 +119,8 @@ public class SqliteApp : HandoffApp
 
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    protected override string ConnectionString
+    /// <summary>The app's database file.</summary>
+    public string DatabaseFile
     {
         get
         {
@@ -129,9 +130,11 @@ public class SqliteApp : HandoffApp
                 _file = Path.Combine(directory, $"{Guid.NewGuid():N}.db");
             }
 
-            return $"Data Source={_file}";
+            return _file;
         }
     }
+
+    protected override string ConnectionString => $"Data Source={DatabaseFile}";
 
     public override async Task DisposeAsync()
     {
