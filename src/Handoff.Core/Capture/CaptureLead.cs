@@ -86,7 +86,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         // The screen and the enrichment need no database, so they run here, on the request's own thread.
         var screened = new ScreenedCapture(junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson), enricher.Of(details), EmailKeys.Of(details.Email));
         var capture = new QueuedCapture(details, screened, context with { VisitorId = visitorId }, actor, clock.GetUtcNow().UtcDateTime, ct);
-        if (db.Database.IsSqlite() && db.Database.CurrentTransaction is null)
+        if (db.IsSqlite && db.Database.CurrentTransaction is null)
         {
             return await writer.EnqueueAsync(capture);
         }

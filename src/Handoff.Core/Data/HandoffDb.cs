@@ -11,6 +11,14 @@ namespace Handoff.Data;
 /// <summary>The one database of Handoff, on SQLite or PostgreSQL.</summary>
 public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(options)
 {
+    private bool? _isSqlite;
+
+    /// <summary>
+    /// Whether this context runs on SQLite (else PostgreSQL). EF's <c>Database.IsSqlite()</c> reads the provider
+    /// assembly's name by reflection on every call, and a capture asks a dozen times; a context's provider never changes.
+    /// </summary>
+    public bool IsSqlite => _isSqlite ??= Database.IsSqlite();
+
     public DbSet<Lead> Leads => Set<Lead>();
     public DbSet<StageChange> StageChanges => Set<StageChange>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();

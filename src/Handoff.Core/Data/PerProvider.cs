@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Handoff.Data;
 
 /// <summary>
@@ -13,5 +11,5 @@ internal sealed class PerProvider<TQuery>(Func<TQuery> compile)
     private readonly TQuery _sqlite = compile();
     private readonly TQuery _postgres = compile();
 
-    public TQuery For(HandoffDb db) => db.Database.IsSqlite() ? _sqlite : _postgres;
+    public TQuery For(HandoffDb db) => db.IsSqlite ? _sqlite : _postgres;
 }

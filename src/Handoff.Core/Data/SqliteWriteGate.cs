@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Handoff.Data;
 
 /// <summary>
@@ -15,7 +13,7 @@ public sealed class SqliteWriteGate : IDisposable
     /// <summary>Waits for the write turn when <paramref name="db"/> is SQLite; dispose the result to pass it on.</summary>
     public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction is not null)
+        if (!db.IsSqlite || db.Database.CurrentTransaction is not null)
         {
             return null;
         }

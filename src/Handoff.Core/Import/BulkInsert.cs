@@ -80,7 +80,7 @@ public sealed class BulkValues(IModel model)
 public static class BulkInsert
 {
     public static IBulkInsert For(HandoffDb db) =>
-        db.Database.IsNpgsql() ? new PostgresBinaryCopy(db) : new SqlitePreparedInsert(db);
+        !db.IsSqlite ? new PostgresBinaryCopy(db) : new SqlitePreparedInsert(db);
 }
 
 /// <summary>One table as the EF Core model maps an entity type: its name and its columns, in model order.</summary>

@@ -70,7 +70,7 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
     {
         var targets = set.Rules.Select(r => r.Target).ToList();
         var teamIds = targets.Where(t => t.Kind == TargetKind.Team).Select(t => t.Id).Distinct().OrderBy(id => id).ToList();
-        if (teamIds.Count > 0 && db.Database.IsNpgsql())
+        if (teamIds.Count > 0 && !db.IsSqlite)
         {
             // As live routing does per decision: one routing of a team at a time across every node, here for the batch.
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = ANY({teamIds.ToArray()}) ORDER BY id FOR NO KEY UPDATE", ct);

@@ -191,7 +191,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         // One connection for the whole run. On SQLite it gets a bigger page cache while importing: the default 2 MB
         // thrashes on the eight indexes of leads once the table outgrows it.
         await db.Database.OpenConnectionAsync(ct);
-        var sqlite = db.Database.IsSqlite();
+        var sqlite = db.IsSqlite;
         if (sqlite)
         {
             // Checkpoints copy the WAL back into the database file and sync it; letting the WAL grow to ~400 MB
@@ -228,7 +228,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         _timings = new ImportTimings();
         _values = new BulkValues(db.Model);
         _rules = job.Automation ? await automation.RulesAsync(Now(), ct) : null;
-        var rowsPerTransaction = RowsPerTransaction ?? (db.Database.IsSqlite() ? SqliteRowsPerTransaction : BatchSize);
+        var rowsPerTransaction = RowsPerTransaction ?? (db.IsSqlite ? SqliteRowsPerTransaction : BatchSize);
         await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
         await writer.LoadKnownKeysAsync(ct);
@@ -910,7 +910,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// </summary>
         private async Task RefreshStatisticsAsync(CancellationToken ct)
         {
-            if (!db.Database.IsNpgsql() || !BitOperations.IsPow2(_batches) || _batches > MaxAnalyzedBatch)
+            if (db.IsSqlite || !BitOperations.IsPow2(_batches) || _batches > MaxAnalyzedBatch)
             {
                 return;
             }

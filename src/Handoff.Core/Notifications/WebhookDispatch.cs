@@ -34,7 +34,7 @@ public sealed class WebhookDispatch(HandoffDb db, TimeProvider clock, IHttpClien
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var batch = db.Database.IsNpgsql()
+        var batch = !db.IsSqlite
             ? await db.Outbox.FromSql($"SELECT * FROM outbox WHERE status = 'Pending' ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED").AsNoTracking().ToListAsync(ct)
             : await db.Outbox.AsNoTracking().Where(m => m.Status == OutboxStatus.Pending).OrderBy(m => m.NextAttemptAt).Take(limit).ToListAsync(ct);
         if (batch.Count == 0)

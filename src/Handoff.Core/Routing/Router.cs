@@ -242,7 +242,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         var ownTransaction = commit && db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            if (commit && db.Database.IsNpgsql())
+            if (commit && !db.IsSqlite)
             {
                 // One routing decision per team at a time across every node: the rotation is read and moved under this lock.
                 await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM teams WHERE id = {teamId} FOR NO KEY UPDATE", ct);

@@ -77,7 +77,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
         var to = request.To!.Value.ToUniversalTime();
         var models = current is null || current.Version == candidate.Version ? new[] { candidate } : [candidate, current];
         var tallies = models.Select(m => new Tally(m, m.Mql ?? bar!)).ToArray();
-        var readers = models.Select(m => new ActivityReader(m, db.Database.IsSqlite())).ToArray();
+        var readers = models.Select(m => new ActivityReader(m, db.IsSqlite)).ToArray();
         int leads = 0, sql = 0, opportunity = 0, won = 0;
 
         await db.Database.OpenConnectionAsync(ct);
@@ -184,7 +184,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
 
     private Task<List<Lead>> BatchAsync(DateTime to, Guid? after, CancellationToken ct)
     {
-        object? key = after is { } id ? db.Database.IsSqlite() ? id.ToString().ToUpperInvariant() : id : null;
+        object? key = after is { } id ? db.IsSqlite ? id.ToString().ToUpperInvariant() : id : null;
         var query = key is { } last
             ? db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' AND id > {1} ORDER BY id LIMIT {2}", to, last, BatchSize)
             : db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' ORDER BY id LIMIT {1}", to, BatchSize);

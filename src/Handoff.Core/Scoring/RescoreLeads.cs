@@ -184,7 +184,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     {
         var started = clock.GetUtcNow().UtcDateTime;
         var chunkSize = Math.Max(1, options.Value.BatchSize);
-        var sqlite = db.Database.IsSqlite();
+        var sqlite = db.IsSqlite;
         if (!await IsActiveAsync(rules.Version, ct))
         {
             return 0;
@@ -296,13 +296,13 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     /// <summary>The one pass over the activity table: every matching activity of a stale lead, filed by chunk.</summary>
     private async Task<ActivitySpill> SpillAsync(ScoringRules rules, MatchSets sets, StaleLeadKeys keys, int chunkSize, ChunkReader reader, string connectionString, CancellationToken ct)
     {
-        var parts = db.Database.IsSqlite() ? Math.Max(1, Math.Min(options.Value.ReadConnections, Environment.ProcessorCount)) : 1;
+        var parts = db.IsSqlite ? Math.Max(1, Math.Min(options.Value.ReadConnections, Environment.ProcessorCount)) : 1;
         var directory = string.IsNullOrEmpty(options.Value.SpillDirectory) ? Path.GetTempPath() : options.Value.SpillDirectory;
         var spill = new ActivitySpill(keys, chunkSize, parts, sets.UsesProperties, directory);
         try
         {
             var writers = Enumerable.Range(0, parts).Select(_ => spill.NewWriter()).ToArray();
-            if (db.Database.IsSqlite())
+            if (db.IsSqlite)
             {
                 await Task.Run(() => ActivityScan.ScanSqlite(connectionString, options.Value.MmapSize, rules, sets, writers, ct), ct);
             }

@@ -60,7 +60,7 @@ public sealed class SlaSweep(
     {
         using var turn = await gate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var clockRow = db.Database.IsNpgsql()
+        var clockRow = !db.IsSqlite
             ? (await db.SlaClocks.FromSql($"SELECT * FROM sla_clocks WHERE id = {id} AND next_check_at <= {now} FOR UPDATE SKIP LOCKED").ToListAsync(ct)).FirstOrDefault()
             : await db.SlaClocks.FirstOrDefaultAsync(c => c.Id == id && c.NextCheckAt <= now, ct);
         if (clockRow is not { State: ClockState.Running })

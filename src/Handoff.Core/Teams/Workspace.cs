@@ -14,7 +14,7 @@ public static class Workspace
     public static async Task PrepareAsync(HandoffDb db, TimeProvider clock, string? bootstrapApiKey, CancellationToken ct = default)
     {
         await db.Database.MigrateAsync(ct);
-        if (db.Database.IsSqlite())
+        if (db.IsSqlite)
         {
             // WAL is a property of the file: set once, it lets readers run beside the writer from then on.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);

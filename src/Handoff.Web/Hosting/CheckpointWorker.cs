@@ -38,7 +38,7 @@ internal sealed class CheckpointWorker(IServiceScopeFactory scopes, SqliteWriteG
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
-        if (!db.Database.IsSqlite())
+        if (!db.IsSqlite)
         {
             return false;
         }
