@@ -5,12 +5,13 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using SQLitePCL;
 
 namespace Handoff.Data;
 
 /// <summary>
 /// SaveChanges for the SQLite capture writer: the entities the context tracks as added are inserted with one
-/// prepared <c>INSERT</c> per table, built once from the EF model (table, columns, value converters and parameter
+/// prepared <c>INSERT</c> per table (values bound through SQLitePCL, <see cref="SqliteBinding"/>), built once from the EF model (table, columns, value converters and parameter
 /// types exactly as EF maps them) and kept for the life of the context; whatever else changed (updates, deletes)
 /// is then saved by EF as usual. EF's SaveChanges rebuilds the SQL text, its parameters and its command graph on
 /// every call; a capture inserts eight to ten rows into as many tables, and that rebuilding was a third of the
@@ -37,10 +38,10 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
 
         if (added.Count > 0)
         {
-            var transaction = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+            // The statements run on the connection's transaction (the caller's); SQLite has one per connection.
             foreach (var entry in added.OrderBy(e => Plan.Of(e.Metadata)!.Rank))
             {
-                InsertFor(entry.Metadata, transaction).Run(entry);
+                InsertFor(entry.Metadata).Run(entry);
             }
 
             foreach (var entry in added)
@@ -66,7 +67,7 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
         }
     }
 
-    private Insert InsertFor(IEntityType type, SqliteTransaction transaction)
+    private Insert InsertFor(IEntityType type)
     {
         if (!_inserts.TryGetValue(type, out var insert))
         {
@@ -74,7 +75,6 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
             _inserts[type] = insert;
         }
 
-        insert.Command.Transaction = transaction;
         return insert;
     }
 
@@ -82,7 +82,7 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
     {
         foreach (var insert in _inserts.Values)
         {
-            insert.Command.Dispose();
+            insert.Dispose();
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
 
         private readonly IProperty[] _generated;
 
-        private Plan(string sql, (IProperty Property, RelationalTypeMapping Mapping)[] columns, int rank)
+        private Plan(string sql, (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] columns, int rank)
         {
             Sql = sql;
             Columns = columns;
@@ -103,7 +103,7 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
 
         public string Sql { get; }
 
-        public (IProperty Property, RelationalTypeMapping Mapping)[] Columns { get; }
+        public (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] Columns { get; }
 
         /// <summary>Principals rank lower than their dependents, so foreign keys hold row by row.</summary>
         public int Rank { get; }
@@ -136,14 +136,15 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
             var store = StoreObjectIdentifier.Table(table, type.GetSchema());
             var columns = type.GetProperties()
                 .Select(p => (Property: p, Column: p.GetColumnName(store), Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping()))
+                .Select(c => (c.Property, c.Column, c.Mapping.Converter, Bind: SqliteBinding.Of(c.Mapping)))
                 .ToList();
-            if (columns.Any(c => c.Column is null || c.Property.GetComputedColumnSql(store) is not null))
+            if (columns.Any(c => c.Column is null || c.Bind is null || c.Property.GetComputedColumnSql(store) is not null))
             {
                 return null;
             }
 
-            var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})";
-            return new Plan(sql, columns.Select(c => (c.Property, c.Mapping)).ToArray(), RankOf(type, []));
+            var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) VALUES ({string.Join(", ", columns.Select(_ => "?"))})";
+            return new Plan(sql, columns.Select(c => (c.Property, c.Converter, c.Bind!)).ToArray(), RankOf(type, []));
         }
 
         private static int RankOf(IEntityType type, HashSet<IEntityType> visiting)
@@ -164,52 +165,53 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
         }
     }
 
-    /// <summary>A plan prepared on one connection: the command is prepared once and its parameters are reused row after row.</summary>
-    private sealed class Insert
+    /// <summary>A plan prepared on one connection: the statement is prepared once and stepped row after row, its values bound through SQLitePCL.</summary>
+    private sealed class Insert : IDisposable
     {
-        private readonly (IProperty Property, ValueConverter? Converter, SqliteParameter Parameter)[] _columns;
+        private readonly Plan _plan;
+        private readonly sqlite3 _handle;
+        private readonly sqlite3_stmt _statement;
 
         public Insert(Plan plan, SqliteConnection connection)
         {
-            Command = connection.CreateCommand();
-            Command.CommandText = plan.Sql;
-            _columns = new (IProperty, ValueConverter?, SqliteParameter)[plan.Columns.Length];
-            for (var i = 0; i < plan.Columns.Length; i++)
-            {
-                var (property, mapping) = plan.Columns[i];
-
-                // The parameter EF itself would bind for this column (its DbType and SQLite type), with the value set per row.
-                var parameter = (SqliteParameter)mapping.CreateParameter(Command, $"$p{i}", null, property.IsNullable);
-                Command.Parameters.Add(parameter);
-                _columns[i] = (property, mapping.Converter, parameter);
-            }
+            _plan = plan;
+            _handle = connection.Handle!;
+            SqliteBinding.Check(_handle, raw.sqlite3_prepare_v2(_handle, plan.Sql, out _statement));
         }
-
-        public SqliteCommand Command { get; }
 
         public void Run(EntityEntry entry)
         {
             var values = entry.CurrentValues;
-            foreach (var (property, converter, parameter) in _columns)
+            var columns = _plan.Columns;
+            for (var i = 0; i < columns.Length; i++)
             {
+                var (property, converter, bind) = columns[i];
                 var value = values[property];
                 if (converter is not null && value is not null)
                 {
                     value = converter.ConvertToProvider(value);
                 }
 
-                parameter.Value = value ?? DBNull.Value;
+                if (value is null)
+                {
+                    raw.sqlite3_bind_null(_statement, i + 1);
+                }
+                else
+                {
+                    bind(_statement, i + 1, value);
+                }
             }
 
-            try
-            {
-                Command.ExecuteNonQuery();
-            }
-            catch (SqliteException e)
+            var done = raw.sqlite3_step(_statement);
+            raw.sqlite3_reset(_statement);
+            if (done != raw.SQLITE_DONE)
             {
                 // As EF reports it, so callers tell a unique conflict (a concurrent capture of the same person) from a fault.
-                throw new DbUpdateException($"Inserting into {entry.Metadata.GetTableName()} failed: {e.Message}", e, [entry]);
+                var error = SqliteBinding.Error(_handle, done);
+                throw new DbUpdateException($"Inserting into {entry.Metadata.GetTableName()} failed: {error.Message}", error, [entry]);
             }
         }
+
+        public void Dispose() => _statement.Dispose();
     }
 }

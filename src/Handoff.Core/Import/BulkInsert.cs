@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Reflection;
 using Handoff.Data;
 using Microsoft.Data.Sqlite;
@@ -242,7 +240,7 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
             var table = BulkTable.Of(db.Model, type);
             var sql = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\""))}) " +
                 $"VALUES ({string.Join(", ", table.Columns.Select(_ => "?"))})";
-            _tables[type] = entry = (table, sql, table.Columns.Select(c => Binder(table.Name, c)).ToArray());
+            _tables[type] = entry = (table, sql, table.Columns.Select(c => SqliteBinding.Of(c.Mapping) ?? throw Unsupported(table.Name, c)).ToArray());
         }
 
         if (db.Database.CurrentTransaction is null)
@@ -251,7 +249,7 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
         }
 
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
-        Check(handle, raw.sqlite3_prepare_v2(handle, entry.Sql, out var statement));
+        SqliteBinding.Check(handle, raw.sqlite3_prepare_v2(handle, entry.Sql, out var statement));
         using (statement)
         {
             var columns = entry.Table.Columns;
@@ -274,7 +272,7 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
                 var done = raw.sqlite3_step(statement);
                 if (done != raw.SQLITE_DONE)
                 {
-                    var error = Error(handle, done);
+                    var error = SqliteBinding.Error(handle, done);
                     raw.sqlite3_reset(statement);
                     throw error;
                 }
@@ -286,124 +284,6 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
         return Task.CompletedTask;
     }
 
-    /// <summary>How a provider value of the column is bound; a type not listed here fails when the table is first used.</summary>
-    private static Action<sqlite3_stmt, int, object> Binder(string table, BulkColumn column)
-    {
-        var type = Nullable.GetUnderlyingType(column.Mapping.Converter?.ProviderClrType ?? column.Mapping.ClrType)
-            ?? column.Mapping.Converter?.ProviderClrType ?? column.Mapping.ClrType;
-        return type switch
-        {
-            _ when type == typeof(string) => BindString,
-            _ when type == typeof(Guid) => BindGuid,
-            _ when type == typeof(DateTime) => BindDateTime,
-            _ when type == typeof(bool) => (s, i, v) => raw.sqlite3_bind_int64(s, i, (bool)v ? 1 : 0),
-            _ when type == typeof(int) => (s, i, v) => raw.sqlite3_bind_int64(s, i, (int)v),
-            _ when type == typeof(long) => (s, i, v) => raw.sqlite3_bind_int64(s, i, (long)v),
-            _ when type == typeof(double) => (s, i, v) => raw.sqlite3_bind_double(s, i, (double)v),
-            _ when type == typeof(byte[]) => (s, i, v) => raw.sqlite3_bind_blob(s, i, (byte[])v),
-            _ => throw new NotSupportedException(
-                $"Bulk insert into {table}.{column.Name} cannot bind {type.Name} values yet; add the binding (as Microsoft.Data.Sqlite binds it) and its test."),
-        };
-    }
-
-    // Text is bound as UTF-8 encoded into a buffer on the stack (pooled for long values): the string overload
-    // allocates a new UTF-8 array per value, and UTF-16 makes SQLite convert every value to the database's UTF-8 itself
-    // (slower than .NET's encoder, with an allocation per value inside SQLite).
-    private static void BindString(sqlite3_stmt statement, int index, object value)
-    {
-        var text = (string)value;
-        if (text.Length == 0)
-        {
-            // An empty span has no address, and SQLite binds a null pointer as NULL: bind '' as a string.
-            raw.sqlite3_bind_text(statement, index, text);
-            return;
-        }
-
-        var most = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (most <= 1024)
-        {
-            Span<byte> utf8 = stackalloc byte[most];
-            raw.sqlite3_bind_text(statement, index, utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
-            return;
-        }
-
-        var rented = ArrayPool<byte>.Shared.Rent(most);
-        try
-        {
-            raw.sqlite3_bind_text(statement, index, rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    private static void BindGuid(sqlite3_stmt statement, int index, object value)
-    {
-        Span<byte> utf8 = stackalloc byte[36];
-        ((Guid)value).TryFormat(utf8, out _);
-        Ascii.ToUpperInPlace(utf8, out _);
-        raw.sqlite3_bind_text(statement, index, utf8);
-    }
-
-    private static void BindDateTime(sqlite3_stmt statement, int index, object value)
-    {
-        Span<byte> utf8 = stackalloc byte[32];
-        raw.sqlite3_bind_text(statement, index, utf8[..FormatDateTime((DateTime)value, utf8)]);
-    }
-
-    /// <summary>
-    /// Writes <paramref name="value"/> as <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c> (Microsoft.Data.Sqlite's format: the
-    /// fraction without trailing zeros, and without the point when it is zero) in ASCII; returns the length. By hand:
-    /// a custom format string is parsed again for every value.
-    /// </summary>
-    internal static int FormatDateTime(DateTime value, Span<byte> utf8)
-    {
-        Digits(utf8[..4], value.Year);
-        utf8[4] = (byte)'-';
-        Digits(utf8[5..7], value.Month);
-        utf8[7] = (byte)'-';
-        Digits(utf8[8..10], value.Day);
-        utf8[10] = (byte)' ';
-        Digits(utf8[11..13], value.Hour);
-        utf8[13] = (byte)':';
-        Digits(utf8[14..16], value.Minute);
-        utf8[16] = (byte)':';
-        Digits(utf8[17..19], value.Second);
-        var fraction = (int)(value.Ticks % TimeSpan.TicksPerSecond);
-        if (fraction == 0)
-        {
-            return 19;
-        }
-
-        utf8[19] = (byte)'.';
-        Digits(utf8[20..27], fraction);
-        var end = 27;
-        while (utf8[end - 1] == (byte)'0')
-        {
-            end--;
-        }
-
-        return end;
-    }
-
-    private static void Digits(Span<byte> into, int value)
-    {
-        for (var i = into.Length - 1; i >= 0; i--)
-        {
-            into[i] = (byte)('0' + (value % 10));
-            value /= 10;
-        }
-    }
-
-    private static void Check(sqlite3 handle, int result)
-    {
-        if (result != raw.SQLITE_OK)
-        {
-            throw Error(handle, result);
-        }
-    }
-
-    private static SqliteException Error(sqlite3 handle, int result) =>
-        new(raw.sqlite3_errmsg(handle).utf8_to_string(), result, raw.sqlite3_extended_errcode(handle));
+    private static NotSupportedException Unsupported(string table, BulkColumn column) =>
+        new($"Bulk insert into {table}.{column.Name} cannot bind {column.Mapping.Converter?.ProviderClrType.Name ?? column.Mapping.ClrType.Name} values yet; add the binding to SqliteBinding (as Microsoft.Data.Sqlite binds it) and its test.");
 }

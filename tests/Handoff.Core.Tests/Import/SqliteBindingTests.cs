@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Handoff.Import;
+using Handoff.Data;
 
 namespace Handoff.Core.Tests.Import;
 
@@ -20,7 +20,7 @@ public sealed class SqliteBindingTests
         {
             var value = day.AddTicks(ticks);
             var utf8 = new byte[32];
-            var written = SqlitePreparedInsert.FormatDateTime(value, utf8);
+            var written = SqliteBinding.FormatDateTime(value, utf8);
 
             Assert.Equal(value.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture), Encoding.ASCII.GetString(utf8, 0, written));
         }
