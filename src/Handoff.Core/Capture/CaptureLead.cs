@@ -62,6 +62,19 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c))
             .OrderBy(x => x.Domain == a ? 0 : x.Domain == b ? 1 : 2).Select(x => (Guid?)x.Id).FirstOrDefault()));
 
+    // The SQLite writer's look-ups, prepared once on its connection (EF prepares a query again on every run); the same
+    // questions as the EF queries beside them, which the per-request path asks.
+    private static readonly string OpenLeadIdByEmailKeySql =
+        $"SELECT id FROM leads WHERE email_key = ? AND stage IN ({string.Join(", ", StageRules.OpenStages.Select(s => $"'{s}'"))}) LIMIT 1";
+
+    private const string AccountByDomainSql =
+        "SELECT id FROM accounts WHERE domain IN (?1, ?2, ?3) ORDER BY CASE domain WHEN ?1 THEN 0 WHEN ?2 THEN 1 ELSE 2 END LIMIT 1";
+
+    private const string VisitorLinkSql = "SELECT lead_id FROM visitor_links WHERE visitor_id = ?";
+
+    private static readonly (string Ef, string Sqlite) StitchByVisitor = StitchSql("visitor_id");
+    private static readonly (string Ef, string Sqlite) StitchByEmailKey = StitchSql("email_key");
+
     public async Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct)
     {
         var details = request.Normalize();
@@ -103,9 +116,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     /// <summary>
     /// Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>),
-    /// on the writer's own connection, whose inserts stay prepared from batch to batch.
+    /// on the writer's own connection, whose inserts and look-ups stay prepared from batch to batch.
     /// </summary>
-    internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, SqliteConnection connection, PreparedInserts inserts, CancellationToken ct)
+    internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, SqliteConnection connection, PreparedStatements prepared, CancellationToken ct)
     {
         using var turn = await gate.EnterAsync(db, ct);
 
@@ -126,7 +139,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
                 try
                 {
-                    answered.Add((capture, await CaptureBehindSavepointAsync(capture, inserts, ct)));
+                    answered.Add((capture, await CaptureBehindSavepointAsync(capture, prepared, ct)));
                 }
                 catch (Exception e)
                 {
@@ -164,7 +177,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// undone. A unique or concurrency conflict means another capture of the same person got there first (it
     /// created the open lead, or changed it): the capture runs again and updates that lead instead.
     /// </summary>
-    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, PreparedInserts? inserts, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, PreparedStatements? prepared, CancellationToken ct)
     {
         const string savepoint = "capture";
         var transaction = db.Database.CurrentTransaction!;
@@ -174,7 +187,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             await transaction.CreateSavepointAsync(savepoint, ct);
             try
             {
-                var answer = await CaptureOnceAsync(capture, inserts, ct);
+                var answer = await CaptureOnceAsync(capture, prepared, ct);
                 await transaction.ReleaseSavepointAsync(savepoint, ct);
                 return answer;
             }
@@ -191,18 +204,21 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
     }
 
-    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, PreparedInserts? inserts, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, PreparedStatements? prepared, CancellationToken ct)
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
 
-        // Junk never merges into a real lead: it is kept apart, in Junk, for review.
-        var existing = key is null || junk is not null
-            ? null
-            : await OpenLeadByEmailKey.For(db)(db, key);
+        // Junk never merges into a real lead: it is kept apart, in Junk, for review. On the writer a prepared look-up
+        // asks first, and EF loads the lead only when there is one.
+        Lead? existing = null;
+        if (key is not null && junk is null && (prepared is null || prepared.Statement(OpenLeadIdByEmailKeySql).FirstGuid(key) is not null))
+        {
+            existing = await OpenLeadByEmailKey.For(db)(db, key);
+        }
 
         // A known lead already linked to its account needs no lookup.
-        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment) : null;
+        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment, prepared) : null;
 
         Lead lead;
         var fieldsChanged = false;
@@ -266,18 +282,18 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await automations.RunAsync(change, ct);
-        await SaveAsync(inserts, ct);
+        await SaveAsync(prepared, ct);
 
-        await StitchAsync(lead.Id, key, context.VisitorId, now, inserts, ct);
+        await StitchAsync(lead.Id, key, context.VisitorId, now, prepared, ct);
         return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
     }
 
 
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
-    private Task SaveAsync(PreparedInserts? inserts, CancellationToken ct) => inserts is null ? db.SaveChangesAsync(ct) : inserts.SaveChangesAsync(db, ct);
+    private Task SaveAsync(PreparedStatements? prepared, CancellationToken ct) => prepared is null ? db.SaveChangesAsync(ct) : prepared.SaveChangesAsync(db, ct);
 
     /// <summary>The account of the first of the lead's <see cref="LeadEnrichment.AccountDomains"/> that has one; free webmail never matches.</summary>
-    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment)
+    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, PreparedStatements? prepared)
     {
         var domains = enrichment.AccountDomains().ToList();
         if (domains.Count == 0)
@@ -285,28 +301,51 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             return null;
         }
 
-        return await AccountByDomain.For(db)(db, domains[0], domains.ElementAtOrDefault(1) ?? domains[0], domains.ElementAtOrDefault(2) ?? domains[0]);
+        var (first, second, third) = (domains[0], domains.ElementAtOrDefault(1) ?? domains[0], domains.ElementAtOrDefault(2) ?? domains[0]);
+        return prepared is null
+            ? await AccountByDomain.For(db)(db, first, second, third)
+            : prepared.Statement(AccountByDomainSql).FirstGuid(first, second, third);
     }
 
     /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
-    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedInserts? inserts, CancellationToken ct)
+    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedStatements? prepared, CancellationToken ct)
     {
         if (visitorId is not null)
         {
-            if (!await db.VisitorLinks.AnyAsync(v => v.VisitorId == visitorId, ct))
+            var linked = prepared is null
+                ? await db.VisitorLinks.AnyAsync(v => v.VisitorId == visitorId, ct)
+                : prepared.Statement(VisitorLinkSql).FirstGuid(visitorId) is not null;
+            if (!linked)
             {
                 db.VisitorLinks.Add(VisitorLink.Create(visitorId, leadId, now));
-                await SaveAsync(inserts, ct);
+                await SaveAsync(prepared, ct);
             }
 
-            await db.Database.ExecuteSqlAsync($"UPDATE activities SET lead_id = {leadId}, email_key = NULL WHERE lead_id IS NULL AND visitor_id = {visitorId}", ct);
+            await StitchAsync(StitchByVisitor, leadId, visitorId, prepared, ct);
         }
 
         if (emailKey is not null)
         {
-            await db.Database.ExecuteSqlAsync($"UPDATE activities SET lead_id = {leadId}, email_key = NULL WHERE lead_id IS NULL AND email_key = {emailKey}", ct);
+            await StitchAsync(StitchByEmailKey, leadId, emailKey, prepared, ct);
         }
     }
+
+    private async Task StitchAsync((string Ef, string Sqlite) sql, Guid leadId, string match, PreparedStatements? prepared, CancellationToken ct)
+    {
+        if (prepared is null)
+        {
+            await db.Database.ExecuteSqlRawAsync(sql.Ef, [leadId, match], ct);
+        }
+        else
+        {
+            prepared.Statement(sql.Sqlite).Execute(leadId, match);
+        }
+    }
+
+    /// <summary>Moves the anonymous touches that match on <paramref name="column"/> onto the lead: with EF's placeholders, and with SQLite's.</summary>
+    private static (string Ef, string Sqlite) StitchSql(string column) =>
+        ($"UPDATE activities SET lead_id = {{0}}, email_key = NULL WHERE lead_id IS NULL AND {column} = {{1}}",
+         $"UPDATE activities SET lead_id = ?1, email_key = NULL WHERE lead_id IS NULL AND {column} = ?2");
 
     internal static Dictionary<string, string>? AttributionProperties(LeadDetails details, CaptureContext context)
     {

@@ -70,7 +70,7 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
 
     // Used by the writer's thread alone.
     private SqliteConnection? _connection;
-    private PreparedInserts? _inserts;
+    private PreparedStatements? _prepared;
 
     internal Task<CaptureAnswer> EnqueueAsync(QueuedCapture capture)
     {
@@ -137,8 +137,8 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
         {
             await using var scope = scopes.CreateAsyncScope();
             _connection ??= Open(scope.ServiceProvider.GetRequiredService<HandoffDb>());
-            _inserts ??= new PreparedInserts(_connection);
-            await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, _connection, _inserts, CancellationToken.None);
+            _prepared ??= new PreparedStatements(_connection);
+            await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, _connection, _prepared, CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -172,8 +172,8 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, ILogger<CaptureWr
 
     private void CloseConnection()
     {
-        _inserts?.Dispose();
-        _inserts = null;
+        _prepared?.Dispose();
+        _prepared = null;
         _connection?.Dispose();
         _connection = null;
     }

@@ -34,6 +34,37 @@ internal static class SqliteBinding
         };
     }
 
+    /// <summary>Binds a value of one of the types <see cref="Of"/> knows (or null) by its runtime type.</summary>
+    public static void Bind(sqlite3_stmt statement, int index, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                raw.sqlite3_bind_null(statement, index);
+                break;
+            case string:
+                BindString(statement, index, value);
+                break;
+            case Guid:
+                BindGuid(statement, index, value);
+                break;
+            case DateTime:
+                BindDateTime(statement, index, value);
+                break;
+            case bool flag:
+                raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0);
+                break;
+            case int number:
+                raw.sqlite3_bind_int64(statement, index, number);
+                break;
+            case long number:
+                raw.sqlite3_bind_int64(statement, index, number);
+                break;
+            default:
+                throw new NotSupportedException($"SqliteBinding cannot bind {value.GetType().Name} values.");
+        }
+    }
+
     // Text is bound as UTF-8 encoded into a buffer on the stack (pooled for long values): the string overload
     // allocates a new UTF-8 array per value, and UTF-16 makes SQLite convert every value to the database's UTF-8 itself
     // (slower than .NET's encoder, with an allocation per value inside SQLite).

@@ -19,9 +19,25 @@ namespace Handoff.Data;
 /// life; each save runs inside the context's current transaction on that connection. SQLite only (DESIGN.md
 /// section 3: hot paths may use provider-specific SQL).
 /// </summary>
-internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
+internal sealed class PreparedStatements(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<IEntityType, Insert> _inserts = [];
+    private readonly Dictionary<string, SqliteStatement> _statements = [];
+
+    /// <summary>
+    /// <paramref name="sql"/> prepared on the connection once and kept: EF prepares each query's statement again on every
+    /// run (a new command each time), which for the capture's lookups cost more than running them.
+    /// </summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteStatement(connection, sql);
+            _statements[sql] = statement;
+        }
+
+        return statement;
+    }
 
     /// <summary>Inserts the entities <paramref name="db"/> tracks as added (principals before their dependents), then lets EF save the rest.</summary>
     public async Task SaveChangesAsync(HandoffDb db, CancellationToken ct)
@@ -83,6 +99,11 @@ internal sealed class PreparedInserts(SqliteConnection connection) : IDisposable
         foreach (var insert in _inserts.Values)
         {
             insert.Dispose();
+        }
+
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
         }
     }
 

@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Handoff.Data;
+
+/// <summary>
+/// One SQL statement prepared on a SQLite connection and run many times, its parameters (<c>?</c>, in order) bound
+/// through <see cref="SqliteBinding"/>. It runs in whatever transaction the connection is in. Not thread-safe: it
+/// belongs to the connection's one user (the capture writer).
+/// </summary>
+internal sealed class SqliteStatement : IDisposable
+{
+    private readonly sqlite3 _handle;
+    private readonly sqlite3_stmt _statement;
+
+    public SqliteStatement(SqliteConnection connection, string sql)
+    {
+        _handle = connection.Handle!;
+        SqliteBinding.Check(_handle, raw.sqlite3_prepare_v2(_handle, sql, out _statement));
+    }
+
+    /// <summary>Runs it; the first column of its first row read as a Guid (stored as text), or null when there is no row.</summary>
+    public Guid? FirstGuid(params ReadOnlySpan<object?> values)
+    {
+        try
+        {
+            Bind(values);
+            var step = raw.sqlite3_step(_statement);
+            return step switch
+            {
+                raw.SQLITE_ROW => Guid.Parse(raw.sqlite3_column_text(_statement, 0).utf8_to_string()),
+                raw.SQLITE_DONE => null,
+                _ => throw SqliteBinding.Error(_handle, step),
+            };
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    /// <summary>Runs it to the end; the rows it changed.</summary>
+    public int Execute(params ReadOnlySpan<object?> values)
+    {
+        try
+        {
+            Bind(values);
+            var step = raw.sqlite3_step(_statement);
+            return step == raw.SQLITE_DONE ? raw.sqlite3_changes(_handle) : throw SqliteBinding.Error(_handle, step);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    private void Bind(ReadOnlySpan<object?> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            SqliteBinding.Bind(_statement, i + 1, values[i]);
+        }
+    }
+
+    public void Dispose() => _statement.Dispose();
+}
