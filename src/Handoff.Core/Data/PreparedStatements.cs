@@ -10,14 +10,17 @@ using SQLitePCL;
 namespace Handoff.Data;
 
 /// <summary>
-/// SaveChanges for the SQLite capture writer: the entities the context tracks as added are inserted with one
-/// prepared <c>INSERT</c> per table (values bound through SQLitePCL, <see cref="SqliteBinding"/>), built once from the EF model (table, columns, value converters and parameter
-/// types exactly as EF maps them) and kept for the life of the context; whatever else changed (updates, deletes)
-/// is then saved by EF as usual. EF's SaveChanges rebuilds the SQL text, its parameters and its command graph on
-/// every call; a capture inserts eight to ten rows into as many tables, and that rebuilding was a third of the
-/// writer's time. The statements belong to one connection (the capture writer's own) and stay prepared for its
-/// life; each save runs inside the context's current transaction on that connection. SQLite only (DESIGN.md
-/// section 3: hot paths may use provider-specific SQL).
+/// The SQLite capture writer's statements, prepared once on its own connection and kept for the connection's life.
+/// <list type="bullet">
+/// <item>SaveChanges: the entities the context tracks as added are inserted with one prepared <c>INSERT</c> per table,
+/// built once from the EF model (table, columns and value converters as EF maps them) with the values bound through
+/// SQLitePCL (<see cref="SqliteBinding"/>); whatever else changed (updates, deletes) is then saved by EF as usual. EF's
+/// SaveChanges rebuilds the SQL text, its parameters and its command graph on every call; a capture inserts eight to
+/// ten rows into as many tables, and that rebuilding was a third of the writer's time.</item>
+/// <item><see cref="Statement"/>: any other statement (the capture's look-ups), prepared on first use.</item>
+/// </list>
+/// Each runs inside the connection's current transaction. SQLite only (DESIGN.md section 3: hot paths may use
+/// provider-specific SQL).
 /// </summary>
 internal sealed class PreparedStatements(SqliteConnection connection) : IDisposable
 {

@@ -89,7 +89,9 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
                     .SetProperty(l => l.ScoreModelVersion, (int?)rules.Version).SetProperty(l => l.ScoredAt, (DateTime?)live).SetProperty(l => l.EngagementScore, 999));
             }
         }, CancellationToken.None);
-        Assert.True(done >= 150, $"the rescore went through every stale lead; it did {done}");
+        // The second chunk is read while the first is written: before the live scores (50 more, kept as they are by
+        // the write's guard) or after them (nothing left to do), as the two threads happen to run.
+        Assert.True(done is 100 or >= 150, $"the rescore went through every stale lead; it did {done}");
         var scores = await db.Leads.AsNoTracking().Where(l => leads.Contains(l.Id)).Select(l => new { l.ScoreModelVersion, l.EngagementScore }).ToListAsync();
         Assert.All(scores, s => Assert.Equal(rules.Version, s.ScoreModelVersion));
         Assert.Equal(50, scores.Count(s => s.EngagementScore == 999));
