@@ -19,51 +19,34 @@ internal static class SqliteBinding
     public static Action<sqlite3_stmt, int, object>? Of(RelationalTypeMapping mapping)
     {
         var provider = mapping.Converter?.ProviderClrType ?? mapping.ClrType;
-        var type = Nullable.GetUnderlyingType(provider) ?? provider;
-        return type switch
-        {
-            _ when type == typeof(string) => BindString,
-            _ when type == typeof(Guid) => BindGuid,
-            _ when type == typeof(DateTime) => BindDateTime,
-            _ when type == typeof(bool) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (bool)v ? 1 : 0),
-            _ when type == typeof(int) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (int)v),
-            _ when type == typeof(long) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (long)v),
-            _ when type == typeof(double) => static (s, i, v) => raw.sqlite3_bind_double(s, i, (double)v),
-            _ when type == typeof(byte[]) => static (s, i, v) => raw.sqlite3_bind_blob(s, i, (byte[])v),
-            _ => null,
-        };
+        return Of(Nullable.GetUnderlyingType(provider) ?? provider);
     }
 
-    /// <summary>Binds a value of one of the types <see cref="Of"/> knows (or null) by its runtime type.</summary>
+    /// <summary>Binds a value of one of the types <see cref="Of(Type)"/> knows (or null) by its runtime type.</summary>
     public static void Bind(sqlite3_stmt statement, int index, object? value)
     {
-        switch (value)
+        if (value is null)
         {
-            case null:
-                raw.sqlite3_bind_null(statement, index);
-                break;
-            case string:
-                BindString(statement, index, value);
-                break;
-            case Guid:
-                BindGuid(statement, index, value);
-                break;
-            case DateTime:
-                BindDateTime(statement, index, value);
-                break;
-            case bool flag:
-                raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0);
-                break;
-            case int number:
-                raw.sqlite3_bind_int64(statement, index, number);
-                break;
-            case long number:
-                raw.sqlite3_bind_int64(statement, index, number);
-                break;
-            default:
-                throw new NotSupportedException($"SqliteBinding cannot bind {value.GetType().Name} values.");
+            raw.sqlite3_bind_null(statement, index);
+            return;
         }
+
+        var bind = Of(value.GetType()) ?? throw new NotSupportedException($"SqliteBinding cannot bind {value.GetType().Name} values.");
+        bind(statement, index, value);
     }
+
+    private static Action<sqlite3_stmt, int, object>? Of(Type type) => type switch
+    {
+        _ when type == typeof(string) => BindString,
+        _ when type == typeof(Guid) => BindGuid,
+        _ when type == typeof(DateTime) => BindDateTime,
+        _ when type == typeof(bool) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (bool)v ? 1 : 0),
+        _ when type == typeof(int) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (int)v),
+        _ when type == typeof(long) => static (s, i, v) => raw.sqlite3_bind_int64(s, i, (long)v),
+        _ when type == typeof(double) => static (s, i, v) => raw.sqlite3_bind_double(s, i, (double)v),
+        _ when type == typeof(byte[]) => static (s, i, v) => raw.sqlite3_bind_blob(s, i, (byte[])v),
+        _ => null,
+    };
 
     // Text is bound as UTF-8 encoded into a buffer on the stack (pooled for long values): the string overload
     // allocates a new UTF-8 array per value, and UTF-16 makes SQLite convert every value to the database's UTF-8 itself

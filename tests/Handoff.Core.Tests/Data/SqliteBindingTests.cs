@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using Handoff.Data;
 
-namespace Handoff.Core.Tests.Import;
+namespace Handoff.Core.Tests.Data;
 
-/// <summary>The SQLite bulk insert writes times as Microsoft.Data.Sqlite does ("yyyy-MM-dd HH:mm:ss.FFFFFFF"), by hand.</summary>
+/// <summary>SqliteBinding (the bulk insert and the capture writer) writes times as Microsoft.Data.Sqlite does ("yyyy-MM-dd HH:mm:ss.FFFFFFF"), by hand.</summary>
 public sealed class SqliteBindingTests
 {
     [Theory]
