@@ -3,7 +3,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SQLitePCL;
 
@@ -110,29 +109,30 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
         }
     }
 
-    /// <summary>How one entity type is inserted: its SQL, its columns, and its place in the foreign-key order.</summary>
+    /// <summary>
+    /// How one entity type is inserted: per table it maps to (one, or more for a type split over tables, like the lead and
+    /// its scores), the SQL and its columns; and its place in the foreign-key order.
+    /// </summary>
     private sealed class Plan
     {
         private static readonly ConcurrentDictionary<IEntityType, Plan?> Plans = new();
 
         private readonly IProperty[] _generated;
 
-        private Plan(string sql, (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] columns, int rank)
+        private Plan(TableInsert[] tables, int rank)
         {
-            Sql = sql;
-            Columns = columns;
+            Tables = tables;
             Rank = rank;
-            _generated = columns.Select(c => c.Property).Where(p => p.ValueGenerated != ValueGenerated.Never).ToArray();
+            _generated = tables.SelectMany(t => t.Columns).Select(c => c.Property).Where(p => p.ValueGenerated != ValueGenerated.Never).Distinct().ToArray();
         }
 
-        public string Sql { get; }
-
-        public (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] Columns { get; }
+        /// <summary>The tables in insert order: the main one first, as the others' rows refer to its row.</summary>
+        public TableInsert[] Tables { get; }
 
         /// <summary>Principals rank lower than their dependents, so foreign keys hold row by row.</summary>
         public int Rank { get; }
 
-        /// <summary>The plan of a plain table-mapped type; null for anything EF must insert itself (owned, split or inherited types).</summary>
+        /// <summary>The plan of a table-mapped type without hierarchy or owned types; null for anything EF must insert itself.</summary>
         public static Plan? Of(IEntityType type) => Plans.GetOrAdd(type, Build);
 
         /// <summary>A value the database would generate (an identity key, say) is EF's to insert and read back.</summary>
@@ -151,24 +151,29 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
 
         private static Plan? Build(IEntityType type)
         {
-            if (type.GetTableName() is not { } table || type.IsOwned() || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any()
+            if (type.GetTableName() is null || type.IsOwned() || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any()
                 || type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()))
             {
                 return null;
             }
 
-            var store = StoreObjectIdentifier.Table(table, type.GetSchema());
-            var columns = type.GetProperties()
-                .Select(p => (Property: p, Column: p.GetColumnName(store), Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping()))
-                .Select(c => (c.Property, c.Column, c.Mapping.Converter, Bind: SqliteBinding.Of(c.Mapping)))
-                .ToList();
-            if (columns.Any(c => c.Column is null || c.Bind is null || c.Property.GetComputedColumnSql(store) is not null))
+            var tables = new List<TableInsert>();
+            foreach (var mapping in type.GetTableMappings().OrderByDescending(m => m.IsSplitEntityTypePrincipal ?? true))
             {
-                return null;
+                var columns = mapping.ColumnMappings
+                    .Select(c => (c.Property, c.Column.Name, Mapping: c.TypeMapping, Bind: SqliteBinding.Of(c.TypeMapping)))
+                    .ToList();
+                if (columns.Any(c => c.Bind is null || c.Property.GetComputedColumnSql() is not null))
+                {
+                    return null;
+                }
+
+                var table = mapping.Table.Name;
+                var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) VALUES ({string.Join(", ", columns.Select(_ => "?"))})";
+                tables.Add(new TableInsert(table, sql, [.. columns.Select(c => (c.Property, c.Mapping.Converter, c.Bind!))]));
             }
 
-            var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) VALUES ({string.Join(", ", columns.Select(_ => "?"))})";
-            return new Plan(sql, columns.Select(c => (c.Property, c.Converter, c.Bind!)).ToArray(), RankOf(type, []));
+            return tables.Count == 0 ? null : new Plan([.. tables], RankOf(type, []));
         }
 
         private static int RankOf(IEntityType type, HashSet<IEntityType> visiting)
@@ -189,53 +194,68 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
         }
     }
 
-    /// <summary>A plan prepared on one connection: the statement is prepared once and stepped row after row, its values bound through SQLitePCL.</summary>
+    /// <summary>One table's <c>INSERT</c> of an entity type, and the properties bound to its columns.</summary>
+    private sealed record TableInsert(string Table, string Sql, (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] Columns);
+
+    /// <summary>A plan prepared on one connection: its statements are prepared once and stepped row after row, their values bound through SQLitePCL.</summary>
     private sealed class Insert : IDisposable
     {
-        private readonly Plan _plan;
         private readonly sqlite3 _handle;
-        private readonly sqlite3_stmt _statement;
+        private readonly (TableInsert Table, sqlite3_stmt Statement)[] _statements;
 
         public Insert(Plan plan, SqliteConnection connection)
         {
-            _plan = plan;
             _handle = connection.Handle!;
-            SqliteBinding.Check(_handle, raw.sqlite3_prepare_v2(_handle, plan.Sql, out _statement));
+            _statements = new (TableInsert, sqlite3_stmt)[plan.Tables.Length];
+            for (var i = 0; i < plan.Tables.Length; i++)
+            {
+                SqliteBinding.Check(_handle, raw.sqlite3_prepare_v2(_handle, plan.Tables[i].Sql, out var statement));
+                _statements[i] = (plan.Tables[i], statement);
+            }
         }
 
         public void Run(EntityEntry entry)
         {
             var values = entry.CurrentValues;
-            var columns = _plan.Columns;
-            for (var i = 0; i < columns.Length; i++)
+            foreach (var (table, statement) in _statements)
             {
-                var (property, converter, bind) = columns[i];
-                var value = values[property];
-                if (converter is not null && value is not null)
+                var columns = table.Columns;
+                for (var i = 0; i < columns.Length; i++)
                 {
-                    value = converter.ConvertToProvider(value);
+                    var (property, converter, bind) = columns[i];
+                    var value = values[property];
+                    if (converter is not null && value is not null)
+                    {
+                        value = converter.ConvertToProvider(value);
+                    }
+
+                    if (value is null)
+                    {
+                        raw.sqlite3_bind_null(statement, i + 1);
+                    }
+                    else
+                    {
+                        bind(statement, i + 1, value);
+                    }
                 }
 
-                if (value is null)
+                var done = raw.sqlite3_step(statement);
+                raw.sqlite3_reset(statement);
+                if (done != raw.SQLITE_DONE)
                 {
-                    raw.sqlite3_bind_null(_statement, i + 1);
+                    // As EF reports it, so callers tell a unique conflict (a concurrent capture of the same person) from a fault.
+                    var error = SqliteBinding.Error(_handle, done);
+                    throw new DbUpdateException($"Inserting into {table.Table} failed: {error.Message}", error, [entry]);
                 }
-                else
-                {
-                    bind(_statement, i + 1, value);
-                }
-            }
-
-            var done = raw.sqlite3_step(_statement);
-            raw.sqlite3_reset(_statement);
-            if (done != raw.SQLITE_DONE)
-            {
-                // As EF reports it, so callers tell a unique conflict (a concurrent capture of the same person) from a fault.
-                var error = SqliteBinding.Error(_handle, done);
-                throw new DbUpdateException($"Inserting into {entry.Metadata.GetTableName()} failed: {error.Message}", error, [entry]);
             }
         }
 
-        public void Dispose() => _statement.Dispose();
+        public void Dispose()
+        {
+            foreach (var (_, statement) in _statements)
+            {
+                statement.Dispose();
+            }
+        }
     }
 }

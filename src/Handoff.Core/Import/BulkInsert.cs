@@ -81,18 +81,22 @@ public static class BulkInsert
         !db.IsSqlite ? new PostgresBinaryCopy(db) : new SqlitePreparedInsert(db);
 }
 
-/// <summary>One table as the EF Core model maps an entity type: its name and its columns, in model order.</summary>
+/// <summary>
+/// An entity type as the EF Core model maps it: its columns in model order (the order of <see cref="BulkValues.Of{T}"/>),
+/// and the tables they go to (one, or more for a type split over tables, like the lead and its scores), main table first.
+/// </summary>
 internal sealed class BulkTable
 {
-    private BulkTable(string name, BulkColumn[] columns)
+    private BulkTable(BulkColumn[] columns, BulkPart[] parts)
     {
-        Name = name;
         Columns = columns;
+        Parts = parts;
     }
 
-    public string Name { get; }
-
     public BulkColumn[] Columns { get; }
+
+    /// <summary>The tables in insert order: the main one first, as the others' rows refer to its row.</summary>
+    public BulkPart[] Parts { get; }
 
     /// <summary>The columns of these properties (cached per list).</summary>
     public BulkColumn[] ColumnsOf(IReadOnlyList<string> properties) =>
@@ -103,7 +107,6 @@ internal sealed class BulkTable
     public static BulkTable Of(IModel model, Type type)
     {
         var entity = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not an entity type of the model.");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var columns = entity.GetProperties().Select((property, index) =>
         {
             if (property.IsShadowProperty() || property.PropertyInfo is null && property.FieldInfo is null)
@@ -117,23 +120,30 @@ internal sealed class BulkTable
             return new BulkColumn(
                 index,
                 property.Name,
-                property.GetColumnName(table)!,
+                property.GetColumnName(),
                 mapping,
                 converter is null
                     ? getter.GetClrValueUsingContainingEntity
                     : entity => converter.ConvertToProvider(getter.GetClrValueUsingContainingEntity(entity)));
-        });
-        return new BulkTable(table.Name, columns.ToArray());
+        }).ToArray();
+        var parts = entity.GetTableMappings()
+            .OrderByDescending(m => m.IsSplitEntityTypePrincipal ?? true)
+            .Select(m => new BulkPart(m.Table.Name, [.. m.ColumnMappings.Select(c => columns.Single(x => x.Property == c.Property.Name) with { Name = c.Column.Name })]))
+            .ToArray();
+        return new BulkTable(columns, parts);
     }
 }
 
-/// <summary>A column: its name, its EF type mapping, and how to read its provider value from an entity.</summary>
+/// <summary>A column: its name, its EF type mapping, and how to read its provider value from an entity (<see cref="Index"/>: its place in the row's values).</summary>
 internal sealed record BulkColumn(int Index, string Property, string Name, RelationalTypeMapping Mapping, Func<object, object?> Value);
+
+/// <summary>One table of an entity type and the columns it takes.</summary>
+internal sealed record BulkPart(string Name, BulkColumn[] Columns);
 
 /// <summary>PostgreSQL: binary COPY, the fastest way in.</summary>
 internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
 {
-    private readonly Dictionary<Type, (BulkTable Table, string Copy, Action<NpgsqlBinaryImporter, object>[] Writers)> _tables = [];
+    private readonly Dictionary<Type, (BulkPart Part, string Copy, Action<NpgsqlBinaryImporter, object>[] Writers)[]> _tables = [];
 
     public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
         where T : class =>
@@ -151,12 +161,11 @@ internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
             return;
         }
 
-        if (!_tables.TryGetValue(type, out var entry))
+        if (!_tables.TryGetValue(type, out var parts))
         {
-            var table = BulkTable.Of(db.Model, type);
-            var columns = string.Join(", ", table.Columns.Select(c => Quote(c.Name)));
-            entry = (table, $"COPY {Quote(table.Name)} ({columns}) FROM STDIN (FORMAT BINARY)", table.Columns.Select(Writer).ToArray());
-            _tables[type] = entry;
+            parts = [.. BulkTable.Of(db.Model, type).Parts.Select(part =>
+                (part, $"COPY {Quote(part.Name)} ({string.Join(", ", part.Columns.Select(c => Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)", part.Columns.Select(Writer).ToArray()))];
+            _tables[type] = parts;
         }
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -165,29 +174,32 @@ internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
             throw new InvalidOperationException("Bulk insert runs inside the caller's transaction; begin one first.");
         }
 
-        var columnsOf = entry.Table.Columns;
-        await using var import = await connection.BeginBinaryImportAsync(entry.Copy, ct);
-        // Values are written synchronously: the importer buffers them and only goes to the socket when its buffer is
-        // full, and an await per value (sixty columns a lead) cost more than the rest of the copy on the client.
-        foreach (var row in rows)
+        foreach (var (part, copy, writers) in parts)
         {
-            ct.ThrowIfCancellationRequested();
-            import.StartRow();
-            for (var i = 0; i < columnsOf.Length; i++)
+            var columns = part.Columns;
+            await using var import = await connection.BeginBinaryImportAsync(copy, ct);
+            // Values are written synchronously: the importer buffers them and only goes to the socket when its buffer is
+            // full, and an await per value (sixty columns a lead) cost more than the rest of the copy on the client.
+            foreach (var row in rows)
             {
-                var value = valueOf(columnsOf[i], row);
-                if (value is null)
+                ct.ThrowIfCancellationRequested();
+                import.StartRow();
+                for (var i = 0; i < columns.Length; i++)
                 {
-                    import.WriteNull();
-                }
-                else
-                {
-                    entry.Writers[i](import, value);
+                    var value = valueOf(columns[i], row);
+                    if (value is null)
+                    {
+                        import.WriteNull();
+                    }
+                    else
+                    {
+                        writers[i](import, value);
+                    }
                 }
             }
-        }
 
-        await import.CompleteAsync(ct);
+            await import.CompleteAsync(ct);
+        }
     }
 
     /// <summary>
@@ -217,7 +229,7 @@ internal sealed class PostgresBinaryCopy(HandoffDb db) : IBulkInsert
 /// </summary>
 internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
 {
-    private readonly Dictionary<Type, (BulkTable Table, string Sql, Action<sqlite3_stmt, int, object>[] Binders)> _tables = [];
+    private readonly Dictionary<Type, (BulkPart Part, string Sql, Action<sqlite3_stmt, int, object>[] Binders)[]> _tables = [];
 
     public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct)
         where T : class =>
@@ -235,12 +247,12 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
             return Task.CompletedTask;
         }
 
-        if (!_tables.TryGetValue(type, out var entry))
+        if (!_tables.TryGetValue(type, out var parts))
         {
-            var table = BulkTable.Of(db.Model, type);
-            var sql = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\""))}) " +
-                $"VALUES ({string.Join(", ", table.Columns.Select(_ => "?"))})";
-            _tables[type] = entry = (table, sql, table.Columns.Select(c => SqliteBinding.Of(c.Mapping) ?? throw Unsupported(table.Name, c)).ToArray());
+            parts = [.. BulkTable.Of(db.Model, type).Parts.Select(part =>
+                (part, $"INSERT INTO \"{part.Name}\" ({string.Join(", ", part.Columns.Select(c => $"\"{c.Name}\""))}) VALUES ({string.Join(", ", part.Columns.Select(_ => "?"))})",
+                    part.Columns.Select(c => SqliteBinding.Of(c.Mapping) ?? throw Unsupported(part.Name, c)).ToArray()))];
+            _tables[type] = parts;
         }
 
         if (db.Database.CurrentTransaction is null)
@@ -249,35 +261,38 @@ internal sealed class SqlitePreparedInsert(HandoffDb db) : IBulkInsert
         }
 
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
-        SqliteBinding.Check(handle, raw.sqlite3_prepare_v2(handle, entry.Sql, out var statement));
-        using (statement)
+        foreach (var (part, sql, binders) in parts)
         {
-            var columns = entry.Table.Columns;
-            foreach (var row in rows)
+            SqliteBinding.Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
+            using (statement)
             {
-                ct.ThrowIfCancellationRequested();
-                for (var i = 0; i < columns.Length; i++)
+                var columns = part.Columns;
+                foreach (var row in rows)
                 {
-                    var value = valueOf(columns[i], row);
-                    if (value is null)
+                    ct.ThrowIfCancellationRequested();
+                    for (var i = 0; i < columns.Length; i++)
                     {
-                        raw.sqlite3_bind_null(statement, i + 1);
+                        var value = valueOf(columns[i], row);
+                        if (value is null)
+                        {
+                            raw.sqlite3_bind_null(statement, i + 1);
+                        }
+                        else
+                        {
+                            binders[i](statement, i + 1, value);
+                        }
                     }
-                    else
-                    {
-                        entry.Binders[i](statement, i + 1, value);
-                    }
-                }
 
-                var done = raw.sqlite3_step(statement);
-                if (done != raw.SQLITE_DONE)
-                {
-                    var error = SqliteBinding.Error(handle, done);
+                    var done = raw.sqlite3_step(statement);
+                    if (done != raw.SQLITE_DONE)
+                    {
+                        var error = SqliteBinding.Error(handle, done);
+                        raw.sqlite3_reset(statement);
+                        throw error;
+                    }
+
                     raw.sqlite3_reset(statement);
-                    throw error;
                 }
-
-                raw.sqlite3_reset(statement);
             }
         }
 

@@ -182,13 +182,18 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
         return (bar.Engagement is not { } e || engagement >= e) && (bar.Total is not { } t || fit + engagement >= t);
     }
 
-    private Task<List<Lead>> BatchAsync(DateTime to, Guid? after, CancellationToken ct)
+    /// <summary>
+    /// The next batch in id order: the ids by SQL (LINQ cannot compare ids), then the leads (EF reads a lead from two
+    /// tables, so not from SQL of its own).
+    /// </summary>
+    private async Task<List<Lead>> BatchAsync(DateTime to, Guid? after, CancellationToken ct)
     {
         object? key = after is { } id ? db.IsSqlite ? id.ToString().ToUpperInvariant() : id : null;
-        var query = key is { } last
-            ? db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' AND id > {1} ORDER BY id LIMIT {2}", to, last, BatchSize)
-            : db.Leads.FromSqlRaw("SELECT * FROM leads WHERE created_at <= {0} AND stage <> 'Junk' ORDER BY id LIMIT {1}", to, BatchSize);
-        return query.AsNoTracking().ToListAsync(ct);
+        var ids = await (key is { } last
+            ? db.Database.SqlQueryRaw<Guid>("SELECT id AS \"Value\" FROM leads WHERE created_at <= {0} AND stage <> 'Junk' AND id > {1} ORDER BY id LIMIT {2}", to, last, BatchSize)
+            : db.Database.SqlQueryRaw<Guid>("SELECT id AS \"Value\" FROM leads WHERE created_at <= {0} AND stage <> 'Junk' ORDER BY id LIMIT {1}", to, BatchSize)).ToListAsync(ct);
+        var leads = await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
+        return [.. ids.Where(leads.ContainsKey).Select(i => leads[i])];
     }
 
     private sealed class Tally(ScoringRules rules, MqlBar bar)

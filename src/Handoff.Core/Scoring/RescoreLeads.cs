@@ -168,12 +168,15 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     }
 
     /// <summary>Whether any lead's scores are not from <paramref name="version"/> (cheaper than counting them).</summary>
-    public Task<bool> AnyStaleAsync(int version, CancellationToken ct) =>
-        db.Leads.AnyAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
+    public Task<bool> AnyStaleAsync(int version, CancellationToken ct) => Stale(version).AnyAsync(ct);
 
     /// <summary>Leads whose scores are not from <paramref name="version"/>.</summary>
-    public Task<int> CountStaleAsync(int version, CancellationToken ct) =>
-        db.Leads.CountAsync(l => l.ScoreModelVersion == null || l.ScoreModelVersion != version, ct);
+    public Task<int> CountStaleAsync(int version, CancellationToken ct) => Stale(version).CountAsync(ct);
+
+    /// <summary>The stale leads' ids, from the scores table alone (through LINQ, EF would join the lead rows too).</summary>
+    private IQueryable<Guid> Stale(int version) =>
+        db.Database.SqlQueryRaw<Guid>(
+            $"SELECT id AS \"Value\" FROM {LeadScoreConfiguration.Table} WHERE score_model_version IS NULL OR score_model_version <> {{0}}", version);
 
     /// <summary>
     /// Scores every lead whose scores are not from <paramref name="rules"/>, chunk by chunk; returns how many. Memory
@@ -217,16 +220,44 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             }
 
             var sets = new MatchSets(rules);
+            var leadReader = new StaleLeadReader(db, rules);
+            await leadReader.LoadAccountsAsync(db, ct);
+            int[]? fits = null;
             if (scan)
             {
                 phase.Restart();
-                spill = await SpillAsync(rules, sets, keys, chunkSize, reader, connectionString, ct);
+
+                // SQLite: the fit of every stale lead in one pass over the lead table, beside the pass over the activities.
+                var fitting = Task.CompletedTask;
+                if (sqlite && leadReader.FitsInOnePass)
+                {
+                    var all = new int[keys.Count];
+                    Array.Fill(all, StaleLeadReader.NotFound);
+                    fits = all;
+                    fitting = Task.Run(() =>
+                    {
+                        var timer = Stopwatch.StartNew();
+                        leadReader.FitAllSqlite(connectionString, keys, all, ct);
+                        lock (Phases)
+                        {
+                            Phases.ReadLeads += timer.Elapsed;
+                        }
+                    }, ct);
+                }
+
+                try
+                {
+                    spill = await SpillAsync(rules, sets, keys, chunkSize, reader, connectionString, ct);
+                }
+                finally
+                {
+                    await Task.WhenAny(fitting);
+                }
+
+                await fitting;
                 Phases.ScanActivities += phase.Elapsed;
                 Phases.SpillBytes += spill.Bytes;
             }
-
-            var leadReader = new StaleLeadReader(db, rules);
-            await leadReader.LoadAccountsAsync(db, ct);
             if (sqlite)
             {
                 // As the import does: no checkpoint inside every chunk's commit; one after the last chunk.
@@ -241,11 +272,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             Phases.Chunks += chunks;
             var done = 0;
             var buffers = new ChunkBuffers(rules, sets.UsesProperties, Math.Min(chunkSize, keys.Count));
-            next = PrepareAsync(rules, sets, leadReader, keys, spill, reader, buffers, 0, chunkSize, now, ct);
+            next = PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, 0, chunkSize, now, ct);
             for (var chunk = 0; chunk < chunks; chunk++)
             {
                 var scored = await next!;
-                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, spill, reader, buffers, chunk + 1, chunkSize, now, ct) : null;
+                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, chunk + 1, chunkSize, now, ct) : null;
                 if (scored.Length == 0)
                 {
                     continue;
@@ -325,17 +356,20 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
     }
 
-    /// <summary>Reads chunk <paramref name="chunk"/>'s leads (with their fit) and activities and scores them, on the pool.</summary>
-    private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, ActivitySpill? spill, ChunkReader reader,
-        ChunkBuffers buffers, int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
+    /// <summary>
+    /// Reads chunk <paramref name="chunk"/>'s leads (with their fit, or takes the fit from <paramref name="fits"/> when the
+    /// one pass computed it) and activities and scores them, on the pool.
+    /// </summary>
+    private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, int[]? fits, ActivitySpill? spill,
+        ChunkReader reader, ChunkBuffers buffers, int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
         Task.Run(async () =>
         {
             var from = chunk * chunkSize;
             var to = Math.Min(keys.Count, from + chunkSize);
             var timer = Stopwatch.StartNew();
             var sqlite = reader.Sqlite;
-            var leads = sqlite && leadReader.ReadsRaw
-                ? leadReader.ReadSqlite(reader.Sqlite3(), rules.Version, keys, from, to, ct)
+            var leads = fits is not null ? StaleLeadReader.FromFits(keys, fits, from, to)
+                : sqlite && leadReader.ReadsRaw ? leadReader.ReadSqlite(reader.Sqlite3(), rules.Version, keys, from, to, ct)
                 : await leadReader.ReadAsync(sqlite ? await reader.SqliteAsync(ct) : await reader.PostgresAsync(ct), sqlite, rules.Version, keys, from, to, ct);
             var readLeads = timer.Elapsed;
 
@@ -378,7 +412,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var indexes = ruleSets.Select(set => set.Select(buffers.Builders[0].IndexOf).ToArray()).ToArray();
             var ids = leads.Ids.ToArray();
             var rowIds = leads.RowIds.ToArray();
-            var fits = leads.Fit.ToArray();
+            var fitOf = leads.Fit.ToArray();
             var scored = new ScoredLead[leads.Count];
 
             // One part per core, each with its own builder and buffer: no allocation per lead but the result row.
@@ -394,7 +428,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     var (engagement, intent) = builder.EngagementOf(now.Ticks);
                     var offset = arena.Written;
                     var length = builder.WriteText(arena);
-                    scored[i] = new ScoredLead(ids[i], rowIds[i], fits[i], rules.GradeOf(fits[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent),
+                    scored[i] = new ScoredLead(ids[i], rowIds[i], fitOf[i], rules.GradeOf(fitOf[i]), ScoreEngine.Whole(engagement), ScoreEngine.Whole(intent),
                         new ReadOnlyMemory<byte>(arena.Buffer, offset, length));
                 }
             });
@@ -491,7 +525,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
 
         var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
-        const string sql = "UPDATE leads SET fit_score = ?1, fit_grade = ?2, engagement_score = ?3, intent_score = ?4, " +
+        const string sql = $"UPDATE {LeadScoreConfiguration.Table} SET fit_score = ?1, fit_grade = ?2, engagement_score = ?3, intent_score = ?4, " +
             "score_model_version = ?5, scored_at = ?6, score_state = ?7 " +
             "WHERE rowid = ?8 AND id = ?10 AND NOT (score_model_version IS ?5 AND scored_at > ?9)";
         Check(handle, raw.sqlite3_prepare_v2(handle, sql, out var statement));
@@ -575,7 +609,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
 
         await using (var update = new NpgsqlCommand(
-            "UPDATE leads l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
+            $"UPDATE {LeadScoreConfiguration.Table} l SET fit_score = r.fit, fit_grade = r.grade, engagement_score = r.engagement, intent_score = r.intent, " +
             "score_model_version = @version, scored_at = @at, score_state = r.state FROM rescored r " +
             "WHERE l.id = r.id AND l.id BETWEEN @first AND @last " +
             "AND NOT (l.score_model_version IS NOT DISTINCT FROM @version AND l.scored_at > @started) " +

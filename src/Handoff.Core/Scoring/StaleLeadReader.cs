@@ -26,7 +26,7 @@ internal sealed class StaleLeads
     public int Count { get; private set; }
     public ReadOnlySpan<Guid> Ids => _ids.AsSpan(0, Count);
 
-    /// <summary>SQLite's rowid of each lead (the write finds the row by it); 0 on PostgreSQL.</summary>
+    /// <summary>SQLite's rowid of each lead's scores row (the write finds the row by it); 0 on PostgreSQL.</summary>
     public ReadOnlySpan<long> RowIds => _rowIds.AsSpan(0, Count);
     public ReadOnlySpan<int> Fit => _fit.AsSpan(0, Count);
 
@@ -51,8 +51,8 @@ internal sealed class StaleLeads
 }
 
 /// <summary>
-/// Every lead a rescore scores, by id and place only (about 40 bytes a lead): in rowid order on SQLite (the order
-/// of the table, so a chunk's writes touch neighbouring pages), in id order on PostgreSQL (a chunk is a range of the
+/// Every lead a rescore scores, by id and place only (about 40 bytes a lead): in the rowid order of the scores table
+/// on SQLite (so a chunk's writes touch neighbouring pages), in id order on PostgreSQL (a chunk is a range of the
 /// primary key). Chunks are runs of these places; the lead rows themselves are read chunk by chunk.
 /// </summary>
 internal sealed class StaleLeadKeys
@@ -69,23 +69,25 @@ internal sealed class StaleLeadKeys
     /// <summary>Lead id by place (<see cref="Guid.Empty"/> for a lead gone between the two index reads on SQLite).</summary>
     public Guid[] Ids { get; }
 
-    /// <summary>SQLite: rowid by place, ascending; empty on PostgreSQL.</summary>
+    /// <summary>SQLite: the scores row's rowid by place, ascending; empty on PostgreSQL.</summary>
     public long[] RowIds { get; }
 
     public LeadPlaces Positions { get; }
 
+    private const string Scores = LeadScoreConfiguration.Table;
+
     private static string Stale(string parameter) => $"(score_model_version IS NULL OR score_model_version < {parameter} OR score_model_version > {parameter})";
 
     /// <summary>
-    /// SQLite. <paramref name="all"/> (many stale leads): two index-only passes (the version index for the stale
-    /// rowids, the primary key for their ids) instead of a pass over the wide table; else the version index and the rows.
+    /// SQLite. <paramref name="all"/> (many stale leads): two index-only passes over the scores table (the version index
+    /// for the stale rowids, the primary key for their ids) instead of a pass over its rows; else the version index and the rows.
     /// </summary>
     public static StaleLeadKeys ReadSqlite(string connectionString, int version, bool all, CancellationToken ct)
     {
         using var handle = ActivityScan.OpenReader(connectionString, 0);
         var rowIds = new List<long>();
         var ids = new List<Guid>();
-        Each(handle, all ? $"SELECT rowid FROM leads WHERE {Stale("?1")}" : $"SELECT rowid, id FROM leads WHERE {Stale("?1")} ORDER BY rowid", version, statement =>
+        Each(handle, all ? $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}" : $"SELECT rowid, id FROM {Scores} WHERE {Stale("?1")} ORDER BY rowid", version, statement =>
         {
             rowIds.Add(raw.sqlite3_column_int64(statement, 0));
             if (!all)
@@ -101,7 +103,7 @@ internal sealed class StaleLeadKeys
         var sorted = rowIds.ToArray();
         Array.Sort(sorted);
         var byPlace = new Guid[sorted.Length];
-        Each(handle, "SELECT id, rowid FROM leads", version: null, statement =>
+        Each(handle, $"SELECT id, rowid FROM {Scores}", version: null, statement =>
         {
             var place = Array.BinarySearch(sorted, raw.sqlite3_column_int64(statement, 1));
             if (place >= 0 && Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid id, out _))
@@ -115,7 +117,7 @@ internal sealed class StaleLeadKeys
     /// <summary>PostgreSQL: the stale leads' ids in the primary key's order.</summary>
     public static async Task<StaleLeadKeys> ReadPostgresAsync(NpgsqlConnection connection, int version, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand($"SELECT id FROM leads WHERE {Stale("@version")} ORDER BY id", connection)
+        await using var command = new NpgsqlCommand($"SELECT id FROM {Scores} WHERE {Stale("@version")} ORDER BY id", connection)
         {
             CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds,
         };
@@ -240,6 +242,7 @@ internal sealed class StaleLeadReader
     private readonly Column[] _columns;
     private readonly bool _accounts;
     private readonly string _select;
+    private readonly bool _leadColumnsOnly;
 
     public StaleLeadReader(HandoffDb db, ScoringRules rules)
     {
@@ -269,13 +272,87 @@ internal sealed class StaleLeadReader
 
         properties.RemoveWhere(p => p.Name == nameof(Lead.Id));
         _columns = [.. properties.Select(p => new Column(p))];
-        _select = string.Join("", _columns.Select(c => ", " + Quote(c.Property.GetColumnName())));
+        var leads = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        _select = string.Join("", _columns.Select(c => c.Property.GetColumnName(leads) is { } column ? ", l." + Quote(column) : ", s." + Quote(c.Property.GetColumnName())));
+        _leadColumnsOnly = _columns.All(c => c.Property.GetColumnName(leads) is not null);
     }
 
     private Dictionary<Guid, Account> _accountsById = [];
 
     /// <summary>Whether the columns can all be read through SQLitePCL (<see cref="ReadSqlite"/>); else <see cref="ReadAsync"/>.</summary>
     public bool ReadsRaw => _columns.All(c => c.ReadsRaw);
+
+    /// <summary>Whether <see cref="FitAllSqlite"/> can compute the fit: every column read through SQLitePCL, none of them a score's.</summary>
+    public bool FitsInOnePass => ReadsRaw && _leadColumnsOnly;
+
+    /// <summary>
+    /// SQLite, many stale leads: the fit of every lead of <paramref name="keys"/> into <paramref name="fits"/> (by
+    /// place; <see cref="NotFound"/> stays where no lead row was found), in one pass over the lead table in storage
+    /// order, on a connection of its own. Fit needs no activities, so this runs beside the pass over the activities,
+    /// and the chunks then read nothing of the leads: a chunk's join of scores rows to their leads looked up every
+    /// lead by its key, which cost more than reading the whole table in order.
+    /// </summary>
+    public void FitAllSqlite(string connectionString, StaleLeadKeys keys, int[] fits, CancellationToken ct)
+    {
+        using var handle = ActivityScan.OpenReader(connectionString, 0);
+        var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
+        var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
+        var sql = $"SELECT l.id{_select} FROM leads AS l";
+        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+        }
+
+        using (statement)
+        {
+            var row = new SqliteRow(statement);
+            var rows = 0;
+            int step;
+            while ((step = row.Step()) == raw.SQLITE_ROW)
+            {
+                if ((++rows & 0xFFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                if (!Utf8Parser.TryParse(row.Bytes(0), out Guid id, out _) || !keys.Positions.TryGetValue(id, out var place))
+                {
+                    continue; // not stale, or came after the rescore started
+                }
+
+                for (var i = 0; i < _columns.Length; i++)
+                {
+                    _columns[i].Set(lead, _columns[i].ReadRaw(row, i + 1));
+                }
+
+                var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
+                fits[place] = ScoreEngine.FitOf(_rules, new LeadFacts(lead, account));
+            }
+
+            if (step != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
+            }
+        }
+    }
+
+    /// <summary>A place of <see cref="FitAllSqlite"/>'s fits whose lead row was not found (deleted since the keys were read).</summary>
+    public const int NotFound = int.MinValue;
+
+    /// <summary>Chunk [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="keys"/> with the fits <see cref="FitAllSqlite"/> computed.</summary>
+    public static StaleLeads FromFits(StaleLeadKeys keys, int[] fits, int from, int to)
+    {
+        var result = new StaleLeads();
+        for (var place = from; place < to; place++)
+        {
+            if (keys.Ids[place] != Guid.Empty && fits[place] != NotFound)
+            {
+                result.Add(keys.Ids[place], keys.RowIds[place], fits[place], place);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Loads the accounts once when a fit rule tests account fields.</summary>
     public async Task LoadAccountsAsync(HandoffDb db, CancellationToken ct)
@@ -287,7 +364,15 @@ internal sealed class StaleLeadReader
     }
 
     private static string Stale(int version) =>
-        "(score_model_version IS NULL OR score_model_version <> " + version.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+        "(s.score_model_version IS NULL OR s.score_model_version <> " + version.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+
+    /// <summary>
+    /// SQLite: a range of the scores table's rowids, each row's lead found by its key. The CROSS JOIN keeps that order
+    /// (SQLite never reorders it), and NOT INDEXED the range scan (not the version index).
+    /// </summary>
+    private string SqliteChunk(int version, string first, string last) =>
+        $"SELECT s.rowid, s.id{_select} FROM {LeadScoreConfiguration.Table} AS s NOT INDEXED CROSS JOIN leads AS l ON l.id = s.id " +
+        $"WHERE s.rowid >= {first} AND s.rowid <= {last} AND {Stale(version)}";
 
     /// <summary>
     /// Chunk [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="keys"/>, still stale, with a plain
@@ -300,8 +385,9 @@ internal sealed class StaleLeadReader
         await using var command = connection.CreateCommand();
         command.CommandTimeout = (int)RescoreLeads.BulkTimeout.TotalSeconds;
         command.CommandText = sqlite
-            ? $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE rowid >= @first AND rowid <= @last AND {Stale(version)}"
-            : $"SELECT 0::bigint, id{_select} FROM leads WHERE id >= @first AND id <= @last AND {Stale(version)} ORDER BY id";
+            ? SqliteChunk(version, "@first", "@last")
+            : $"SELECT 0::bigint, l.id{_select} FROM leads AS l JOIN {LeadScoreConfiguration.Table} AS s ON s.id = l.id " +
+                $"WHERE l.id >= @first AND l.id <= @last AND {Stale(version)} ORDER BY l.id";
         AddParameter(command, "first", sqlite ? keys.RowIds[from] : keys.Ids[from]);
         AddParameter(command, "last", sqlite ? keys.RowIds[to - 1] : keys.Ids[to - 1]);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -344,7 +430,7 @@ internal sealed class StaleLeadReader
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
         var result = new StaleLeads();
         var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
-        var sql = $"SELECT rowid, id{_select} FROM leads NOT INDEXED WHERE rowid >= ?1 AND rowid <= ?2 AND {Stale(version)}";
+        var sql = SqliteChunk(version, "?1", "?2");
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
             throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));

@@ -920,8 +920,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("website");
 
-                    b.HasKey("Id")
-                        .HasName("pk_leads");
+                    b.HasKey("Id");
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
@@ -962,6 +961,23 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
+
+                    b.SplitToTable("lead_scores", null, t =>
+                        {
+                            t.Property("EngagementScore");
+
+                            t.Property("FitGrade");
+
+                            t.Property("FitScore");
+
+                            t.Property("IntentScore");
+
+                            t.Property("ScoreModelVersion");
+
+                            t.Property("ScoreState");
+
+                            t.Property("ScoredAt");
+                        });
                 });
 
             modelBuilder.Entity("Handoff.Leads.ReasonCode", b =>
@@ -2677,6 +2693,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_audit_entries_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Leads.Lead", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("Handoff.Leads.Lead", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_leads_leads_id");
                 });
 
             modelBuilder.Entity("Handoff.Leads.StageChange", b =>

@@ -915,8 +915,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("website");
 
-                    b.HasKey("Id")
-                        .HasName("pk_leads");
+                    b.HasKey("Id");
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
@@ -957,6 +956,23 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
+
+                    b.SplitToTable("lead_scores", null, t =>
+                        {
+                            t.Property("EngagementScore");
+
+                            t.Property("FitGrade");
+
+                            t.Property("FitScore");
+
+                            t.Property("IntentScore");
+
+                            t.Property("ScoreModelVersion");
+
+                            t.Property("ScoreState");
+
+                            t.Property("ScoredAt");
+                        });
                 });
 
             modelBuilder.Entity("Handoff.Leads.ReasonCode", b =>
@@ -2672,6 +2688,16 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_audit_entries_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Leads.Lead", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("Handoff.Leads.Lead", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_leads_leads_id");
                 });
 
             modelBuilder.Entity("Handoff.Leads.StageChange", b =>

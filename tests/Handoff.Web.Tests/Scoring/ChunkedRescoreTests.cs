@@ -76,9 +76,7 @@ public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
             {
                 var services = scope.ServiceProvider;
                 var db = services.GetRequiredService<HandoffDb>();
-                await db.Leads.Where(l => leads.Contains(l.Id)).ExecuteUpdateAsync(s => s
-                    .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null)
-                    .SetProperty(l => l.EngagementScore, -1).SetProperty(l => l.FitScore, -1));
+                await LeadScoreRows.ForgetAsync(db, leads, ", engagement_score = -1, fit_score = -1");
                 var rules = (await services.GetRequiredService<ActiveScoring>().GetAsync(CancellationToken.None, fresh: true))!;
                 var rescore = new RescoreLeads(db, services.GetRequiredService<ScoringModelCache>(), services.GetRequiredService<TimeProvider>(),
                     services.GetRequiredService<SqliteWriteGate>(), Options.Create(new RescoreOptions { BatchSize = 7, ScanShare = scanShare }));

@@ -75,8 +75,7 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         var rules = (await services.GetRequiredService<ActiveScoring>().GetAsync(CancellationToken.None, fresh: true))!;
         RescoreLeads Rescore() => new(db, services.GetRequiredService<ScoringModelCache>(), services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<SqliteWriteGate>(), Options.Create(new RescoreOptions { BatchSize = 100 }));
-        async Task ForgetScoresAsync() => await db.Leads.Where(l => leads.Contains(l.Id)).ExecuteUpdateAsync(s => s
-            .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null));
+        Task ForgetScoresAsync() => LeadScoreRows.ForgetAsync(db, leads);
 
         // After the first batch, the leads not written yet are scored "live" by the same model a minute later.
         await ForgetScoresAsync();
@@ -85,8 +84,7 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         {
             if (written == 100)
             {
-                await db.Leads.Where(l => leads.Contains(l.Id) && l.ScoreModelVersion == null).ExecuteUpdateAsync(s => s
-                    .SetProperty(l => l.ScoreModelVersion, (int?)rules.Version).SetProperty(l => l.ScoredAt, (DateTime?)live).SetProperty(l => l.EngagementScore, 999));
+                await LeadScoreRows.SetAsync(db, leads, "score_model_version = {0}, scored_at = {1}, engagement_score = 999", unscoredOnly: true, rules.Version, live);
             }
         }, CancellationToken.None);
         // The second chunk is read while the first is written: before the live scores (50 more, kept as they are by
@@ -177,8 +175,7 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         {
             var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
             var stale = leads.Take(2).ToList();
-            await db.Leads.Where(l => stale.Contains(l.Id)).ExecuteUpdateAsync(s => s
-                .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null).SetProperty(l => l.EngagementScore, 0));
+            await LeadScoreRows.ForgetAsync(db, stale, ", engagement_score = 0");
             var rules = (await scope.ServiceProvider.GetRequiredService<ActiveScoring>().GetAsync(CancellationToken.None, fresh: true))!;
             var byLead = new RescoreLeads(db, scope.ServiceProvider.GetRequiredService<ScoringModelCache>(), scope.ServiceProvider.GetRequiredService<TimeProvider>(),
                 scope.ServiceProvider.GetRequiredService<SqliteWriteGate>(), Options.Create(new RescoreOptions { ScanShare = 2 }));

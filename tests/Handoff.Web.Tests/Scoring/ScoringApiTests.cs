@@ -236,8 +236,7 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
         {
             var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
             var id = Guid.Parse(lead.Id());
-            await db.Leads.Where(l => l.Id == id).ExecuteUpdateAsync(s => s
-                .SetProperty(l => l.ScoreModelVersion, (int?)null).SetProperty(l => l.ScoreState, (string?)null).SetProperty(l => l.EngagementScore, 0));
+            await LeadScoreRows.ForgetAsync(db, [id], ", engagement_score = 0");
         }
 
         // The sweep waits while a job (perhaps a superseded one of an earlier test) is open, so it may take a round or two.

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Handoff.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(HandoffDb))]
-    [Migration("20261204185148_Initial")]
+    [Migration("20261205030105_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -923,8 +923,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("website");
 
-                    b.HasKey("Id")
-                        .HasName("pk_leads");
+                    b.HasKey("Id");
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
@@ -965,6 +964,23 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
+
+                    b.SplitToTable("lead_scores", null, t =>
+                        {
+                            t.Property("EngagementScore");
+
+                            t.Property("FitGrade");
+
+                            t.Property("FitScore");
+
+                            t.Property("IntentScore");
+
+                            t.Property("ScoreModelVersion");
+
+                            t.Property("ScoreState");
+
+                            t.Property("ScoredAt");
+                        });
                 });
 
             modelBuilder.Entity("Handoff.Leads.ReasonCode", b =>
@@ -2680,6 +2696,16 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_audit_entries_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Leads.Lead", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("Handoff.Leads.Lead", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_leads_leads_id");
                 });
 
             modelBuilder.Entity("Handoff.Leads.StageChange", b =>

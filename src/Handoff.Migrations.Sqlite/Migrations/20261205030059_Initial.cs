@@ -183,13 +183,6 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     owner_kind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
                     owner_id = table.Column<Guid>(type: "TEXT", nullable: false),
                     account_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    fit_score = table.Column<int>(type: "INTEGER", nullable: false),
-                    engagement_score = table.Column<int>(type: "INTEGER", nullable: false),
-                    intent_score = table.Column<int>(type: "INTEGER", nullable: false),
-                    fit_grade = table.Column<string>(type: "TEXT", maxLength: 1, nullable: true),
-                    score_model_version = table.Column<int>(type: "INTEGER", nullable: true),
-                    scored_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    score_state = table.Column<string>(type: "TEXT", nullable: true),
                     recycle_count = table.Column<int>(type: "INTEGER", nullable: false),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
@@ -198,7 +191,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_leads", x => x.id);
+                    table.PrimaryKey("PK_leads", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -512,216 +505,27 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "activities",
+                name: "lead_scores",
                 columns: table => new
                 {
                     id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    type = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
-                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
-                    email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
-                    properties = table.Column<string>(type: "TEXT", nullable: false),
-                    user_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    fit_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    engagement_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    intent_score = table.Column<int>(type: "INTEGER", nullable: false),
+                    fit_grade = table.Column<string>(type: "TEXT", maxLength: 1, nullable: true),
+                    score_model_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    scored_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    score_state = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_activities", x => x.id);
+                    table.PrimaryKey("PK_lead_scores", x => x.id);
                     table.ForeignKey(
-                        name: "fk_activities_leads_lead_id",
-                        column: x => x.lead_id,
+                        name: "fk_leads_leads_id",
+                        column: x => x.id,
                         principalTable: "leads",
                         principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "assignments",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    owner_kind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
-                    owner_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    trigger = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    purpose = table.Column<string>(type: "TEXT", maxLength: 30, nullable: true),
-                    rule_set_version = table.Column<int>(type: "INTEGER", nullable: true),
-                    rule_index = table.Column<int>(type: "INTEGER", nullable: true),
-                    rule_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    strategy = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
-                    why = table.Column<string>(type: "TEXT", nullable: false),
-                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_assignments", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_assignments_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "audit_entries",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
-                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    action = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    changes = table.Column<string>(type: "TEXT", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_audit_entries", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_audit_entries_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "lead_speeds",
-                columns: table => new
-                {
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    captured_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    assigned_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    assigned_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    first_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    first_touch_user_id = table.Column<Guid>(type: "TEXT", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_lead_speeds", x => x.lead_id);
-                    table.ForeignKey(
-                        name: "fk_lead_speeds_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "qualification_answers",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    criterion = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
-                    value = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    evidence = table.Column<string>(type: "TEXT", nullable: true),
-                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_qualification_answers", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_qualification_answers_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "qualification_exceptions",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    stage_change_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    definition_version = table.Column<int>(type: "INTEGER", nullable: false),
-                    justification = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    failed = table.Column<string>(type: "TEXT", nullable: false),
-                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_qualification_exceptions", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_qualification_exceptions_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "stage_changes",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
-                    from = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
-                    to = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
-                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    evidence = table.Column<string>(type: "TEXT", nullable: true),
-                    definition_version = table.Column<int>(type: "INTEGER", nullable: true),
-                    wake_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    undo_of = table.Column<Guid>(type: "TEXT", nullable: true),
-                    previous_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
-                    previous_wake_at = table.Column<DateTime>(type: "TEXT", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_stage_changes", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_stage_changes_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "visitor_links",
-                columns: table => new
-                {
-                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    linked_at = table.Column<DateTime>(type: "TEXT", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_visitor_links", x => x.visitor_id);
-                    table.ForeignKey(
-                        name: "fk_visitor_links_leads_lead_id",
-                        column: x => x.lead_id,
-                        principalTable: "leads",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -800,6 +604,115 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "activities",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    type = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    campaign = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    email_key = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    properties = table.Column<string>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_activities", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_activities_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "assignments",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    owner_kind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    owner_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    trigger = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    purpose = table.Column<string>(type: "TEXT", maxLength: 30, nullable: true),
+                    rule_set_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    rule_index = table.Column<int>(type: "INTEGER", nullable: true),
+                    rule_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    strategy = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    why = table.Column<string>(type: "TEXT", nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_assignments", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_assignments_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_entries",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    action = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    changes = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_entries", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_audit_entries_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "lead_speeds",
+                columns: table => new
+                {
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    captured_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    assigned_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    assigned_user_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    first_touch_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    first_touch_user_id = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_lead_speeds", x => x.lead_id);
+                    table.ForeignKey(
+                        name: "fk_lead_speeds_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "opportunities",
                 columns: table => new
                 {
@@ -838,7 +751,59 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     table.ForeignKey(
                         name: "fk_opportunities_leads_lead_id",
                         column: x => x.lead_id,
-                        principalTable: "leads",
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "qualification_answers",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    criterion = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    value = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    evidence = table.Column<string>(type: "TEXT", nullable: true),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_qualification_answers", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_qualification_answers_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "qualification_exceptions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    stage_change_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    definition_version = table.Column<int>(type: "INTEGER", nullable: false),
+                    justification = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    failed = table.Column<string>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_qualification_exceptions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_qualification_exceptions_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -874,13 +839,65 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     table.ForeignKey(
                         name: "fk_sla_clocks_leads_lead_id",
                         column: x => x.lead_id,
-                        principalTable: "leads",
+                        principalTable: "lead_scores",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
                     table.ForeignKey(
                         name: "fk_sla_clocks_sla_policies_policy_id",
                         column: x => x.policy_id,
                         principalTable: "sla_policies",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "stage_changes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    from = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    to = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    actor_kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    actor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    actor_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    evidence = table.Column<string>(type: "TEXT", nullable: true),
+                    definition_version = table.Column<int>(type: "INTEGER", nullable: true),
+                    wake_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    undo_of = table.Column<Guid>(type: "TEXT", nullable: true),
+                    previous_reason = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    previous_wake_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_stage_changes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_stage_changes_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "visitor_links",
+                columns: table => new
+                {
+                    visitor_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    lead_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    linked_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_visitor_links", x => x.visitor_id);
+                    table.ForeignKey(
+                        name: "fk_visitor_links_leads_lead_id",
+                        column: x => x.lead_id,
+                        principalTable: "lead_scores",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Restrict);
                 });
@@ -1062,6 +1079,11 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 column: "model_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_leads_score_model_version",
+                table: "lead_scores",
+                column: "score_model_version");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_lead_speeds_captured_at",
                 table: "lead_speeds",
                 column: "captured_at");
@@ -1117,11 +1139,6 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "ix_leads_provider_checked_at_created_at",
                 table: "leads",
                 columns: new[] { "provider_checked_at", "created_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_leads_score_model_version",
-                table: "leads",
-                column: "score_model_version");
 
             migrationBuilder.CreateIndex(
                 name: "ix_leads_stage_created_at",
@@ -1421,7 +1438,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 name: "users");
 
             migrationBuilder.DropTable(
-                name: "leads");
+                name: "lead_scores");
 
             migrationBuilder.DropTable(
                 name: "webhook_subscriptions");
@@ -1434,6 +1451,9 @@ namespace Handoff.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "teams");
+
+            migrationBuilder.DropTable(
+                name: "leads");
         }
     }
 }

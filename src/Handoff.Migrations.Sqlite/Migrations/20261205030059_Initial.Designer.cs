@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Handoff.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(HandoffDb))]
-    [Migration("20261204185133_Initial")]
+    [Migration("20261205030059_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -918,8 +918,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("website");
 
-                    b.HasKey("Id")
-                        .HasName("pk_leads");
+                    b.HasKey("Id");
 
                     b.HasIndex("AccountId")
                         .HasDatabaseName("ix_leads_account_id");
@@ -960,6 +959,23 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
+
+                    b.SplitToTable("lead_scores", null, t =>
+                        {
+                            t.Property("EngagementScore");
+
+                            t.Property("FitGrade");
+
+                            t.Property("FitScore");
+
+                            t.Property("IntentScore");
+
+                            t.Property("ScoreModelVersion");
+
+                            t.Property("ScoreState");
+
+                            t.Property("ScoredAt");
+                        });
                 });
 
             modelBuilder.Entity("Handoff.Leads.ReasonCode", b =>
@@ -2675,6 +2691,16 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_audit_entries_leads_lead_id");
+                });
+
+            modelBuilder.Entity("Handoff.Leads.Lead", b =>
+                {
+                    b.HasOne("Handoff.Leads.Lead", null)
+                        .WithOne()
+                        .HasForeignKey("Handoff.Leads.Lead", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_leads_leads_id");
                 });
 
             modelBuilder.Entity("Handoff.Leads.StageChange", b =>
