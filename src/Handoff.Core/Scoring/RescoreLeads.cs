@@ -198,6 +198,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var reader = new ChunkReader(sqlite, connectionString, options.Value.MmapSize);
         ActivitySpill? spill = null;
         Task<ScoredLead[]>? next = null;
+        StaleFits? fits = null;
+        var fitting = Task.CompletedTask;
+        using var stopFitting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
             // Many stale leads (after an activation): one pass over the whole activity table in storage order, filed by
@@ -222,41 +225,40 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var sets = new MatchSets(rules);
             var leadReader = new StaleLeadReader(db, rules);
             await leadReader.LoadAccountsAsync(db, ct);
-            int[]? fits = null;
             if (scan)
             {
                 phase.Restart();
+                spill = await SpillAsync(rules, sets, keys, chunkSize, reader, connectionString, ct);
+                Phases.ScanActivities += phase.Elapsed;
+                Phases.SpillBytes += spill.Bytes;
 
-                // SQLite: the fit of every stale lead in one pass over the lead table, beside the pass over the activities.
-                var fitting = Task.CompletedTask;
+                // SQLite: the fit of every stale lead in one pass over the lead table, beside the chunks' writes.
                 if (sqlite && leadReader.FitsInOnePass)
                 {
-                    var all = new int[keys.Count];
-                    Array.Fill(all, StaleLeadReader.NotFound);
+                    var all = new StaleFits(keys, chunkSize);
                     fits = all;
                     fitting = Task.Run(() =>
                     {
                         var timer = Stopwatch.StartNew();
-                        leadReader.FitAllSqlite(connectionString, keys, all, ct);
-                        lock (Phases)
+                        try
                         {
-                            Phases.ReadLeads += timer.Elapsed;
+                            leadReader.FitAllSqlite(connectionString, keys, all, stopFitting.Token);
+                            all.Complete(null);
                         }
-                    }, ct);
+                        catch (Exception e)
+                        {
+                            all.Complete(e);
+                            throw;
+                        }
+                        finally
+                        {
+                            lock (Phases)
+                            {
+                                Phases.ReadLeads += timer.Elapsed;
+                            }
+                        }
+                    }, CancellationToken.None);
                 }
-
-                try
-                {
-                    spill = await SpillAsync(rules, sets, keys, chunkSize, reader, connectionString, ct);
-                }
-                finally
-                {
-                    await Task.WhenAny(fitting);
-                }
-
-                await fitting;
-                Phases.ScanActivities += phase.Elapsed;
-                Phases.SpillBytes += spill.Bytes;
             }
             if (sqlite)
             {
@@ -310,6 +312,10 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 await Task.WhenAny(next);
             }
 
+            // A run that stops early (superseded, failed) stops the fit pass too.
+            await stopFitting.CancelAsync();
+            await Task.WhenAny(fitting);
+
             spill?.Dispose();
             await reader.DisposeAsync();
             if (sqlite)
@@ -358,9 +364,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
 
     /// <summary>
     /// Reads chunk <paramref name="chunk"/>'s leads (with their fit, or takes the fit from <paramref name="fits"/> when the
-    /// one pass computed it) and activities and scores them, on the pool.
+    /// pass over the lead table computes it) and activities and scores them, on the pool.
     /// </summary>
-    private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, int[]? fits, ActivitySpill? spill,
+    private Task<ScoredLead[]> PrepareAsync(ScoringRules rules, MatchSets sets, StaleLeadReader leadReader, StaleLeadKeys keys, StaleFits? fits, ActivitySpill? spill,
         ChunkReader reader, ChunkBuffers buffers, int chunk, int chunkSize, DateTime now, CancellationToken ct) =>
         Task.Run(async () =>
         {
@@ -368,7 +374,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             var to = Math.Min(keys.Count, from + chunkSize);
             var timer = Stopwatch.StartNew();
             var sqlite = reader.Sqlite;
-            var leads = fits is not null ? StaleLeadReader.FromFits(keys, fits, from, to)
+            var leads = fits is not null ? await fits.ChunkAsync(keys, chunk, ct)
                 : sqlite && leadReader.ReadsRaw ? leadReader.ReadSqlite(reader.Sqlite3(), rules.Version, keys, from, to, ct)
                 : await leadReader.ReadAsync(sqlite ? await reader.SqliteAsync(ct) : await reader.PostgresAsync(ct), sqlite, rules.Version, keys, from, to, ct);
             var readLeads = timer.Elapsed;
@@ -541,6 +547,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             raw.sqlite3_bind_int64(statement, 5, version);
             raw.sqlite3_bind_text(statement, 6, atText);
             raw.sqlite3_bind_text(statement, 9, startedText);
+            // The loop binds and steps through e_sqlite3 straight (SqliteNative): a million rows, ten calls a row.
+            var native = statement.DangerousGetHandle();
             foreach (var row in rows)
             {
                 if (!grades.TryGetValue(row.Grade, out var grade))
@@ -548,17 +556,18 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     grades[row.Grade] = grade = Encoding.UTF8.GetBytes(row.Grade);
                 }
 
-                raw.sqlite3_bind_int64(statement, 1, row.Fit);
-                raw.sqlite3_bind_text(statement, 2, grade);
-                raw.sqlite3_bind_int64(statement, 3, row.Engagement);
-                raw.sqlite3_bind_int64(statement, 4, row.Intent);
-                raw.sqlite3_bind_text(statement, 7, row.State.Span);
-                raw.sqlite3_bind_int64(statement, 8, row.RowId);
                 Utf8Formatter.TryFormat(row.Id, id, out _);
                 Ascii.ToUpperInPlace(id, out _);
-                raw.sqlite3_bind_text(statement, 10, id);
-                var result = raw.sqlite3_step(statement);
-                raw.sqlite3_reset(statement);
+                var bound = SqliteNative.BindInt64(native, 1, row.Fit) | SqliteNative.BindText(native, 2, grade)
+                    | SqliteNative.BindInt64(native, 3, row.Engagement) | SqliteNative.BindInt64(native, 4, row.Intent)
+                    | SqliteNative.BindText(native, 7, row.State.Span) | SqliteNative.BindInt64(native, 8, row.RowId) | SqliteNative.BindText(native, 10, id);
+                if (bound != raw.SQLITE_OK)
+                {
+                    throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+                }
+
+                var result = SqliteNative.Step(native);
+                _ = SqliteNative.Reset(native); // returns the step's error again, checked below
                 if (result != raw.SQLITE_DONE)
                 {
                     throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);

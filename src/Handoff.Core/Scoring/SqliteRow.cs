@@ -17,19 +17,19 @@ internal sealed class SqliteRow(sqlite3_stmt statement)
     private int _next;
 
     /// <summary>One <c>sqlite3_step</c>: <see cref="raw.SQLITE_ROW"/>, <see cref="raw.SQLITE_DONE"/> or an error code.</summary>
-    public int Step() => NativeMethods.Step(_statement);
+    public int Step() => SqliteNative.Step(_statement);
 
-    public bool IsNull(int column) => NativeMethods.ColumnType(_statement, column) == raw.SQLITE_NULL;
+    public bool IsNull(int column) => SqliteNative.ColumnType(_statement, column) == raw.SQLITE_NULL;
 
-    public long Int64(int column) => NativeMethods.ColumnInt64(_statement, column);
+    public long Int64(int column) => SqliteNative.ColumnInt64(_statement, column);
 
-    public double Double(int column) => NativeMethods.ColumnDouble(_statement, column);
+    public double Double(int column) => SqliteNative.ColumnDouble(_statement, column);
 
     /// <summary>The column's bytes (text as UTF-8), valid until the next read but one.</summary>
     public ReadOnlySpan<byte> Bytes(int column)
     {
-        var pointer = NativeMethods.ColumnBlob(_statement, column);
-        var length = NativeMethods.ColumnBytes(_statement, column);
+        var pointer = SqliteNative.ColumnBlob(_statement, column);
+        var length = SqliteNative.ColumnBytes(_statement, column);
         if (pointer == IntPtr.Zero || length <= 0)
         {
             return default;
@@ -45,30 +45,52 @@ internal sealed class SqliteRow(sqlite3_stmt statement)
         Marshal.Copy(pointer, buffer, 0, length);
         return buffer.AsSpan(0, length);
     }
+}
 
-    private static class NativeMethods
-    {
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_step", ExactSpelling = true)]
-        public static extern int Step(IntPtr statement);
+/// <summary>
+/// The e_sqlite3 functions the rescore's big loops call straight (see <see cref="SqliteRow"/>): a statement handle is
+/// taken once per loop, not referenced and released by SQLitePCL on every call. The column and bind functions return
+/// at once, without blocking or calling back, so the column reads run without a GC transition; <c>sqlite3_step</c>
+/// and <c>sqlite3_reset</c> may do I/O and keep theirs.
+/// </summary>
+internal static class SqliteNative
+{
+    /// <summary>SQLITE_TRANSIENT: SQLite copies the bound bytes before the bind returns.</summary>
+    private static readonly IntPtr Transient = new(-1);
 
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_type", ExactSpelling = true)]
-        [SuppressGCTransition]
-        public static extern int ColumnType(IntPtr statement, int column);
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_step", ExactSpelling = true)]
+    public static extern int Step(IntPtr statement);
 
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_int64", ExactSpelling = true)]
-        [SuppressGCTransition]
-        public static extern long ColumnInt64(IntPtr statement, int column);
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_reset", ExactSpelling = true)]
+    public static extern int Reset(IntPtr statement);
 
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_double", ExactSpelling = true)]
-        [SuppressGCTransition]
-        public static extern double ColumnDouble(IntPtr statement, int column);
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_type", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern int ColumnType(IntPtr statement, int column);
 
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_blob", ExactSpelling = true)]
-        [SuppressGCTransition]
-        public static extern IntPtr ColumnBlob(IntPtr statement, int column);
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_int64", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern long ColumnInt64(IntPtr statement, int column);
 
-        [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_bytes", ExactSpelling = true)]
-        [SuppressGCTransition]
-        public static extern int ColumnBytes(IntPtr statement, int column);
-    }
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_double", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern double ColumnDouble(IntPtr statement, int column);
+
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_blob", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern IntPtr ColumnBlob(IntPtr statement, int column);
+
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_column_bytes", ExactSpelling = true)]
+    [SuppressGCTransition]
+    public static extern int ColumnBytes(IntPtr statement, int column);
+
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_bind_int64", ExactSpelling = true)]
+    public static extern int BindInt64(IntPtr statement, int index, long value);
+
+    /// <summary>Binds <paramref name="text"/> (UTF-8) as a copy.</summary>
+    public static int BindText(IntPtr statement, int index, ReadOnlySpan<byte> text) =>
+        BindText(statement, index, ref MemoryMarshal.GetReference(text), text.Length, Transient);
+
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_bind_text", ExactSpelling = true)]
+    private static extern int BindText(IntPtr statement, int index, ref byte text, int length, IntPtr destructor);
 }

@@ -84,34 +84,76 @@ internal sealed class StaleLeadKeys
     /// </summary>
     public static StaleLeadKeys ReadSqlite(string connectionString, int version, bool all, CancellationToken ct)
     {
-        using var handle = ActivityScan.OpenReader(connectionString, 0);
-        var rowIds = new List<long>();
-        var ids = new List<Guid>();
-        Each(handle, all ? $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}" : $"SELECT rowid, id FROM {Scores} WHERE {Stale("?1")} ORDER BY rowid", version, statement =>
-        {
-            rowIds.Add(raw.sqlite3_column_int64(statement, 0));
-            if (!all)
-            {
-                ids.Add(Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 1), out Guid id, out _) ? id : Guid.Empty);
-            }
-        }, ct);
         if (!all)
         {
+            using var handle = ActivityScan.OpenReader(connectionString, 0);
+            var rowIds = new List<long>();
+            var ids = new List<Guid>();
+            Each(handle, $"SELECT rowid, id FROM {Scores} WHERE {Stale("?1")} ORDER BY rowid", version, row =>
+            {
+                rowIds.Add(row.Int64(0));
+                ids.Add(Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _) ? id : Guid.Empty);
+            }, ct);
             return new StaleLeadKeys([.. ids], [.. rowIds]);
         }
 
-        var sorted = rowIds.ToArray();
-        Array.Sort(sorted);
-        var byPlace = new Guid[sorted.Length];
-        Each(handle, $"SELECT id, rowid FROM {Scores}", version: null, statement =>
+        // The two passes run at once, each on a connection of its own; the ids are matched to the stale rowids after.
+        var stale = Task.Run(() =>
         {
-            var place = Array.BinarySearch(sorted, raw.sqlite3_column_int64(statement, 1));
-            if (place >= 0 && Utf8Parser.TryParse(raw.sqlite3_column_blob(statement, 0), out Guid id, out _))
-            {
-                byPlace[place] = id;
-            }
+            using var handle = ActivityScan.OpenReader(connectionString, 0);
+            var rowIds = new List<long>();
+            Each(handle, $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}", version, row => rowIds.Add(row.Int64(0)), ct);
+            var sorted = rowIds.ToArray();
+            Array.Sort(sorted);
+            return sorted;
         }, ct);
-        return new StaleLeadKeys(byPlace, sorted);
+        var everyRowId = new List<long>();
+        var everyId = new List<Guid>();
+        using (var handle = ActivityScan.OpenReader(connectionString, 0))
+        {
+            Each(handle, $"SELECT id, rowid FROM {Scores}", version: null, row =>
+            {
+                if (Utf8Parser.TryParse(row.Bytes(0), out Guid id, out _))
+                {
+                    everyId.Add(id);
+                    everyRowId.Add(row.Int64(1));
+                }
+            }, ct);
+        }
+
+        var staleRowIds = stale.GetAwaiter().GetResult();
+        var byPlace = new Guid[staleRowIds.Length];
+        var placeOf = PlaceByRowId(staleRowIds);
+        for (var i = 0; i < everyId.Count; i++)
+        {
+            if (placeOf(everyRowId[i]) is var place and >= 0)
+            {
+                byPlace[place] = everyId[i];
+            }
+        }
+
+        return new StaleLeadKeys(byPlace, staleRowIds);
+    }
+
+    /// <summary>
+    /// The place of a rowid among <paramref name="sorted"/> (-1 when absent): by a table indexed by rowid when the
+    /// rowids are dense (as a table's are unless most rows were deleted), else by binary search.
+    /// </summary>
+    private static Func<long, int> PlaceByRowId(long[] sorted)
+    {
+        if (sorted.Length == 0 || sorted[^1] > 4L * sorted.Length + 1024)
+        {
+            return rowId => Array.BinarySearch(sorted, rowId) is var place and >= 0 ? place : -1;
+        }
+
+        var places = new int[sorted[^1] + 1];
+        Array.Fill(places, -1);
+        for (var place = 0; place < sorted.Length; place++)
+        {
+            places[sorted[place]] = place;
+        }
+
+        return rowId => rowId >= 0 && rowId < places.Length ? places[rowId] : -1;
     }
 
     /// <summary>PostgreSQL: the stale leads' ids in the primary key's order.</summary>
@@ -132,7 +174,7 @@ internal sealed class StaleLeadKeys
         return new StaleLeadKeys([.. ids], []);
     }
 
-    private static void Each(sqlite3 handle, string sql, int? version, Action<sqlite3_stmt> row, CancellationToken ct)
+    private static void Each(sqlite3 handle, string sql, int? version, Action<SqliteRow> each, CancellationToken ct)
     {
         if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
         {
@@ -146,16 +188,17 @@ internal sealed class StaleLeadKeys
                 raw.sqlite3_bind_int64(statement, 1, v);
             }
 
+            var row = new SqliteRow(statement);
             int step;
             var rows = 0;
-            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((step = row.Step()) == raw.SQLITE_ROW)
             {
                 if ((++rows & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                row(statement);
+                each(row);
             }
 
             if (step != raw.SQLITE_DONE)
@@ -286,13 +329,12 @@ internal sealed class StaleLeadReader
     public bool FitsInOnePass => ReadsRaw && _leadColumnsOnly;
 
     /// <summary>
-    /// SQLite, many stale leads: the fit of every lead of <paramref name="keys"/> into <paramref name="fits"/> (by
-    /// place; <see cref="NotFound"/> stays where no lead row was found), in one pass over the lead table in storage
-    /// order, on a connection of its own. Fit needs no activities, so this runs beside the pass over the activities,
-    /// and the chunks then read nothing of the leads: a chunk's join of scores rows to their leads looked up every
-    /// lead by its key, which cost more than reading the whole table in order.
+    /// SQLite, many stale leads: the fit of every lead of <paramref name="keys"/> into <paramref name="fits"/>, in one
+    /// pass over the lead table in storage order, on a connection of its own. Fit needs no activities, so this runs
+    /// while the chunks are written, each chunk scored as soon as all its leads have their fit: a chunk's join of
+    /// scores rows to their leads looked up every lead by its key, which cost more than reading the table in order.
     /// </summary>
-    public void FitAllSqlite(string connectionString, StaleLeadKeys keys, int[] fits, CancellationToken ct)
+    public void FitAllSqlite(string connectionString, StaleLeadKeys keys, StaleFits fits, CancellationToken ct)
     {
         using var handle = ActivityScan.OpenReader(connectionString, 0);
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
@@ -326,7 +368,7 @@ internal sealed class StaleLeadReader
                 }
 
                 var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
-                fits[place] = ScoreEngine.FitOf(_rules, new LeadFacts(lead, account));
+                fits.Set(place, ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)));
             }
 
             if (step != raw.SQLITE_DONE)
@@ -334,24 +376,6 @@ internal sealed class StaleLeadReader
                 throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
             }
         }
-    }
-
-    /// <summary>A place of <see cref="FitAllSqlite"/>'s fits whose lead row was not found (deleted since the keys were read).</summary>
-    public const int NotFound = int.MinValue;
-
-    /// <summary>Chunk [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="keys"/> with the fits <see cref="FitAllSqlite"/> computed.</summary>
-    public static StaleLeads FromFits(StaleLeadKeys keys, int[] fits, int from, int to)
-    {
-        var result = new StaleLeads();
-        for (var place = from; place < to; place++)
-        {
-            if (keys.Ids[place] != Guid.Empty && fits[place] != NotFound)
-            {
-                result.Add(keys.Ids[place], keys.RowIds[place], fits[place], place);
-            }
-        }
-
-        return result;
     }
 
     /// <summary>Loads the accounts once when a fit rule tests account fields.</summary>
@@ -562,5 +586,79 @@ internal sealed class StaleLeadReader
         }
 
         public void Set(Lead lead, object? value) => _set(lead, value);
+    }
+}
+
+/// <summary>
+/// The fits <see cref="StaleLeadReader.FitAllSqlite"/> computes, by place among the stale leads, and for each chunk a
+/// signal that all its leads have theirs. The pass reads the lead table in its own order, which is about the order of
+/// the scores table the chunks follow (a lead's two rows are inserted together), so the first chunks are ready soon.
+/// </summary>
+internal sealed class StaleFits
+{
+    private const int NotFound = int.MinValue;
+    private readonly int[] _fits;
+    private readonly int[] _remaining;
+    private readonly TaskCompletionSource[] _ready;
+    private readonly int _chunkSize;
+
+    public StaleFits(StaleLeadKeys keys, int chunkSize)
+    {
+        _chunkSize = chunkSize;
+        _fits = new int[keys.Count];
+        Array.Fill(_fits, NotFound);
+        var chunks = (keys.Count + chunkSize - 1) / chunkSize;
+        _remaining = new int[chunks];
+        _ready = [.. Enumerable.Range(0, chunks).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
+        for (var place = 0; place < keys.Count; place++)
+        {
+            if (keys.Ids[place] != Guid.Empty)
+            {
+                _remaining[place / chunkSize]++;
+            }
+        }
+
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            if (_remaining[chunk] == 0)
+            {
+                _ready[chunk].TrySetResult();
+            }
+        }
+    }
+
+    public void Set(int place, int fit)
+    {
+        _fits[place] = fit;
+        var chunk = place / _chunkSize;
+        if (Interlocked.Decrement(ref _remaining[chunk]) == 0)
+        {
+            _ready[chunk].TrySetResult();
+        }
+    }
+
+    /// <summary>The pass is over: every chunk is ready (a lead it did not find, deleted since the keys were read, is left out), or the pass failed.</summary>
+    public void Complete(Exception? error)
+    {
+        foreach (var ready in _ready)
+        {
+            _ = error is null ? ready.TrySetResult() : ready.TrySetException(error);
+        }
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/> of <paramref name="keys"/>, once all its leads have their fit.</summary>
+    public async Task<StaleLeads> ChunkAsync(StaleLeadKeys keys, int chunk, CancellationToken ct)
+    {
+        await _ready[chunk].Task.WaitAsync(ct);
+        var result = new StaleLeads();
+        for (var place = chunk * _chunkSize; place < Math.Min(keys.Count, (chunk + 1) * _chunkSize); place++)
+        {
+            if (keys.Ids[place] != Guid.Empty && _fits[place] != NotFound)
+            {
+                result.Add(keys.Ids[place], keys.RowIds[place], _fits[place], place);
+            }
+        }
+
+        return result;
     }
 }
