@@ -557,43 +557,47 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             // Text bound as UTF-8 bytes made once, not converted from a string on every row.
             var atText = Encoding.UTF8.GetBytes(at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
             var startedText = Encoding.UTF8.GetBytes(started.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
-            var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            Span<byte> id = stackalloc byte[36];
 
             // The same for every row: bound once (sqlite3_reset keeps the bindings).
             raw.sqlite3_bind_int64(statement, 5, version);
             raw.sqlite3_bind_text(statement, 6, atText);
             raw.sqlite3_bind_text(statement, 9, startedText);
-            // The loop binds and steps through e_sqlite3 straight (SqliteNative): a million rows, ten calls a row.
-            var native = statement.DangerousGetHandle();
-            foreach (var row in rows)
-            {
-                if (!grades.TryGetValue(row.Grade, out var grade))
-                {
-                    grades[row.Grade] = grade = Encoding.UTF8.GetBytes(row.Grade);
-                }
-
-                Utf8Formatter.TryFormat(row.Id, id, out _);
-                Ascii.ToUpperInPlace(id, out _);
-                var bound = SqliteNative.BindInt64(native, 1, row.Fit) | SqliteNative.BindText(native, 2, grade)
-                    | SqliteNative.BindInt64(native, 3, row.Engagement) | SqliteNative.BindInt64(native, 4, row.Intent)
-                    | SqliteNative.BindText(native, 7, row.State.Span) | SqliteNative.BindInt64(native, 8, row.RowId) | SqliteNative.BindText(native, 10, id);
-                if (bound != raw.SQLITE_OK)
-                {
-                    throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
-                }
-
-                var result = SqliteNative.Step(native);
-                _ = SqliteNative.Reset(native); // returns the step's error again, checked below
-                if (result != raw.SQLITE_DONE)
-                {
-                    throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);
-                }
-            }
+            StepRows(handle, statement.DangerousGetHandle(), rows);
         }
 
         await transaction.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>Binds and steps each row through e_sqlite3 straight (<see cref="SqliteNative"/>): a million rows, ten calls a row.</summary>
+    private static void StepRows(sqlite3 handle, IntPtr statement, ScoredLead[] rows)
+    {
+        var grades = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        Span<byte> id = stackalloc byte[36];
+        foreach (var row in rows)
+        {
+            if (!grades.TryGetValue(row.Grade, out var grade))
+            {
+                grades[row.Grade] = grade = Encoding.UTF8.GetBytes(row.Grade);
+            }
+
+            Utf8Formatter.TryFormat(row.Id, id, out _);
+            Ascii.ToUpperInPlace(id, out _);
+            var bound = SqliteNative.BindInt64(statement, 1, row.Fit) | SqliteNative.BindText(statement, 2, grade)
+                | SqliteNative.BindInt64(statement, 3, row.Engagement) | SqliteNative.BindInt64(statement, 4, row.Intent)
+                | SqliteNative.BindText(statement, 7, row.State.Span) | SqliteNative.BindInt64(statement, 8, row.RowId) | SqliteNative.BindText(statement, 10, id);
+            if (bound != raw.SQLITE_OK)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+            }
+
+            var result = SqliteNative.Step(statement);
+            _ = SqliteNative.Reset(statement); // returns the step's error again, checked below
+            if (result != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);
+            }
+        }
     }
 
     private async Task<bool> WritePostgresAsync(ScoredLead[] rows, int version, DateTime at, DateTime started, CancellationToken ct)
