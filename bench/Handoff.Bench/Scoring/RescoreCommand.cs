@@ -21,7 +21,7 @@ namespace Handoff.Bench.Scoring;
 /// </summary>
 internal static class RescoreCommand
 {
-    public const string Usage = "rescore --leads N --activities M [--provider sqlite|postgres] [--connection CS] [--file PATH] [--fresh] [--batch LEADS] [--mmap BYTES]";
+    public const string Usage = "rescore --leads N --activities M [--provider sqlite|postgres] [--connection CS] [--file PATH] [--fresh] [--batch LEADS] [--mmap BYTES] [--runs N]";
 
     private static readonly string[] FirstNames = ["Amara", "Bruno", "Chen", "Dara", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena", "Marta", "Nikhil", "Olga", "Priya", "Quentin", "Rosa", "Sven", "Tariq"];
     private static readonly string[] LastNames = ["Okafor", "Farias", "Wei", "Quinn", "Petrova", "Haddad", "Larsen", "Tanaka", "Moreau", "Berg", "Mensah", "Vogel", "Kowalski", "Rao", "Ivanova", "Raman", "Dubois", "Silva", "Lind", "Aziz"];
@@ -85,42 +85,50 @@ internal static class RescoreCommand
         var settings = new RescoreOptions();
         settings.BatchSize = Int(args, "--batch", settings.BatchSize);
         settings.MmapSize = Value(args, "--mmap") is { } mmap ? long.Parse(mmap, CultureInfo.InvariantCulture) : settings.MmapSize;
-        var rescore = new RescoreLeads(db, cache, clock, new SqliteWriteGate(), Options.Create(settings));
         var models = new ScoringModels(db, clock, cache);
-        var document = DefaultScoringModel.Document with
-        {
-            Name = $"Bench model {DateTime.UtcNow:HHmmss}",
-            HalfLifeDays = 21,
-            EngagementRules = [.. DefaultScoringModel.Document.EngagementRules!.Select(r => r with { Points = r.Points + Math.Sign(r.Points) })],
-        };
-        var created = await models.CreateAsync(document, CancellationToken.None);
-        var activated = await models.ActivateAsync(created.Value!.Id, Actor.System("bench"), CancellationToken.None);
-        db.ChangeTracker.Clear();
-        var model = await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == activated.Value!.Model.Id);
-        var rules = cache.Compile(model);
-        var stale = await rescore.CountStaleAsync(rules.Version, CancellationToken.None);
 
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var timer = Stopwatch.StartNew();
-        var lastReport = 0L;
-        var done = await rescore.RescoreStaleAsync(rules, n =>
+        // --runs N: N model changes one after the other in this process; the first run's time includes compiling its
+        // code (the JIT), the later ones show a server that has rescored before.
+        var runs = Int(args, "--runs", 1);
+        for (var run = 1; run <= runs; run++)
         {
-            if (timer.ElapsedMilliseconds - lastReport > 2000)
+            var rescore = new RescoreLeads(db, cache, clock, new SqliteWriteGate(), Options.Create(settings));
+            var document = DefaultScoringModel.Document with
             {
-                lastReport = timer.ElapsedMilliseconds;
-                Console.WriteLine($"  {n:N0} leads after {timer.Elapsed.TotalSeconds:F1} s");
-            }
+                Name = $"Bench model {DateTime.UtcNow:HHmmss} #{run}",
+                HalfLifeDays = 21,
+                EngagementRules = [.. DefaultScoringModel.Document.EngagementRules!.Select(r => r with { Points = r.Points + (run * Math.Sign(r.Points)) })],
+            };
+            var created = await models.CreateAsync(document, CancellationToken.None);
+            var activated = await models.ActivateAsync(created.Value!.Id, Actor.System("bench"), CancellationToken.None);
+            db.ChangeTracker.Clear();
+            var model = await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == activated.Value!.Model.Id);
+            var rules = cache.Compile(model);
+            var stale = await rescore.CountStaleAsync(rules.Version, CancellationToken.None);
 
-            return Task.CompletedTask;
-        }, CancellationToken.None);
-        timer.Stop();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
-        Console.WriteLine($"rescore [{provider}]: {done:N0} of {stale:N0} stale leads ({activities:N0} activities) in {timer.Elapsed.TotalSeconds:F2} s " +
-            $"= {done / timer.Elapsed.TotalSeconds:N0} leads/s; peak working set {peak:N0} MiB; budget 10 s");
-        Console.WriteLine($"  {rescore.Phases}");
-        Console.WriteLine($"  chunks of {settings.BatchSize:N0} leads, mmap_size {settings.MmapSize:N0}; process memory now: {Status("VmHWM")} peak resident, {Status("RssAnon")} anonymous, {Status("RssFile")} file-backed; GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024 * 1024):N0} MiB");
-        Console.WriteLine($"  CPU time {cpu.TotalSeconds:F2} s over {Environment.ProcessorCount} cores (wall {timer.Elapsed.TotalSeconds:F2} s; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at the end)");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var timer = Stopwatch.StartNew();
+            var lastReport = 0L;
+            var done = await rescore.RescoreStaleAsync(rules, n =>
+            {
+                if (timer.ElapsedMilliseconds - lastReport > 2000)
+                {
+                    lastReport = timer.ElapsedMilliseconds;
+                    Console.WriteLine($"  {n:N0} leads after {timer.Elapsed.TotalSeconds:F1} s");
+                }
+
+                return Task.CompletedTask;
+            }, CancellationToken.None);
+            timer.Stop();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
+            Console.WriteLine($"rescore [{provider}] run {run} of {runs}: {done:N0} of {stale:N0} stale leads ({activities:N0} activities) in {timer.Elapsed.TotalSeconds:F2} s " +
+                $"= {done / timer.Elapsed.TotalSeconds:N0} leads/s; peak working set {peak:N0} MiB; budget 10 s");
+            Console.WriteLine($"  {rescore.Phases}");
+            Console.WriteLine($"  chunks of {settings.BatchSize:N0} leads, mmap_size {settings.MmapSize:N0}; process memory now: {Status("VmHWM")} peak resident, {Status("RssAnon")} anonymous, {Status("RssFile")} file-backed; GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024 * 1024):N0} MiB");
+            Console.WriteLine($"  CPU time {cpu.TotalSeconds:F2} s over {Environment.ProcessorCount} cores (wall {timer.Elapsed.TotalSeconds:F2} s; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at the end)");
+        }
+
         return 0;
     }
 
