@@ -186,7 +186,7 @@ internal static class RescoreCommand
             {
                 // Statistics before the activities: else the foreign key check of every activity row is planned
                 // for an empty leads table (a sequential scan per row).
-                await db.Database.ExecuteSqlRawAsync("ANALYZE leads;");
+                await db.Database.ExecuteSqlRawAsync("ANALYZE leads; ANALYZE lead_scores;");
             }
 
             Console.WriteLine($"  {leadCount:N0} leads in {phase.Elapsed.TotalSeconds:F1} s");
@@ -228,7 +228,7 @@ internal static class RescoreCommand
         }
         else
         {
-            await db.Database.ExecuteSqlRawAsync("ANALYZE leads; ANALYZE activities;");
+            await db.Database.ExecuteSqlRawAsync("ANALYZE leads; ANALYZE lead_scores; ANALYZE activities;");
         }
     }
 

@@ -58,6 +58,35 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Predictive.LeadPrediction> LeadPredictions => Set<Predictive.LeadPrediction>();
     public DbSet<Predictive.PredictiveLease> PredictiveLeases => Set<Predictive.PredictiveLease>();
 
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        KeepLeadVersionsChecked();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        KeepLeadVersionsChecked();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// A lead's scores are in a table of their own (<c>lead_scores</c>), its version on the lead row: a save that changed
+    /// only scores would update that table alone and skip the version check, so a field edit saved meanwhile by another
+    /// writer (with its own, newer fit) would be overwritten silently. The version of every changed lead is marked
+    /// modified (its value unchanged), so EF checks it on the lead row too and such a save fails as a concurrent change.
+    /// </summary>
+    private void KeepLeadVersionsChecked()
+    {
+        foreach (var entry in ChangeTracker.Entries<Lead>())
+        {
+            if (entry.State == EntityState.Modified)
+            {
+                entry.Property(l => l.Version).IsModified = true;
+            }
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(HandoffDb).Assembly);
 

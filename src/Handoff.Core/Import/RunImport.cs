@@ -8,6 +8,7 @@ using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Integrations;
 using Handoff.Leads;
+using Handoff.Scoring;
 using Handoff.Teams;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -921,8 +922,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             await using var command = db.Database.GetDbConnection().CreateCommand();
 
             // Only the columns those plans need: any ANALYZE refreshes the row and page counts, and the statistics of
-            // all sixty columns cost the server far more on a large table.
-            command.CommandText = $"ANALYZE \"{table.Name}\" ({columns})";
+            // all sixty columns cost the server far more on a large table. The lead's scores table too: the foreign
+            // keys of its dependents refer to it (an EF quirk of entity splitting, see docs/architecture.md).
+            command.CommandText = $"ANALYZE \"{table.Name}\" ({columns}); ANALYZE \"{LeadScoreConfiguration.Table}\" (\"{lead.FindProperty(nameof(Lead.Id))!.GetColumnName(table)}\")";
             await command.ExecuteNonQueryAsync(ct);
         }
 

@@ -53,6 +53,11 @@ public sealed class RescorePhases
 
     /// <summary>The one pass over the activity table, filing matching activities by chunk.</summary>
     public TimeSpan ScanActivities { get; set; }
+
+    /// <summary>The pass over the lead table that computes every stale lead's fit (beside the chunks' writes), when it runs.</summary>
+    public TimeSpan Fit { get; set; }
+
+    /// <summary>Each chunk's leads: read with their fit, or, after the fit pass, waiting for its fits.</summary>
     public TimeSpan ReadLeads { get; set; }
 
     /// <summary>Reading each chunk's activities back (from the spill file, or by the lead index).</summary>
@@ -67,7 +72,7 @@ public sealed class RescorePhases
     /// <summary>A chunk is read and scored while the one before it is written: those phases add up to more than the wall time.</summary>
     public override string ToString() =>
         $"stale keys {Keys.TotalSeconds:F2} s, scan activities {ScanActivities.TotalSeconds:F2} s ({SpillBytes / (1024.0 * 1024):N0} MiB filed), then {Chunks:N0} chunks: " +
-        $"read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} matching activities {ReadActivities.TotalSeconds:F2} s, group {Group.TotalSeconds:F2} s, " +
+        $"fit pass {Fit.TotalSeconds:F2} s, read leads {ReadLeads.TotalSeconds:F2} s, read {Activities:N0} matching activities {ReadActivities.TotalSeconds:F2} s, group {Group.TotalSeconds:F2} s, " +
         $"score {Score.TotalSeconds:F2} s; write {Write.TotalSeconds:F2} s (in parallel)";
 }
 
@@ -181,7 +186,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     /// <summary>
     /// Scores every lead whose scores are not from <paramref name="rules"/>, chunk by chunk; returns how many. Memory
     /// is bounded by the chunk (<see cref="RescoreOptions.BatchSize"/>), not by the number of leads or activities:
-    /// only the stale leads' ids (about 40 bytes each) are held for the whole run.
+    /// only the stale leads' ids, places and fits (about 45 bytes each) are held for the whole run (finding them holds
+    /// every lead's id and rowid, 24 bytes a lead, for a moment).
     /// </summary>
     public async Task<int> RescoreStaleAsync(ScoringRules rules, Func<int, Task>? progress, CancellationToken ct)
     {
@@ -212,10 +218,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 return 0;
             }
 
-            var scan = stale >= options.Value.ScanShare * await db.Leads.CountAsync(ct);
+            var leads = await db.Leads.CountAsync(ct);
+            var scan = stale >= options.Value.ScanShare * leads;
             var phase = Stopwatch.StartNew();
             var keys = sqlite
-                ? await Task.Run(() => StaleLeadKeys.ReadSqlite(connectionString, rules.Version, all: scan, ct), ct)
+                ? await Task.Run(() => StaleLeadKeys.ReadSqlite(connectionString, rules.Version, all: scan, leads, ct), ct)
                 : await StaleLeadKeys.ReadPostgresAsync(await reader.PostgresAsync(ct), rules.Version, ct);
             Phases.Keys += phase.Elapsed;
             if (keys.Count == 0)
@@ -248,15 +255,12 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                         }
                         catch (Exception e)
                         {
-                            all.Complete(e);
-                            throw;
+                            all.Complete(e); // the chunks waiting for their fits fail with it
                         }
-                        finally
+
+                        lock (Phases)
                         {
-                            lock (Phases)
-                            {
-                                Phases.ReadLeads += timer.Elapsed;
-                            }
+                            Phases.Fit += timer.Elapsed;
                         }
                     }, CancellationToken.None);
                 }
@@ -277,11 +281,11 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             Phases.Chunks += chunks;
             var done = 0;
             var buffers = new ChunkBuffers(rules, sets.UsesProperties, Math.Min(chunkSize, keys.Count));
-            next = PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, 0, chunkSize, now, ct);
+            next = PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, 0, chunkSize, now, stopHelpers.Token);
             for (var chunk = 0; chunk < chunks; chunk++)
             {
                 var scored = await next!;
-                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, chunk + 1, chunkSize, now, ct) : null;
+                next = chunk + 1 < chunks ? PrepareAsync(rules, sets, leadReader, keys, fits, spill, reader, buffers, chunk + 1, chunkSize, now, stopHelpers.Token) : null;
                 if (scored.Length == 0)
                 {
                     continue;
@@ -309,24 +313,25 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
         finally
         {
-            if (next is not null)
-            {
-                // The chunk being read uses the reader's connections: let it finish before they close.
-                await Task.WhenAny(next);
-            }
-
-            // The fit pass (when a run stops early: superseded, failed) and the checkpoints stop with the run.
+            // The helpers stop with the run (the fit pass, when a run stops early: superseded, failed), and with them a
+            // chunk still waiting for its fits; the chunk being read uses the reader's connections: it ends before they close.
             await stopHelpers.CancelAsync();
-            await Task.WhenAll(Task.WhenAny(fitting), Task.WhenAny(checkpoints));
+            await Task.WhenAll(Task.WhenAny(fitting), Task.WhenAny(checkpoints), Task.WhenAny(next ?? Task.CompletedTask));
+            _ = checkpoints.Exception; // observed: a failed checkpoint loop leaves the work to the final checkpoint below
 
             spill?.Dispose();
             await reader.DisposeAsync();
-            if (sqlite)
+            try
             {
-                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+                if (sqlite)
+                {
+                    await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+                }
             }
-
-            await db.Database.CloseConnectionAsync();
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
     }
 

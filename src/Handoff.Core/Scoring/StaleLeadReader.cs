@@ -81,8 +81,9 @@ internal sealed class StaleLeadKeys
     /// <summary>
     /// SQLite. <paramref name="all"/> (many stale leads): two index-only passes over the scores table (the version index
     /// for the stale rowids, the primary key for their ids) instead of a pass over its rows; else the version index and the rows.
+    /// <paramref name="leads"/>: about how many leads there are (the lists are made that large once).
     /// </summary>
-    public static StaleLeadKeys ReadSqlite(string connectionString, int version, bool all, CancellationToken ct)
+    public static StaleLeadKeys ReadSqlite(string connectionString, int version, bool all, int leads, CancellationToken ct)
     {
         if (!all)
         {
@@ -101,14 +102,14 @@ internal sealed class StaleLeadKeys
         var stale = Task.Run(() =>
         {
             using var handle = ActivityScan.OpenReader(connectionString, 0);
-            var rowIds = new List<long>();
+            var rowIds = new List<long>(leads + 1024);
             Each(handle, $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}", version, row => rowIds.Add(row.Int64(0)), ct);
             var sorted = rowIds.ToArray();
             Array.Sort(sorted);
             return sorted;
         }, ct);
-        var everyRowId = new List<long>();
-        var everyId = new List<Guid>();
+        var everyRowId = new List<long>(leads + 1024);
+        var everyId = new List<Guid>(leads + 1024);
         using (var handle = ActivityScan.OpenReader(connectionString, 0))
         {
             Each(handle, $"SELECT id, rowid FROM {Scores}", version: null, row =>
@@ -411,7 +412,7 @@ internal sealed class StaleLeadReader
         command.CommandText = sqlite
             ? SqliteChunk(version, "@first", "@last")
             : $"SELECT 0::bigint, l.id{_select} FROM leads AS l JOIN {LeadScoreConfiguration.Table} AS s ON s.id = l.id " +
-                $"WHERE l.id >= @first AND l.id <= @last AND {Stale(version)} ORDER BY l.id";
+                $"WHERE l.id >= @first AND l.id <= @last AND s.id >= @first AND s.id <= @last AND {Stale(version)} ORDER BY l.id";
         AddParameter(command, "first", sqlite ? keys.RowIds[from] : keys.Ids[from]);
         AddParameter(command, "last", sqlite ? keys.RowIds[to - 1] : keys.Ids[to - 1]);
         await using var reader = await command.ExecuteReaderAsync(ct);

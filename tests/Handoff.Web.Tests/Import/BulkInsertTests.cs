@@ -15,7 +15,7 @@ namespace Handoff.Web.Tests.Import;
 public abstract class BulkInsertTests<TApp>(TApp app) : IClassFixture<TApp>
     where TApp : HandoffApp
 {
-    private static readonly string[] Tables = ["leads", "stage_changes", "audit_entries", "outbox", "import_row_errors"];
+    private static readonly string[] Tables = ["leads", "lead_scores", "stage_changes", "audit_entries", "outbox", "import_row_errors"];
 
     [Fact]
     public async Task RowsWrittenInBulk_AreTheRowsEfWrites_ColumnByColumn()
@@ -92,7 +92,7 @@ public abstract class BulkInsertTests<TApp>(TApp app) : IClassFixture<TApp>
         };
         (Guid Ef, Guid Bulk)[] pairs =
         [
-            (viaEf.Lead.Id, viaBulk.Lead.Id), (viaEf.Change.Id, viaBulk.Change.Id), (viaEf.Audit.Id, viaBulk.Audit.Id),
+            (viaEf.Lead.Id, viaBulk.Lead.Id), (viaEf.Lead.Id, viaBulk.Lead.Id), (viaEf.Change.Id, viaBulk.Change.Id), (viaEf.Audit.Id, viaBulk.Audit.Id),
             (viaEf.Event.Id, viaBulk.Event.Id), (viaEf.Error.Id, viaBulk.Error.Id),
         ];
         foreach (var (table, (ef, bulkId)) in Tables.Zip(pairs))

@@ -40,6 +40,29 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ScoresOnlySave_AfterAConcurrentFieldEdit_FailsAsAConcurrentChange_AndChangesNothing()
+    {
+        // The scores are in a table of their own; the lead's version must still be checked when only they change.
+        var id = Guid.Parse((await App.Admin().CreateLeadAsync()).Id());
+        await using var first = App.Services.CreateAsyncScope();
+        await using var second = App.Services.CreateAsyncScope();
+        var stale = first.ServiceProvider.GetRequiredService<HandoffDb>();
+        var fresh = second.ServiceProvider.GetRequiredService<HandoffDb>();
+        var staleLead = await stale.Leads.SingleAsync(l => l.Id == id);
+        var freshLead = await fresh.Leads.SingleAsync(l => l.Id == id);
+
+        freshLead.Update(freshLead.MergedWith(new Handoff.Leads.LeadDetails { Title = "VP Sales" }), Handoff.Common.Actor.System("test"), DateTime.UtcNow);
+        freshLead.Scored(40, "B", 7, 3, 1, DateTime.UtcNow, null);
+        await fresh.SaveChangesAsync();
+
+        staleLead.Scored(5, "D", 0, 0, 1, DateTime.UtcNow, null);
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => stale.SaveChangesAsync());
+
+        var stored = await fresh.Leads.AsNoTracking().SingleAsync(l => l.Id == id);
+        Assert.Equal((40, "B", "VP Sales"), (stored.FitScore, stored.FitGrade, stored.Title));
+    }
+
+    [Fact]
     public async Task Lead_MovesNewMqlSalSql_AndUndo_WithEveryChangeInHistory()
     {
         var client = App.Admin();
