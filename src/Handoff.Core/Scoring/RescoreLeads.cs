@@ -265,6 +265,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                     }, CancellationToken.None);
                 }
             }
+
             if (sqlite)
             {
                 // No checkpoint inside the chunks' commits (one of 100,000 pages held a commit for 1.3 s at 1M leads):
@@ -318,6 +319,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             await stopHelpers.CancelAsync();
             await Task.WhenAll(Task.WhenAny(fitting), Task.WhenAny(checkpoints), Task.WhenAny(next ?? Task.CompletedTask));
             _ = checkpoints.Exception; // observed: a failed checkpoint loop leaves the work to the final checkpoint below
+            _ = next?.Exception; // a chunk cancelled or failed after the run ended (its failure, if any, is not this run's)
 
             spill?.Dispose();
             await reader.DisposeAsync();
