@@ -107,6 +107,8 @@ internal static class RescoreCommand
             var stale = await rescore.CountStaleAsync(rules.Version, CancellationToken.None);
 
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var jit = System.Runtime.JitInfo.GetCompilationTime();
+            var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             var timer = Stopwatch.StartNew();
             var lastReport = 0L;
             var done = await rescore.RescoreStaleAsync(rules, n =>
@@ -121,11 +123,14 @@ internal static class RescoreCommand
             }, CancellationToken.None);
             timer.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            jit = System.Runtime.JitInfo.GetCompilationTime() - jit;
+            jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
             var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024);
             Console.WriteLine($"rescore [{provider}] run {run} of {runs}: {done:N0} of {stale:N0} stale leads ({activities:N0} activities) in {timer.Elapsed.TotalSeconds:F2} s " +
                 $"= {done / timer.Elapsed.TotalSeconds:N0} leads/s; peak working set {peak:N0} MiB; budget 10 s");
             Console.WriteLine($"  {rescore.Phases}");
             Console.WriteLine($"  chunks of {settings.BatchSize:N0} leads, mmap_size {settings.MmapSize:N0}; process memory now: {Status("VmHWM")} peak resident, {Status("RssAnon")} anonymous, {Status("RssFile")} file-backed; GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024 * 1024):N0} MiB");
+            Console.WriteLine($"  JIT {jit.TotalSeconds:F2} s compiling {jitted:N0} methods (bodies or tiers) during the run");
             Console.WriteLine($"  CPU time {cpu.TotalSeconds:F2} s over {Environment.ProcessorCount} cores (wall {timer.Elapsed.TotalSeconds:F2} s; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} at the end)");
         }
 
