@@ -185,6 +185,12 @@ internal static class RescoreCommand
                 }
 
                 await bulk.InsertAsync(rows, CancellationToken.None);
+                if (!sqlite && offset == 0)
+                {
+                    // Statistics after the first batch: else the foreign key check of every score row (against leads)
+                    // stays planned for the empty table, a sequential scan per row.
+                    await db.Database.ExecuteSqlRawAsync("ANALYZE leads; ANALYZE lead_scores;");
+                }
             }
 
             if (!sqlite)
