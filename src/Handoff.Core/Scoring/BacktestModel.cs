@@ -193,7 +193,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
             ? db.Database.SqlQueryRaw<Guid>("SELECT id AS \"Value\" FROM leads WHERE created_at <= {0} AND stage <> 'Junk' AND id > {1} ORDER BY id LIMIT {2}", to, last, BatchSize)
             : db.Database.SqlQueryRaw<Guid>("SELECT id AS \"Value\" FROM leads WHERE created_at <= {0} AND stage <> 'Junk' ORDER BY id LIMIT {1}", to, BatchSize)).ToListAsync(ct);
         var leads = await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
-        return [.. ids.Where(leads.ContainsKey).Select(i => leads[i])];
+        return [.. ids.Select(leads.GetValueOrDefault).OfType<Lead>()];
     }
 
     private sealed class Tally(ScoringRules rules, MqlBar bar)

@@ -179,9 +179,9 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     public Task<int> CountStaleAsync(int version, CancellationToken ct) => Stale(version).CountAsync(ct);
 
     /// <summary>The stale leads' ids, from the scores table alone (through LINQ, EF would join the lead rows too).</summary>
-    private IQueryable<Guid> Stale(int version) =>
-        db.Database.SqlQueryRaw<Guid>(
-            $"SELECT id AS \"Value\" FROM {LeadScoreConfiguration.Table} WHERE score_model_version IS NULL OR score_model_version <> {{0}}", version);
+    private IQueryable<Guid> Stale(int version) => db.Database.SqlQueryRaw<Guid>(StaleIds, version);
+
+    private static readonly string StaleIds = $"SELECT id AS \"Value\" FROM {LeadScoreConfiguration.Table} WHERE {StaleLeadKeys.Stale("{0}")}";
 
     /// <summary>
     /// Scores every lead whose scores are not from <paramref name="rules"/>, chunk by chunk; returns how many. Memory

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Runtime.InteropServices;
 using SQLitePCL;
 
@@ -15,6 +16,40 @@ internal sealed class SqliteRow(sqlite3_stmt statement)
     private readonly IntPtr _statement = statement.DangerousGetHandle();
     private readonly byte[][] _buffers = [new byte[256], new byte[256]];
     private int _next;
+
+    /// <summary>
+    /// Prepares <paramref name="sql"/> on <paramref name="handle"/>, lets <paramref name="bind"/> bind its parameters, and
+    /// calls <paramref name="each"/> for every row (cancellation checked every 65,536 rows); SQLite's errors are thrown.
+    /// </summary>
+    public static void Each(sqlite3 handle, string sql, Action<sqlite3_stmt>? bind, Action<SqliteRow> each, CancellationToken ct)
+    {
+        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+        }
+
+        using (statement)
+        {
+            bind?.Invoke(statement);
+            var row = new SqliteRow(statement);
+            int step;
+            var rows = 0;
+            while ((step = row.Step()) == raw.SQLITE_ROW)
+            {
+                if ((++rows & 0xFFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                each(row);
+            }
+
+            if (step != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
+            }
+        }
+    }
 
     /// <summary>One <c>sqlite3_step</c>: <see cref="raw.SQLITE_ROW"/>, <see cref="raw.SQLITE_DONE"/> or an error code.</summary>
     public int Step() => SqliteNative.Step(_statement);

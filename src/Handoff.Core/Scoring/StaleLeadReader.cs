@@ -8,7 +8,6 @@ using Handoff.Accounts;
 using Handoff.Data;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
 using SQLitePCL;
@@ -76,7 +75,8 @@ internal sealed class StaleLeadKeys
 
     private const string Scores = LeadScoreConfiguration.Table;
 
-    private static string Stale(string parameter) => $"(score_model_version IS NULL OR score_model_version < {parameter} OR score_model_version > {parameter})";
+    /// <summary>The condition of a stale scores row, its version given as <paramref name="parameter"/> (ranges, so that SQLite uses the version index).</summary>
+    internal static string Stale(string parameter) => $"(score_model_version IS NULL OR score_model_version < {parameter} OR score_model_version > {parameter})";
 
     /// <summary>
     /// SQLite. <paramref name="all"/> (many stale leads): two index-only passes over the scores table (the version index
@@ -90,7 +90,7 @@ internal sealed class StaleLeadKeys
             using var handle = ActivityScan.OpenReader(connectionString, 0);
             var rowIds = new List<long>();
             var ids = new List<Guid>();
-            Each(handle, $"SELECT rowid, id FROM {Scores} WHERE {Stale("?1")} ORDER BY rowid", version, row =>
+            SqliteRow.Each(handle, $"SELECT rowid, id FROM {Scores} WHERE {Stale("?1")} ORDER BY rowid", s => raw.sqlite3_bind_int64(s, 1, version), row =>
             {
                 rowIds.Add(row.Int64(0));
                 ids.Add(Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _) ? id : Guid.Empty);
@@ -103,7 +103,7 @@ internal sealed class StaleLeadKeys
         {
             using var handle = ActivityScan.OpenReader(connectionString, 0);
             var rowIds = new List<long>(leads + 1024);
-            Each(handle, $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}", version, row => rowIds.Add(row.Int64(0)), ct);
+            SqliteRow.Each(handle, $"SELECT rowid FROM {Scores} WHERE {Stale("?1")}", s => raw.sqlite3_bind_int64(s, 1, version), row => rowIds.Add(row.Int64(0)), ct);
             var sorted = rowIds.ToArray();
             Array.Sort(sorted);
             return sorted;
@@ -112,7 +112,7 @@ internal sealed class StaleLeadKeys
         var everyId = new List<Guid>(leads + 1024);
         using (var handle = ActivityScan.OpenReader(connectionString, 0))
         {
-            Each(handle, $"SELECT id, rowid FROM {Scores}", version: null, row =>
+            SqliteRow.Each(handle, $"SELECT id, rowid FROM {Scores}", bind: null, row =>
             {
                 if (Utf8Parser.TryParse(row.Bytes(0), out Guid id, out _))
                 {
@@ -173,40 +173,6 @@ internal sealed class StaleLeadKeys
         }
 
         return new StaleLeadKeys([.. ids], []);
-    }
-
-    private static void Each(sqlite3 handle, string sql, int? version, Action<SqliteRow> each, CancellationToken ct)
-    {
-        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
-        }
-
-        using (statement)
-        {
-            if (version is { } v)
-            {
-                raw.sqlite3_bind_int64(statement, 1, v);
-            }
-
-            var row = new SqliteRow(statement);
-            int step;
-            var rows = 0;
-            while ((step = row.Step()) == raw.SQLITE_ROW)
-            {
-                if ((++rows & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                each(row);
-            }
-
-            if (step != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
-            }
-        }
     }
 }
 
@@ -339,44 +305,26 @@ internal sealed class StaleLeadReader
     {
         using var handle = ActivityScan.OpenReader(connectionString, 0);
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
-        var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
-        var sql = $"SELECT l.id{_select} FROM leads AS l";
-        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
+        SqliteRow.Each(handle, $"SELECT l.id{_select} FROM leads AS l", bind: null, row =>
         {
-            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
+            // A lead not among the keys is not stale, or came after the rescore started.
+            if (Utf8Parser.TryParse(row.Bytes(0), out Guid id, out _) && keys.Positions.TryGetValue(id, out var place))
+            {
+                fits.Set(place, FitOf(row, firstColumn: 1, lead));
+            }
+        }, ct);
+    }
+
+    /// <summary>The fit of the lead in <paramref name="row"/>, whose columns from <paramref name="firstColumn"/> on are <see cref="_columns"/>, read into <paramref name="lead"/> (reused).</summary>
+    private int FitOf(SqliteRow row, int firstColumn, Lead lead)
+    {
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            _columns[i].Set(lead, _columns[i].ReadRaw(row, firstColumn + i));
         }
 
-        using (statement)
-        {
-            var row = new SqliteRow(statement);
-            var rows = 0;
-            int step;
-            while ((step = row.Step()) == raw.SQLITE_ROW)
-            {
-                if ((++rows & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                if (!Utf8Parser.TryParse(row.Bytes(0), out Guid id, out _) || !keys.Positions.TryGetValue(id, out var place))
-                {
-                    continue; // not stale, or came after the rescore started
-                }
-
-                for (var i = 0; i < _columns.Length; i++)
-                {
-                    _columns[i].Set(lead, _columns[i].ReadRaw(row, i + 1));
-                }
-
-                var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
-                fits.Set(place, ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)));
-            }
-
-            if (step != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
-            }
-        }
+        var account = _accounts && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
+        return ScoreEngine.FitOf(_rules, new LeadFacts(lead, account));
     }
 
     /// <summary>Loads the accounts once when a fit rule tests account fields.</summary>
@@ -454,48 +402,20 @@ internal sealed class StaleLeadReader
     {
         var lead = (Lead)RuntimeHelpers.GetUninitializedObject(typeof(Lead));
         var result = new StaleLeads();
-        var accountId = Array.FindIndex(_columns, c => c.Property.Name == nameof(Lead.AccountId));
-        var sql = SqliteChunk(version, "?1", "?2");
-        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
+        SqliteRow.Each(handle, SqliteChunk(version, "?1", "?2"), s =>
         {
-            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
-        }
-
-        using (statement)
+            raw.sqlite3_bind_int64(s, 1, keys.RowIds[from]);
+            raw.sqlite3_bind_int64(s, 2, keys.RowIds[to - 1]);
+        }, row =>
         {
-            raw.sqlite3_bind_int64(statement, 1, keys.RowIds[from]);
-            raw.sqlite3_bind_int64(statement, 2, keys.RowIds[to - 1]);
-            var row = new SqliteRow(statement);
-            int step;
-            while ((step = row.Step()) == raw.SQLITE_ROW)
+            // A lead not among this chunk's keys came after the rescore started: the next one scores it.
+            var rowId = row.Int64(0);
+            if (Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _)
+                && keys.Positions.TryGetValue(id, out var place) && place >= from && place < to && keys.RowIds[place] == rowId)
             {
-                if ((result.Count & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                var rowId = row.Int64(0);
-                if (!Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _)
-                    || !keys.Positions.TryGetValue(id, out var place) || place < from || place >= to || keys.RowIds[place] != rowId)
-                {
-                    continue; // came after the rescore started (not in its keys): the next one scores it
-                }
-
-                for (var i = 0; i < _columns.Length; i++)
-                {
-                    _columns[i].Set(lead, _columns[i].ReadRaw(row, i + 2));
-                }
-
-                var account = accountId >= 0 && lead.AccountId is { } a ? _accountsById.GetValueOrDefault(a) : null;
-                result.Add(id, rowId, ScoreEngine.FitOf(_rules, new LeadFacts(lead, account)), place);
+                result.Add(id, rowId, FitOf(row, firstColumn: 2, lead), place);
             }
-
-            if (step != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), step);
-            }
-        }
-
+        }, ct);
         return result;
     }
 
