@@ -1,1 +1,2 @@
+_ = Handoff.Data.MallocArenas.Limit();
 return await Handoff.Cli.HandoffCli.RunAsync(args);

@@ -1,5 +1,8 @@
+using Handoff.Data;
 using Handoff.Web.Api;
 using Handoff.Web.Hosting;
+
+_ = MallocArenas.Limit();
 
 // appsettings.json ships beside the binary: read it from there when the app is started from another folder
 // (`dotnet path/to/Handoff.Web.dll`), instead of silently running without it.

@@ -628,6 +628,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var started = Stopwatch.GetTimestamp();
             await _transaction.CommitAsync(ct);
             started = run._timings.Add("write: commit", started);
+            MallocArenas.Trim();
+            started = run._timings.Add("write: trim", started);
             await _transaction.DisposeAsync();
             _transaction = null;
             Counts += _openCounts;
