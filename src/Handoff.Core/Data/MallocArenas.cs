@@ -6,8 +6,8 @@ namespace Handoff.Data;
 /// glibc gives a thread that allocates while the others hold their arenas an arena of its own, up to eight per core,
 /// and memory freed into an arena mostly stays with the process. SQLite allocates its page cache with <c>malloc</c> on
 /// whichever pool thread runs a statement, so a long import spread its 128 MiB of cache over many arenas: a 1M-row
-/// import over HTTP peaked at 1.17 GiB resident of which only ~400 MB was the managed heap; with two arenas, 0.82 GiB
-/// (docs/performance.md).
+/// import over HTTP peaked at 1.14–1.29 GiB resident of which at most ~430 MB was the managed heap; with two arenas and
+/// <see cref="Trim"/> after each of its commits, 0.83–0.92 GiB (docs/performance.md).
 /// </summary>
 public static class MallocArenas
 {
