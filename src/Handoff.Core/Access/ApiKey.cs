@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Handoff.Common;
 
 namespace Handoff.Access;
 
@@ -47,7 +48,7 @@ public sealed class ApiKey
     /// <summary>Registers a key chosen elsewhere (the bootstrap key from configuration).</summary>
     public static ApiKey FromPlainText(string plain, string name, IEnumerable<ApiScope> scopes, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Name = name,
         Prefix = plain[..Math.Min(plain.Length, 10)],
         Hash = HashOf(plain),

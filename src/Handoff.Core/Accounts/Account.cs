@@ -1,3 +1,5 @@
+using Handoff.Common;
+
 namespace Handoff.Accounts;
 
 /// <summary>A company. Leads match to it by domain; it may have an owner who then gets its leads.</summary>
@@ -20,7 +22,7 @@ public sealed class Account
 
     public static Account Create(string name, string? domain, DateTime at, string? industry = null, int? employeeCount = null, string? country = null, Guid? ownerUserId = null) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Name = name,
         Domain = domain?.Trim().ToLowerInvariant(),
         Industry = industry,

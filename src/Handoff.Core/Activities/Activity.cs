@@ -1,3 +1,5 @@
+using Handoff.Common;
+
 namespace Handoff.Activities;
 
 /// <summary>The kinds of touchpoint Handoff records.</summary>
@@ -53,7 +55,7 @@ public sealed class Activity
 
     public static Activity Record(Guid? leadId, ActivityType type, DateTime occurredAt, DateTime recordedAt, string? url = null, string? subject = null, string? source = null, string? channel = null, string? campaign = null, Guid? userId = null, string? visitorId = null, string? emailKey = null, Dictionary<string, string>? properties = null) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = leadId,
         Type = type,
         OccurredAt = occurredAt,

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Handoff.Activities;
+using Handoff.Common;
 
 namespace Handoff.Capture;
 
@@ -49,7 +50,7 @@ public sealed class WebForm
         string? source,
         DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Key = "f_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
         Name = name.Trim(),
         AllowedOrigins = allowedOrigins.Select(o => o.Trim().TrimEnd('/').ToLowerInvariant()).Distinct().ToList(),

@@ -146,7 +146,7 @@ public sealed class ImportRowError
 
     internal static ImportRowError Create(Guid jobId, int rowNumber, string? column, string reason, string? value) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         JobId = jobId,
         RowNumber = rowNumber,
         Column = column is null ? null : ImportJob.Clip(column, 200),

@@ -66,7 +66,7 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
             }
 
             var now = clock.GetUtcNow().UtcDateTime;
-            var job = ImportJob.Create(Guid.CreateVersion7(), file.FileName, file.Sha256, file.Size, mapping.Value!.Columns, actor, now, request.Automation);
+            var job = ImportJob.Create(Ids.NewId(), file.FileName, file.Sha256, file.Size, mapping.Value!.Columns, actor, now, request.Automation);
             if (runnerId is not null)
             {
                 job.ClaimFor(runnerId, now + RunImport.Lease);

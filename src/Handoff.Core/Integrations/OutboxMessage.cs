@@ -1,3 +1,5 @@
+using Handoff.Common;
+
 namespace Handoff.Integrations;
 
 /// <summary>Delivery state of a domain event.</summary>
@@ -31,7 +33,7 @@ public sealed class OutboxMessage
 
     public static OutboxMessage Create(string type, Guid aggregateId, string payload, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Type = type,
         AggregateId = aggregateId,
         Payload = payload,

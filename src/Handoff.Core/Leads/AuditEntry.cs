@@ -28,7 +28,7 @@ public sealed class AuditEntry
 
     internal static AuditEntry Record(Guid leadId, int sequence, string action, Actor actor, DateTime at, string changes, string? note) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = leadId,
         Sequence = sequence,
         At = at,

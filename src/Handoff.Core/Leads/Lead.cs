@@ -158,7 +158,7 @@ public sealed class Lead
     {
         var lead = new Lead
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.NewId(),
             Stage = LeadStage.New,
             StageEnteredAt = at,
             OwnerKind = owner.Kind,

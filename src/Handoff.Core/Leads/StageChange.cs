@@ -59,7 +59,7 @@ public sealed class StageChange
         string? previousReason,
         DateTime? previousWakeAt) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = lead.Id,
         Sequence = lead.Version,
         From = from,

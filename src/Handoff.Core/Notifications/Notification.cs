@@ -1,3 +1,5 @@
+using Handoff.Common;
+
 namespace Handoff.Notifications;
 
 /// <summary>Where an outbound message stands.</summary>
@@ -41,7 +43,7 @@ public sealed class Notification
 
     internal static Notification Create(Guid userId, Guid? leadId, string kind, string title, string body, string? emailTo, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         UserId = userId,
         LeadId = leadId,
         Kind = kind,

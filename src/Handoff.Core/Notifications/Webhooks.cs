@@ -25,7 +25,7 @@ public sealed class WebhookSubscription
 
     internal static WebhookSubscription Create(string url, string secret, List<string> events, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Url = url,
         Secret = secret,
         Events = events,
@@ -66,7 +66,7 @@ public sealed class WebhookDelivery
 
     internal static WebhookDelivery Create(Guid subscriptionId, Integrations.OutboxMessage message, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         SubscriptionId = subscriptionId,
         EventId = message.Id,
         EventType = message.Type,

@@ -1,4 +1,5 @@
 using Handoff.Accounts;
+using Handoff.Common;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -47,7 +48,7 @@ public sealed class Opportunity
 
     public static Opportunity Open(Lead lead, Guid accountId, Guid contactId, string name, decimal? amount, string? currency, string stage, DateOnly closeDate, Guid? owner, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = lead.Id,
         AccountId = accountId,
         ContactId = contactId,
@@ -95,7 +96,7 @@ public sealed class Contact
 
     public static Contact From(Lead lead, Guid accountId, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         AccountId = accountId,
         LeadId = lead.Id,
         FirstName = lead.FirstName,

@@ -1,3 +1,4 @@
+using Handoff.Common;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -72,7 +73,7 @@ public sealed class PredictiveModel
 
     public static PredictiveModel Queue(int number, LeadStage target, string trigger, string requestedBy, bool activate, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Number = number,
         Target = target,
         Status = PredictiveModelStatus.Queued,

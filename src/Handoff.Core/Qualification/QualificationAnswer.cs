@@ -43,7 +43,7 @@ public sealed class QualificationAnswer
 
     public static QualificationAnswer Record(Guid leadId, string criterion, string value, string? note, string? evidence, Actor actor, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = leadId,
         Criterion = criterion,
         Value = value,
@@ -78,7 +78,7 @@ public sealed class QualificationException
 
     public static QualificationException Record(Guid leadId, Guid stageChangeId, int version, string justification, string failed, Actor actor, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = leadId,
         StageChangeId = stageChangeId,
         DefinitionVersion = version,

@@ -1,3 +1,4 @@
+using Handoff.Common;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -53,7 +54,7 @@ public sealed class QualificationDefinition
 
     public static QualificationDefinition Draft(int version, string name, string document, string createdBy, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Version = version,
         Name = name.Trim(),
         Document = document,
@@ -94,7 +95,7 @@ public sealed class DefinitionSignOff
 
     public static DefinitionSignOff Record(Guid definitionId, User user, ApprovalSide side, string comment, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         DefinitionId = definitionId,
         UserId = user.Id,
         UserName = user.Name,

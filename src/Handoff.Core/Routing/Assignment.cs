@@ -39,7 +39,7 @@ public sealed class Assignment
 
     public static Assignment Record(Guid leadId, Owner owner, string trigger, RoutingDecision? decision, Actor by, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = leadId,
         OwnerKind = owner.Kind,
         OwnerId = owner.Id,

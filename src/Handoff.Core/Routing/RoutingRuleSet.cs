@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Handoff.Common;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -85,7 +86,7 @@ public sealed class RoutingRuleSet
 
     public static RoutingRuleSet Create(RoutingPurpose purpose, int version, RouteAt routeAt, bool useAccountOwner, IReadOnlyList<RoutingRule> rules, string? note, string by, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Purpose = purpose,
         Version = version,
         RouteAt = routeAt,

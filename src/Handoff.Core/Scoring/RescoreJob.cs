@@ -1,3 +1,4 @@
+using Handoff.Common;
 using Handoff.Leads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -45,7 +46,7 @@ public sealed class RescoreJob
 
     public static RescoreJob Queue(int modelVersion, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         ModelVersion = modelVersion,
         Status = RescoreStatus.Pending,
         CreatedAt = at,

@@ -52,7 +52,7 @@ public sealed class ScoringModel
 
     public static ScoringModel Draft(int version, ScoringDocument doc, DateTime at, int? basedOn) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Version = version,
         Name = doc.Name!.Trim(),
         Status = ScoringModelStatus.Draft,

@@ -107,7 +107,7 @@ public sealed class BusinessCalendar
 
     public static BusinessCalendar Create(CalendarRequest request, DateTime at)
     {
-        var calendar = new BusinessCalendar { Id = Guid.CreateVersion7() };
+        var calendar = new BusinessCalendar { Id = Ids.NewId() };
         calendar.Replace(request, at);
         return calendar;
     }

@@ -1,3 +1,4 @@
+using Handoff.Common;
 using Handoff.Leads;
 
 namespace Handoff.Sla;
@@ -73,7 +74,7 @@ public sealed class SlaClock
     /// <summary>A running clock of <paramref name="policy"/> for <paramref name="lead"/> (the <see cref="SlaClocks"/> step, and bulk loads).</summary>
     public static SlaClock Start(SlaPolicy policy, Lead lead, DateTime at, DateTime atRiskAt, DateTime dueAt) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         LeadId = lead.Id,
         PolicyId = policy.Id,
         PolicyKey = policy.Key,

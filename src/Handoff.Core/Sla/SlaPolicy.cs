@@ -126,7 +126,7 @@ public sealed class SlaPolicy
 
     internal static SlaPolicy Write(string key, int version, SlaPolicyRequest r, Actor actor, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Key = key,
         Version = version,
         IsCurrent = true,

@@ -1,3 +1,5 @@
+using Handoff.Common;
+
 namespace Handoff.Teams;
 
 /// <summary>What a person does in Handoff; decides what they may see and change.</summary>
@@ -27,7 +29,7 @@ public sealed class User
 
     public static User Create(string email, string name, Role role, Guid? teamId, DateTime at) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Email = email.Trim().ToLowerInvariant(),
         Name = name.Trim(),
         Role = role,
@@ -50,7 +52,7 @@ public sealed class Team
 
     public static Team Create(string name, Guid? managerUserId = null) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Name = name.Trim(),
         ManagerUserId = managerUserId,
     };
@@ -71,7 +73,7 @@ public sealed class WorkQueue
 
     public static WorkQueue Create(string name, bool isFallback = false) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.NewId(),
         Name = name.Trim(),
         IsFallback = isFallback,
     };
