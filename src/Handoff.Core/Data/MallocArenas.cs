@@ -7,7 +7,7 @@ namespace Handoff.Data;
 /// and memory freed into an arena mostly stays with the process. SQLite allocates its page cache with <c>malloc</c> on
 /// whichever pool thread runs a statement, so a long import spread its 128 MiB of cache over many arenas: a 1M-row
 /// import over HTTP peaked at 1.14–1.29 GiB resident of which at most ~430 MB was the managed heap; with two arenas and
-/// <see cref="Trim"/> after each of its commits, 0.83–0.92 GiB (docs/performance.md).
+/// <see cref="Trim"/> after each of its commits, 0.82–0.94 GiB (docs/performance.md).
 /// </summary>
 public static class MallocArenas
 {
