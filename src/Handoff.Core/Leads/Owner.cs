@@ -10,5 +10,5 @@ public enum OwnerKind
 /// <summary>The one owner every lead has: a user or a queue.</summary>
 public readonly record struct Owner(OwnerKind Kind, Guid Id)
 {
-    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Id}";
+    public override string ToString() => $"{(Kind == OwnerKind.User ? "user" : "queue")}:{Id}";
 }

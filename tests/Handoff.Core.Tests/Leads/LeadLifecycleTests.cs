@@ -28,6 +28,22 @@ public class LeadLifecycleTests
         Assert.Equal(1, created.Sequence);
     }
 
+    [Fact]
+    public void AssignTo_RecordsTheOwnerChange_AsJsonOfBothOwners()
+    {
+        var lead = NewLead(out _);
+        var rep = new Owner(OwnerKind.User, Guid.NewGuid());
+
+        var entry = lead.AssignTo(rep, Sdr, T0.AddMinutes(1), "by hand")!;
+
+        var changes = System.Text.Json.Nodes.JsonNode.Parse(entry.Changes)!["owner"]!;
+        Assert.Equal($"queue:{Inbox.Id}", changes["from"]!.GetValue<string>());
+        Assert.Equal($"user:{rep.Id}", changes["to"]!.GetValue<string>());
+        Assert.Equal("owner-changed", entry.Action);
+        Assert.Equal(rep, lead.Owner);
+        Assert.Null(lead.AssignTo(rep, Sdr, T0.AddMinutes(2), null)); // the same owner again changes nothing
+    }
+
     [Theory]
     [InlineData(LeadStage.New, LeadStage.SAL)]
     [InlineData(LeadStage.New, LeadStage.Nurture)]
