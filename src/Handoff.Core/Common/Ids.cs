@@ -5,7 +5,7 @@ namespace Handoff.Common;
 
 /// <summary>
 /// New ids: version 7 GUIDs (a 48-bit Unix time in milliseconds, then 74 random bits), laid out exactly as
-/// <see cref="Ids.NewId()"/> lays them out. That one asks the system for 16 random bytes per id, one read of
+/// <see cref="Guid.CreateVersion7()"/> lays them out. That one asks the system for 16 random bytes per id, one read of
 /// <c>/dev/urandom</c> each: about 2 µs here, and a lead written with its history takes about seven ids (a 1M-row import
 /// seven million). This takes its random bits from a per-thread buffer filled by the same cryptographic generator,
 /// 4 KB at a time.
