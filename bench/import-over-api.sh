@@ -3,15 +3,18 @@
 # curl only, so that the poller takes no CPU from the server), and prints the job, the wall time from upload to end,
 # and, given the server's PID, its CPU time over the import and its peak resident memory (VmHWM: the process's peak
 # since it started, so start a fresh host for each figure). A sample file: `handoff import-sample --rows 1000000 --out s1m.csv`.
+# Imports are idempotent by the file's SHA-256: a server that has imported FILE answers with that job, so use a fresh
+# data directory (the script stops if the job it gets back has ended already).
 # usage: bench/import-over-api.sh URL IMPORT_KEY FILE [SERVER_PID]
 set -euo pipefail
 U=$1; K=$2; F=$3; P=${4:-}
 auth=(-H "Authorization: Bearer $K")
 cpu() { [ -n "$P" ] && awk '{print $14 + $15}' "/proc/$P/stat" || echo 0; }
 t0=$(date +%s.%N); c0=$(cpu)
-id=$(curl -sf "${auth[@]}" -F "file=@$F" "$U/api/imports" | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+read -r id status < <(curl -sSf "${auth[@]}" -F "file=@$F" "$U/api/imports" | python3 -c 'import sys,json; j=json.load(sys.stdin); print(j["id"], j["status"])')
+case "$status" in Completed|Failed) echo "the server had imported this file already (job $id, $status): start it on a fresh data directory" >&2; exit 1;; esac
 while true; do
-  j=$(curl -sf "${auth[@]}" "$U/api/imports/$id")
+  j=$(curl -sSf "${auth[@]}" "$U/api/imports/$id")
   case "$j" in *'"status":"Completed"'*|*'"status":"Failed"'*) break;; esac
   sleep 1
 done

@@ -16,10 +16,10 @@ public static class Ids
     private const int RandomBytes = 10;
 
     [ThreadStatic]
-    private static byte[]? t_pool;
+    private static byte[]? _pool;
 
     [ThreadStatic]
-    private static int t_next;
+    private static int _next;
 
     /// <summary>A new version 7 id for the current time.</summary>
     public static Guid NewId() => NewId(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -27,18 +27,18 @@ public static class Ids
     /// <summary>A new version 7 id for <paramref name="unixMilliseconds"/>.</summary>
     internal static Guid NewId(long unixMilliseconds)
     {
-        var pool = t_pool;
-        if (pool is null || t_next > PoolSize - RandomBytes)
+        var pool = _pool;
+        if (pool is null || _next > PoolSize - RandomBytes)
         {
-            pool = t_pool ??= new byte[PoolSize];
+            pool = _pool ??= new byte[PoolSize];
             RandomNumberGenerator.Fill(pool);
-            t_next = 0;
+            _next = 0;
         }
 
         Span<byte> bytes = stackalloc byte[16];
         BinaryPrimitives.WriteInt64BigEndian(bytes, unixMilliseconds << 16); // the 48-bit time in bytes 0-5
-        pool.AsSpan(t_next, RandomBytes).CopyTo(bytes[6..]);
-        t_next += RandomBytes;
+        pool.AsSpan(_next, RandomBytes).CopyTo(bytes[6..]);
+        _next += RandomBytes;
         bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F)); // version 7
         bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F)); // variant 10xx (RFC 9562)
         return new Guid(bytes, bigEndian: true);

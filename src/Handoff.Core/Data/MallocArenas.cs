@@ -16,11 +16,13 @@ public static class MallocArenas
 
     /// <summary>
     /// Caps glibc's malloc arenas at <paramref name="count"/>. Call first thing in a process; arenas made before stay.
-    /// Does nothing off Linux, off glibc, or when <c>MALLOC_ARENA_MAX</c> is set (the operator's choice wins); true when it set the cap.
+    /// Does nothing off Linux, off glibc, or when <c>MALLOC_ARENA_MAX</c> or the <c>glibc.malloc.arena_max</c> tunable is set
+    /// (the operator's choice wins); true when glibc took the setting.
     /// </summary>
     public static bool Limit(int count = 2)
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null)
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null
+            || Environment.GetEnvironmentVariable("GLIBC_TUNABLES")?.Contains("glibc.malloc.arena_max", StringComparison.Ordinal) == true)
         {
             return false;
         }

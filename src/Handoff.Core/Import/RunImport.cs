@@ -628,8 +628,6 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             var started = Stopwatch.GetTimestamp();
             await _transaction.CommitAsync(ct);
             started = run._timings.Add("write: commit", started);
-            MallocArenas.Trim();
-            started = run._timings.Add("write: trim", started);
             await _transaction.DisposeAsync();
             _transaction = null;
             Counts += _openCounts;
@@ -638,7 +636,13 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             _seen.UnionWith(_openKeys);
             ResetOpen();
             await RefreshStatisticsAsync(ct);
-            run._timings.Add("write: analyze", started);
+            started = run._timings.Add("write: analyze", started);
+            if (db.IsSqlite)
+            {
+                MallocArenas.Trim(); // SQLite's page cache is native memory: hand back what the commit freed
+                run._timings.Add("write: trim", started);
+            }
+
             return true;
         }
 

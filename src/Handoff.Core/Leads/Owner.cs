@@ -10,5 +10,10 @@ public enum OwnerKind
 /// <summary>The one owner every lead has: a user or a queue.</summary>
 public readonly record struct Owner(OwnerKind Kind, Guid Id)
 {
-    public override string ToString() => $"{(Kind == OwnerKind.User ? "user" : "queue")}:{Id}";
+    public override string ToString() => Kind switch
+    {
+        OwnerKind.User => $"user:{Id}",
+        OwnerKind.Queue => $"queue:{Id}",
+        _ => $"{Kind.ToString().ToLowerInvariant()}:{Id}",
+    };
 }
