@@ -27,27 +27,18 @@ public static class MallocArenas
             return false;
         }
 
-        try
-        {
-            return MallOpt(ArenaMax, count) == 1;
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            return false; // not glibc (musl has no arenas to cap)
-        }
+        return Glibc(() => MallOpt(ArenaMax, count));
     }
 
     /// <summary>Gives the free memory of every arena back to the system (glibc); false when it gave none or cannot.</summary>
-    public static bool Trim()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
+    public static bool Trim() => OperatingSystem.IsLinux() && Glibc(() => MallocTrim(0));
 
+    /// <summary>Calls into glibc; true when the call returned 1, false when it did not or there is no glibc (musl).</summary>
+    private static bool Glibc(Func<int> call)
+    {
         try
         {
-            return MallocTrim(0) == 1;
+            return call() == 1;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {

@@ -361,51 +361,29 @@ internal static class ActivityScan
 
     private static void ReadSqlite(sqlite3 handle, MatchCache cache, IActivitySink sink, string sql, Action<sqlite3_stmt> bind, CancellationToken ct)
     {
-        if (raw.sqlite3_prepare_v2(handle, sql, out var statement) != raw.SQLITE_OK)
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), raw.sqlite3_errcode(handle));
-        }
-
         var sets = cache.Sets;
-        using (statement)
+        SqliteRow.Each(handle, sql, bind, row =>
         {
-            bind(statement);
-            var row = new SqliteRow(statement);
-            int result;
-            var rows = 0;
-            while ((result = row.Step()) == raw.SQLITE_ROW)
+            var type = TypeOf(row.Bytes(2));
+            if (!sets.TypeCanMatch(type))
             {
-                if ((++rows & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                var type = TypeOf(row.Bytes(2));
-                if (!sets.TypeCanMatch(type))
-                {
-                    continue;
-                }
-
-                var hasUrl = sets.UsesUrl && !row.IsNull(4);
-                var set = cache.Of(type, hasUrl ? row.Bytes(4) : default, hasUrl);
-                if (set < 0
-                    || !Utf8Parser.TryParse(row.Bytes(0), out Guid lead, out _)
-                    || !sink.TryKey(lead, out var key)
-                    || !Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _))
-                {
-                    continue;
-                }
-
-                var ticks = SqliteTime(row.Bytes(3)).Ticks;
-                var properties = sets.UsesProperties && !row.IsNull(5) ? row.Bytes(5) : default;
-                sink.Add(key, id, ticks, set, properties);
+                return;
             }
 
-            if (result != raw.SQLITE_DONE)
+            var hasUrl = sets.UsesUrl && !row.IsNull(4);
+            var set = cache.Of(type, hasUrl ? row.Bytes(4) : default, hasUrl);
+            if (set < 0
+                || !Utf8Parser.TryParse(row.Bytes(0), out Guid lead, out _)
+                || !sink.TryKey(lead, out var key)
+                || !Utf8Parser.TryParse(row.Bytes(1), out Guid id, out _))
             {
-                throw new SqliteException(raw.sqlite3_errmsg(handle).utf8_to_string(), result);
+                return;
             }
-        }
+
+            var ticks = SqliteTime(row.Bytes(3)).Ticks;
+            var properties = sets.UsesProperties && !row.IsNull(5) ? row.Bytes(5) : default;
+            sink.Add(key, id, ticks, set, properties);
+        }, ct);
     }
 
     private static int TypeOf(ReadOnlySpan<byte> name)

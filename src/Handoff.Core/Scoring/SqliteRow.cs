@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Handoff.Scoring;
