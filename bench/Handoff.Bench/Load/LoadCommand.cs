@@ -18,7 +18,8 @@ internal sealed record LoadOptions(
     int RouteTeam,
     int? ServerPid,
     bool DemoRequests,
-    int Warmup);
+    int Warmup,
+    bool IdempotencyKeys);
 
 /// <summary>
 /// Posts N unique leads to <c>POST /api/leads</c> and reports throughput, latency percentiles and every answer
@@ -27,11 +28,12 @@ internal sealed record LoadOptions(
 /// shows as latency instead of slowing the client down. Bounded by N and by <c>--max-seconds</c>.
 /// <c>--warmup N</c> first sends N other leads in a closed loop, unmeasured: the server's and this client's code is
 /// still being compiled for its first minute or so (tiered JIT), which is not the steady state the budgets are about.
+/// <c>--idempotency-keys true</c> sends a new <c>Idempotency-Key</c> with every lead, as a careful client does.
 /// </summary>
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true] [--warmup N]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true] [--warmup N] [--idempotency-keys true]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -63,13 +65,13 @@ internal static class LoadCommand
         using var server = options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
         if (options.Warmup > 0)
         {
-            var warm = new Run(client, LeadBodies.Make(options.Warmup, Guid.NewGuid().ToString("N")[..8], options.DemoRequests), limit.Token);
+            var warm = new Run(client, LeadBodies.Make(options.Warmup, Guid.NewGuid().ToString("N")[..8], options.DemoRequests), options.IdempotencyKeys, limit.Token);
             await warm.ClosedLoopAsync(options.Concurrency);
             Console.WriteLine($"[{options.Label}] warm-up: {options.Warmup} leads, {warm.Errors} not answered 201");
         }
 
         var cpuBefore = server?.TotalProcessorTime;
-        var run = new Run(client, bodies, limit.Token);
+        var run = new Run(client, bodies, options.IdempotencyKeys, limit.Token);
         var started = Stopwatch.GetTimestamp();
         if (options.Rate is { } rate)
         {
@@ -185,12 +187,13 @@ internal static class LoadCommand
             Int("route-team", 0),
             int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null,
             Get("demo-requests") == "true",
-            Int("warmup", 0));
+            Int("warmup", 0),
+            Get("idempotency-keys") == "true");
         return true;
     }
 
     /// <summary>The state of one run: per-lead latency (0 = not answered 201) and the errors.</summary>
-    private sealed class Run(HttpClient client, byte[][] bodies, CancellationToken ct)
+    private sealed class Run(HttpClient client, byte[][] bodies, bool idempotencyKeys, CancellationToken ct)
     {
         private static readonly MediaTypeHeaderValue JsonType = new("application/json");
         private int _errors;
@@ -255,9 +258,14 @@ internal static class LoadCommand
             SentAt[i] = Stopwatch.GetElapsedTime(_start, started).TotalMilliseconds;
             try
             {
-                using var content = new ByteArrayContent(bodies[i]);
-                content.Headers.ContentType = JsonType;
-                using var response = await client.PostAsync(new Uri("api/leads", UriKind.Relative), content, ct);
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("api/leads", UriKind.Relative)) { Content = new ByteArrayContent(bodies[i]) };
+                request.Content.Headers.ContentType = JsonType;
+                if (idempotencyKeys)
+                {
+                    request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+                }
+
+                using var response = await client.SendAsync(request, ct);
                 var body = await response.Content.ReadAsStringAsync(ct);
                 if (response.StatusCode == HttpStatusCode.Created)
                 {

@@ -58,6 +58,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     private static readonly PerProvider<Func<HandoffDb, string, Task<Lead?>>> OpenLeadByEmailKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string key) =>
         db.Leads.FirstOrDefault(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))));
 
+    private static readonly PerProvider<Func<HandoffDb, string, string, Task<IdempotencyRecord?>>> UsedKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string scope, string key) =>
+        db.IdempotencyRecords.AsNoTracking().FirstOrDefault(r => r.Scope == scope && r.Key == key)));
+
     private static readonly PerProvider<Func<HandoffDb, string, string, string, Task<Guid?>>> AccountByDomain = new(() => EF.CompileAsyncQuery((HandoffDb db, string a, string b, string c) =>
         db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c))
             .OrderBy(x => x.Domain == a ? 0 : x.Domain == b ? 1 : 2).Select(x => (Guid?)x.Id).FirstOrDefault()));
@@ -70,12 +73,21 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     private const string AccountByDomainSql =
         "SELECT id FROM accounts WHERE domain IN (?1, ?2, ?3) ORDER BY CASE domain WHEN ?1 THEN 0 WHEN ?2 THEN 1 ELSE 2 END LIMIT 1";
 
+    private const string UsedKeySql = "SELECT 1 FROM idempotency_records WHERE scope = ? AND key = ?";
+
     private const string VisitorLinkSql = "SELECT lead_id FROM visitor_links WHERE visitor_id = ?";
 
     private static readonly (string Ef, string Sqlite) StitchByVisitor = StitchSql("visitor_id");
     private static readonly (string Ef, string Sqlite) StitchByEmailKey = StitchSql("email_key");
 
-    public async Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct)
+    public Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct) =>
+        HandleAsync(request, context, actor, claim: null, ct);
+
+    /// <summary>
+    /// The same, recording <paramref name="claim"/> (the request's Idempotency-Key) in the capture's transaction.
+    /// Throws <see cref="IdempotencyKeyUsedException"/> when the key was used already.
+    /// </summary>
+    public async Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, IdempotencyClaim? claim, CancellationToken ct)
     {
         var details = request.Normalize();
         var errors = new FieldErrors();
@@ -98,7 +110,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
         // The screen and the enrichment need no database, so they run here, on the request's own thread.
         var screened = new ScreenedCapture(junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson), enricher.Of(details), EmailKeys.Of(details.Email));
-        var capture = new QueuedCapture(details, screened, context with { VisitorId = visitorId }, actor, clock.GetUtcNow().UtcDateTime, ct);
+        var capture = new QueuedCapture(details, screened, context with { VisitorId = visitorId }, actor, clock.GetUtcNow().UtcDateTime, claim, ct);
         if (db.IsSqlite && db.Database.CurrentTransaction is null)
         {
             return await writer.EnqueueAsync(capture);
@@ -208,6 +220,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
+        if (capture.Claim is { } claim
+            && (prepared is null || prepared.Statement(UsedKeySql).Any(claim.Scope, claim.Key))
+            && await UsedKey.For(db)(db, claim.Scope, claim.Key) is { } used)
+        {
+            throw new IdempotencyKeyUsedException(used);
+        }
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review. On the writer a prepared look-up
         // asks first, and EF loads the lead only when there is one.
@@ -282,10 +300,20 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await automations.RunAsync(change, ct);
-        await SaveAsync(prepared, ct);
+        var answer = new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
+        if (capture.Claim is { } claimed)
+        {
+            // Saved with the lead. Another request with this key may be inserting it too (PostgreSQL): the loser's
+            // unique violation runs its capture again, which then finds the winner's record above.
+            var response = claimed.Respond(answer);
+            var record = IdempotencyRecord.Start(claimed.Scope, claimed.Key, claimed.RequestHash, now);
+            record.Complete(response.StatusCode, response.Body, response.Location);
+            db.IdempotencyRecords.Add(record);
+        }
 
+        await SaveAsync(prepared, ct);
         await StitchAsync(lead.Id, key, context.VisitorId, now, prepared, ct);
-        return new CaptureAnswer(LeadView.From(lead), existing is null, existing?.Id, junk?.Reason, activity.Id);
+        return answer;
     }
 
 

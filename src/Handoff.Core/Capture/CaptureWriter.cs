@@ -17,7 +17,7 @@ namespace Handoff.Capture;
 internal sealed record ScreenedCapture(JunkVerdict? Junk, LeadEnrichment Enrichment, string? EmailKey);
 
 /// <summary>One validated capture waiting for its turn on the SQLite writer, and the answer its request awaits.</summary>
-internal sealed class QueuedCapture(LeadDetails details, ScreenedCapture screened, CaptureContext context, Actor actor, DateTime at, CancellationToken requestAborted)
+internal sealed class QueuedCapture(LeadDetails details, ScreenedCapture screened, CaptureContext context, Actor actor, DateTime at, IdempotencyClaim? claim, CancellationToken requestAborted)
 {
     private readonly TaskCompletionSource<CaptureAnswer> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -30,6 +30,9 @@ internal sealed class QueuedCapture(LeadDetails details, ScreenedCapture screene
     public Actor Actor { get; } = actor;
 
     public DateTime At { get; } = at;
+
+    /// <summary>The request's Idempotency-Key, recorded with the capture (null without one).</summary>
+    public IdempotencyClaim? Claim { get; } = claim;
 
     /// <summary>The request went away before its turn: the capture is skipped, never half-done.</summary>
     public CancellationToken RequestAborted { get; } = requestAborted;

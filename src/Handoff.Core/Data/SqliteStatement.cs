@@ -39,6 +39,26 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Runs it; whether it returns a row.</summary>
+    public bool Any(params ReadOnlySpan<object?> values)
+    {
+        try
+        {
+            Bind(values);
+            var step = raw.sqlite3_step(_statement);
+            return step switch
+            {
+                raw.SQLITE_ROW => true,
+                raw.SQLITE_DONE => false,
+                _ => throw SqliteBinding.Error(_handle, step),
+            };
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
     /// <summary>Runs it to the end; the rows it changed.</summary>
     public int Execute(params ReadOnlySpan<object?> values)
     {

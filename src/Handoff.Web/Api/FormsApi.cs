@@ -38,7 +38,7 @@ internal static class FormsApi
             .AllowAnonymous()
             .DisableAntiforgery()
             .RequireRateLimiting(RateLimitPolicy)
-            .AddEndpointFilter<Idempotency>()
+            .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
             .WithMetadata(new RequestSizeLimitAttribute(256 * 1024))
             .WithSummary("Public form post: urlencoded or multipart (Salesforce Web-to-Lead names) or HubSpot-style JSON");
         routes.MapMethods("/f/{formKey}", [HttpMethods.Options], Preflight).AllowAnonymous().ExcludeFromDescription();
@@ -112,22 +112,14 @@ internal static class FormsApi
             RequiresPerson = form.RequiresPerson,
             Properties = mapped.Properties,
         };
-        var result = await capture.HandleAsync(mapped.Details, context, new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name), ct);
 
-        if (result.Error is { } error)
-        {
-            return json ? ApiResults.Problem(error) : ErrorPage(error);
-        }
-
-        if (json)
-        {
-            // Public answer: nothing about the lead, so a form cannot be used to probe who is in the CRM.
-            return TypedResults.Ok(new { status = "received" });
-        }
-
-        return form.SafeReturnUrl(mapped.ReturnUrl) is { } back
-            ? TypedResults.Redirect(back.ToString(), permanent: false, preserveMethod: false)
+        // Public answer: nothing about the lead, so a form cannot be used to probe who is in the CRM.
+        IResult received = json ? TypedResults.Ok(new { status = "received" })
+            : form.SafeReturnUrl(mapped.ReturnUrl) is { } back ? TypedResults.Redirect(back.ToString(), permanent: false, preserveMethod: false)
             : TypedResults.Content(Page("Thank you", "<p>Thanks, we received your details and will be in touch.</p>"), "text/html");
+        var actor = new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name);
+        var result = await capture.HandleAsync(mapped.Details, context, actor, Idempotency.ClaimFor(http, _ => received), ct);
+        return result.Error is not { } error ? received : json ? ApiResults.Problem(error) : ErrorPage(error);
     }
 
     private static async Task<IResult> Preflight(string formKey, HttpContext http, WebForms forms, CancellationToken ct)

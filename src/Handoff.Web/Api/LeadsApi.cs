@@ -34,7 +34,7 @@ internal static class LeadsApi
         var group = routes.MapGroup("/api/leads").WithTags("Leads");
 
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
-            .AddEndpointFilter<Idempotency>()
+            .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
             .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
             .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem();
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
@@ -77,7 +77,7 @@ internal static class LeadsApi
     private static async Task<IResult> Activities(Guid id, int? limit, LeadActivities activities, CancellationToken ct) =>
         (await activities.HandleAsync(id, limit ?? 200, ct)).ToHttp(TypedResults.Ok);
 
-    private static async Task<IResult> Create(CaptureLeadRequest body, CaptureLead capture, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<IResult> Create(CaptureLeadRequest body, CaptureLead capture, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var context = new CaptureContext
         {
@@ -86,10 +86,10 @@ internal static class LeadsApi
             PageUrl = body.PageUrl,
             ActivityType = body.ActivityType ?? ActivityType.FormSubmit,
         };
-        return (await capture.HandleAsync(body, context, user.ActorOf(), ct))
-            .ToHttp(answer => answer.Created
-                ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", answer)
-                : TypedResults.Ok(answer));
+        return (await capture.HandleAsync(body, context, user.ActorOf(), Idempotency.ClaimFor(http, Created), ct)).ToHttp(Created);
+
+        static IResult Created(CaptureAnswer answer) =>
+            answer.Created ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", answer) : TypedResults.Ok(answer);
     }
 
     private static async Task<IResult> Get(Guid id, GetLead get, HttpContext http, CancellationToken ct) =>

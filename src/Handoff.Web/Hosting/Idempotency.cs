@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Handoff.Capture;
 using Handoff.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,10 +14,18 @@ namespace Handoff.Web.Hosting;
 /// <c>Idempotency-Key</c> on creating POSTs. The key is claimed by inserting its row in the same transaction as the
 /// work, so a retry, a double click or a concurrent duplicate waits for the first request and then gets its answer
 /// back; a second lead is never created. The same key with a different body is refused.
+/// <para>
+/// Capture endpoints (<see cref="Captures"/>) hand the key to the capture itself (<see cref="ClaimFor"/>), which
+/// records it in its own transaction: on SQLite, in the capture writer's group commit. Other endpoints run inside a
+/// transaction of the filter's.
+/// </para>
 /// </summary>
 internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
+
+    /// <summary>Endpoint metadata: the endpoint passes <see cref="ClaimFor"/> to the capture, which records the key.</summary>
+    public static readonly object Captures = new CapturesKey();
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -34,6 +43,20 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
 
         var scope = ScopeOf(http);
         var hash = await HashAsync(http.Request);
+        if (http.GetEndpoint()?.Metadata.Contains(Captures) == true)
+        {
+            // The capture looks the key up itself, in its transaction: no second look here.
+            http.Features.Set(new PendingClaim(scope, key, hash));
+            try
+            {
+                return await next(context);
+            }
+            catch (IdempotencyKeyUsedException used)
+            {
+                return Replay(http, used.Record, hash);
+            }
+        }
+
         var db = http.RequestServices.GetRequiredService<HandoffDb>();
         var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Scope == scope && r.Key == key, http.RequestAborted);
         if (previous is not null)
@@ -58,18 +81,51 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         }
 
         var result = await next(context);
-        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
-        if (status >= 500)
+        var stored = Stored(result, json.Value);
+        if (stored.StatusCode >= 500)
         {
             return result;
         }
 
-        var body = result is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions) : null;
-        var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
-        record.Complete(status, body, location);
+        record.Complete(stored.StatusCode, stored.Body, stored.Location);
         await db.SaveChangesAsync(http.RequestAborted);
         await transaction.CommitAsync(http.RequestAborted);
         return result;
+    }
+
+    /// <summary>
+    /// For a capture endpoint: the request's key as a claim the capture records, with the response
+    /// <paramref name="respond"/> makes of its answer; null when the request has no key.
+    /// </summary>
+    public static IdempotencyClaim? ClaimFor(HttpContext http, Func<CaptureAnswer, IResult> respond)
+    {
+        if (http.Features.Get<PendingClaim>() is not { } pending)
+        {
+            return null;
+        }
+
+        var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value;
+        return new IdempotencyClaim(pending.Scope, pending.Key, pending.RequestHash, answer => Stored(respond(answer), options));
+    }
+
+    /// <summary>A result as it is stored for replays: its status, its value as JSON, and where it points.</summary>
+    private static StoredResponse Stored(object? result, JsonOptions json)
+    {
+        if (result is RedirectHttpResult redirect)
+        {
+            var code = (redirect.Permanent, redirect.PreserveMethod) switch
+            {
+                (true, true) => StatusCodes.Status308PermanentRedirect,
+                (true, false) => StatusCodes.Status301MovedPermanently,
+                (false, true) => StatusCodes.Status307TemporaryRedirect,
+                _ => StatusCodes.Status302Found,
+            };
+            return new StoredResponse(code, null, redirect.Url);
+        }
+
+        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        var body = result is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.SerializerOptions) : null;
+        return new StoredResponse(status, body, result?.GetType().GetProperty("Location")?.GetValue(result) as string);
     }
 
     /// <summary>Buffers creating requests that carry a key, so the filter can hash the raw body after binding read it.</summary>
@@ -101,6 +157,8 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             {
                 sha.AppendData(buffer, 0, read);
             }
+
+            request.Body.Position = 0; // an endpoint that reads its body itself (a form post) reads it after this
         }
 
         return Convert.ToHexStringLower(sha.GetHashAndReset());
@@ -125,4 +183,8 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         var contentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json";
         return TypedResults.Content(record.ResponseBody ?? "", contentType, statusCode: record.StatusCode);
     }
+
+    private sealed record PendingClaim(string Scope, string Key, string RequestHash);
+
+    private sealed class CapturesKey;
 }

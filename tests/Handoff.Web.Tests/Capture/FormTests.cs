@@ -75,6 +75,37 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task DoubleSubmit_WithOneIdempotencyKey_MakesOneTouch_AndBothAnswersRedirect()
+    {
+        var form = await CreateForm();
+        var email = $"ada.{Guid.NewGuid():N}@engines.io";
+        var key = Guid.NewGuid().ToString();
+        HttpRequestMessage Submit()
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>())
+            {
+                Content = Form(("email", email), ("last_name", "Lovelace"), ("retURL", "https://www.example.com/thanks")),
+            };
+            post.Headers.Add("Idempotency-Key", key);
+            return post;
+        }
+
+        var browser = Browser();
+        var answers = await Task.WhenAll(browser.SendAsync(Submit()), browser.SendAsync(Submit()));
+        var again = await browser.SendAsync(Submit());
+
+        Assert.All(answers.Append(again), a =>
+        {
+            Assert.Equal(HttpStatusCode.Redirect, a.StatusCode);
+            Assert.Equal("https://www.example.com/thanks", a.Headers.Location?.ToString());
+        });
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        var lead = (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
+        var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(1, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
+    }
+
+    [Fact]
     public async Task Honeypot_SendsTheLeadToJunk_WithAReason()
     {
         var form = await CreateForm();
