@@ -141,6 +141,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
+            var failed = new List<(QueuedCapture Capture, Exception Error)>();
             foreach (var capture in batch)
             {
                 if (capture.RequestAborted.IsCancellationRequested)
@@ -155,14 +156,19 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
                 }
                 catch (Exception e)
                 {
-                    // Rolled back to its savepoint: this capture alone fails, the rest of the batch commits.
-                    capture.Fail(e);
+                    // Rolled back to its savepoint: this capture alone fails, the rest of the batch commits. It hears so
+                    // after the commit, like the rest: a used Idempotency-Key is answered with a record of this batch.
+                    failed.Add((capture, e));
                 }
 
                 db.ChangeTracker.Clear();
             }
 
             await transaction.CommitAsync(ct);
+            foreach (var (capture, error) in failed)
+            {
+                capture.Fail(error);
+            }
 
             // The answers go out from a pool thread: waking a sleeping worker for each request's continuation took a
             // sixth of the writer's time when batches were small, and the writer is what every capture waits for.
@@ -196,6 +202,15 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         db.Database.AutoSavepointsEnabled = false;
         for (var attempt = 0; ; attempt++)
         {
+            // A key used already (earlier, earlier in this batch, or by the request whose insert this one's just lost
+            // to) is answered with its record, before any work.
+            if (capture.Claim is { } claim
+                && (prepared is null || prepared.Statement(UsedKeySql).Any(claim.Scope, claim.Key))
+                && await UsedKey.For(db)(db, claim.Scope, claim.Key) is { } used)
+            {
+                throw new IdempotencyKeyUsedException(used);
+            }
+
             await transaction.CreateSavepointAsync(savepoint, ct);
             try
             {
@@ -220,12 +235,6 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
-        if (capture.Claim is { } claim
-            && (prepared is null || prepared.Statement(UsedKeySql).Any(claim.Scope, claim.Key))
-            && await UsedKey.For(db)(db, claim.Scope, claim.Key) is { } used)
-        {
-            throw new IdempotencyKeyUsedException(used);
-        }
 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review. On the writer a prepared look-up
         // asks first, and EF loads the lead only when there is one.
@@ -304,10 +313,10 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         if (capture.Claim is { } claimed)
         {
             // Saved with the lead. Another request with this key may be inserting it too (PostgreSQL): the loser's
-            // unique violation runs its capture again, which then finds the winner's record above.
+            // unique violation runs its capture again, which then finds the winner's record first.
             var response = claimed.Respond(answer);
             var record = IdempotencyRecord.Start(claimed.Scope, claimed.Key, claimed.RequestHash, now);
-            record.Complete(response.StatusCode, response.Body, response.Location);
+            record.Complete(response);
             db.IdempotencyRecords.Add(record);
         }
 

@@ -12,8 +12,8 @@ namespace Handoff.Capture;
 /// <param name="Respond">The response the request sends for an answer, stored for the requests that repeat it.</param>
 public sealed record IdempotencyClaim(string Scope, string Key, string RequestHash, Func<CaptureAnswer, StoredResponse> Respond);
 
-/// <summary>An HTTP response as stored for replays: status, JSON body, Location.</summary>
-public sealed record StoredResponse(int StatusCode, string? Body, string? Location);
+/// <summary>An HTTP response as stored for replays: status, body (JSON unless <paramref name="ContentType"/> says otherwise), Location.</summary>
+public sealed record StoredResponse(int StatusCode, string? Body, string? Location, string? ContentType = null);
 
 /// <summary>The key was used already, by a request that committed first or came earlier in the same group: answer with its record.</summary>
 public sealed class IdempotencyKeyUsedException : Exception

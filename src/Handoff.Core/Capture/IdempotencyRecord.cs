@@ -18,10 +18,10 @@ public sealed class IdempotencyRecord
     public int StatusCode { get; private set; }
     public string? ResponseBody { get; private set; }
     public string? Location { get; private set; }
-    public DateTime CreatedAt { get; private set; }
 
-    /// <summary>True while the first request is still running (its transaction holds the row).</summary>
-    public bool IsPending => StatusCode == 0;
+    /// <summary>The body's media type when it is not JSON (a form's thank-you page); null for JSON.</summary>
+    public string? ContentType { get; private set; }
+    public DateTime CreatedAt { get; private set; }
 
     public static IdempotencyRecord Start(string scope, string key, string requestHash, DateTime at) => new()
     {
@@ -31,10 +31,11 @@ public sealed class IdempotencyRecord
         CreatedAt = at,
     };
 
-    public void Complete(int statusCode, string? body, string? location)
+    public void Complete(StoredResponse response)
     {
-        StatusCode = statusCode;
-        ResponseBody = body;
-        Location = location;
+        StatusCode = response.StatusCode;
+        ResponseBody = response.Body;
+        Location = response.Location;
+        ContentType = response.ContentType;
     }
 }

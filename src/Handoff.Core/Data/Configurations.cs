@@ -221,8 +221,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         b.Property(r => r.Scope).HasMaxLength(100);
         b.Property(r => r.Key).HasMaxLength(200);
         b.Property(r => r.RequestHash).HasMaxLength(64);
-        b.Property(r => r.Location).HasMaxLength(500);
-        b.Ignore(r => r.IsPending);
+        b.Property(r => r.ContentType).HasMaxLength(100);
         b.HasIndex(r => r.CreatedAt);
     }
 }

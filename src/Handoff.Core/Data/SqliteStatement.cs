@@ -24,14 +24,7 @@ internal sealed class SqliteStatement : IDisposable
     {
         try
         {
-            Bind(values);
-            var step = raw.sqlite3_step(_statement);
-            return step switch
-            {
-                raw.SQLITE_ROW => Guid.Parse(raw.sqlite3_column_text(_statement, 0).utf8_to_string()),
-                raw.SQLITE_DONE => null,
-                _ => throw SqliteBinding.Error(_handle, step),
-            };
+            return StepToRow(values) ? Guid.Parse(raw.sqlite3_column_text(_statement, 0).utf8_to_string()) : null;
         }
         finally
         {
@@ -44,14 +37,7 @@ internal sealed class SqliteStatement : IDisposable
     {
         try
         {
-            Bind(values);
-            var step = raw.sqlite3_step(_statement);
-            return step switch
-            {
-                raw.SQLITE_ROW => true,
-                raw.SQLITE_DONE => false,
-                _ => throw SqliteBinding.Error(_handle, step),
-            };
+            return StepToRow(values);
         }
         finally
         {
@@ -72,6 +58,19 @@ internal sealed class SqliteStatement : IDisposable
         {
             raw.sqlite3_reset(_statement);
         }
+    }
+
+    /// <summary>Binds and steps once: true on a row, false when there is none (the caller resets).</summary>
+    private bool StepToRow(ReadOnlySpan<object?> values)
+    {
+        Bind(values);
+        var step = raw.sqlite3_step(_statement);
+        return step switch
+        {
+            raw.SQLITE_ROW => true,
+            raw.SQLITE_DONE => false,
+            _ => throw SqliteBinding.Error(_handle, step),
+        };
     }
 
     private void Bind(ReadOnlySpan<object?> values)

@@ -12,8 +12,8 @@ namespace Handoff.Web.Hosting;
 
 /// <summary>
 /// <c>Idempotency-Key</c> on creating POSTs. The key is claimed by inserting its row in the same transaction as the
-/// work, so a retry, a double click or a concurrent duplicate waits for the first request and then gets its answer
-/// back; a second lead is never created. The same key with a different body is refused.
+/// work, so a retry, a double click or a concurrent duplicate gets the first request's answer back once that request
+/// has committed; a second lead is never created. The same key with a different body is refused.
 /// <para>
 /// Capture endpoints (<see cref="Captures"/>) hand the key to the capture itself (<see cref="ClaimFor"/>), which
 /// records it in its own transaction: on SQLite, in the capture writer's group commit. Other endpoints run inside a
@@ -25,7 +25,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
     public const string Header = "Idempotency-Key";
 
     /// <summary>Endpoint metadata: the endpoint passes <see cref="ClaimFor"/> to the capture, which records the key.</summary>
-    public static readonly object Captures = new CapturesKey();
+    public static readonly object Captures = CapturesKey.Instance;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -43,7 +43,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
 
         var scope = ScopeOf(http);
         var hash = await HashAsync(http.Request);
-        if (http.GetEndpoint()?.Metadata.Contains(Captures) == true)
+        if (http.GetEndpoint()?.Metadata.GetMetadata<CapturesKey>() is not null)
         {
             // The capture looks the key up itself, in its transaction: no second look here.
             http.Features.Set(new PendingClaim(scope, key, hash));
@@ -87,7 +87,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             return result;
         }
 
-        record.Complete(stored.StatusCode, stored.Body, stored.Location);
+        record.Complete(stored);
         await db.SaveChangesAsync(http.RequestAborted);
         await transaction.CommitAsync(http.RequestAborted);
         return result;
@@ -121,6 +121,11 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
                 _ => StatusCodes.Status302Found,
             };
             return new StoredResponse(code, null, redirect.Url);
+        }
+
+        if (result is ContentHttpResult content)
+        {
+            return new StoredResponse(content.StatusCode ?? StatusCodes.Status200OK, content.ResponseContent, null, content.ContentType);
         }
 
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
@@ -180,11 +185,14 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             http.Response.Headers.Location = record.Location;
         }
 
-        var contentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json";
+        var contentType = record.ContentType ?? (record.StatusCode >= 400 ? "application/problem+json" : "application/json");
         return TypedResults.Content(record.ResponseBody ?? "", contentType, statusCode: record.StatusCode);
     }
 
     private sealed record PendingClaim(string Scope, string Key, string RequestHash);
 
-    private sealed class CapturesKey;
+    private sealed class CapturesKey
+    {
+        public static readonly CapturesKey Instance = new();
+    }
 }

@@ -80,11 +80,12 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
         var form = await CreateForm();
         var email = $"ada.{Guid.NewGuid():N}@engines.io";
         var key = Guid.NewGuid().ToString();
+        var back = "https://www.example.com/thanks?utm_content=" + new string('x', 600); // longer than any column of 500
         HttpRequestMessage Submit()
         {
             var post = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>())
             {
-                Content = Form(("email", email), ("last_name", "Lovelace"), ("retURL", "https://www.example.com/thanks")),
+                Content = Form(("email", email), ("last_name", "Lovelace"), ("retURL", back)),
             };
             post.Headers.Add("Idempotency-Key", key);
             return post;
@@ -97,12 +98,39 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.All(answers.Append(again), a =>
         {
             Assert.Equal(HttpStatusCode.Redirect, a.StatusCode);
-            Assert.Equal("https://www.example.com/thanks", a.Headers.Location?.ToString());
+            Assert.Equal(back, a.Headers.Location?.ToString());
         });
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
         var lead = (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
         var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
         Assert.Equal(1, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
+    }
+
+    [Fact]
+    public async Task DoubleSubmit_WithoutAReturnUrl_ShowsTheThankYouPageBothTimes()
+    {
+        var form = await CreateForm();
+        var key = Guid.NewGuid().ToString();
+        var email = $"alan.{Guid.NewGuid():N}@bletchley.io";
+        HttpRequestMessage Submit()
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", email)) };
+            post.Headers.Add("Idempotency-Key", key);
+            return post;
+        }
+
+        var browser = Browser();
+        var first = await browser.SendAsync(Submit());
+        var again = await browser.SendAsync(Submit());
+
+        foreach (var answer in new[] { first, again })
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("text/html", answer.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Thank you", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
     }
 
     [Fact]
