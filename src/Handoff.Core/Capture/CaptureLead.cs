@@ -50,7 +50,7 @@ public sealed record CaptureAnswer(LeadView Lead, bool Created, Guid? DuplicateO
 /// history and outbox. On SQLite the validated capture queues for the single writer, which commits captures in
 /// groups (<see cref="CaptureWriter"/>); on PostgreSQL each request has its own transaction.
 /// </summary>
-public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, SqliteWriteGate gate, LeadAutomations automations, CaptureWriter writer, Router router)
+public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue fallback, JunkClassifier junkClassifier, LeadEnricher enricher, LeadAutomations automations, CaptureWriter writer, Router router)
 {
     private const int MaxAttempts = 5;
 
@@ -128,12 +128,11 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     /// <summary>
     /// Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>),
-    /// on the writer's own connection, whose inserts and look-ups stay prepared from batch to batch.
+    /// on the writer's own connection, whose inserts and look-ups stay prepared from batch to batch. The writer holds
+    /// the write turn (<see cref="SqliteWriteGate"/>).
     /// </summary>
     internal async Task CommitBatchAsync(IReadOnlyList<QueuedCapture> batch, SqliteConnection connection, PreparedStatements prepared, CancellationToken ct)
     {
-        using var turn = await gate.EnterAsync(db, ct);
-
         // The context comes from the pool and goes back to it: it borrows the writer's connection for this batch only.
         var connectionString = db.Database.GetConnectionString();
         db.Database.SetDbConnection(connection, contextOwnsConnection: false);

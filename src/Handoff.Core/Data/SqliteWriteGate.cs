@@ -9,16 +9,28 @@ namespace Handoff.Data;
 public sealed class SqliteWriteGate : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _waiting;
+
+    /// <summary>Someone waits for the write turn: a long writer (an import) should pass it on soon.</summary>
+    public bool HasWaiters => Volatile.Read(ref _waiting) > 0;
 
     /// <summary>Waits for the write turn when <paramref name="db"/> is SQLite; dispose the result to pass it on.</summary>
-    public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct)
+    public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct) =>
+        !db.IsSqlite || db.Database.CurrentTransaction is not null ? null : await EnterAsync(ct);
+
+    /// <summary>Waits for the write turn (a SQLite writer's); dispose the result to pass it on.</summary>
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct)
     {
-        if (!db.IsSqlite || db.Database.CurrentTransaction is not null)
+        Interlocked.Increment(ref _waiting);
+        try
         {
-            return null;
+            await _gate.WaitAsync(ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
         }
 
-        await _gate.WaitAsync(ct);
         return new Turn(_gate);
     }
 

@@ -32,7 +32,7 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
 /// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
-public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain)
+public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain, SqliteWriteGate gate)
 {
     public const int DefaultBatchSize = 5_000;
 
@@ -230,7 +230,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         _values = new BulkValues(db.Model);
         _rules = job.Automation ? await automation.RulesAsync(Now(), ct) : null;
         var rowsPerTransaction = RowsPerTransaction ?? (db.IsSqlite ? SqliteRowsPerTransaction : BatchSize);
-        await using var writer = new BatchWriter(this, db, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
+        await using var writer = new BatchWriter(this, db, gate, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
         await writer.LoadKnownKeysAsync(ct);
         started = _timings.Add("load open keys", started);
@@ -521,7 +521,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private sealed record Batch(List<PreparedRow> Rows, bool Replayed, long BytesRead, DateTime At);
 
     /// <summary>The writing side of one run: what it has seen so far, and how each batch becomes rows in the database.</summary>
-    private sealed class BatchWriter(RunImport run, HandoffDb db, ImportJob job, string runnerId, Owner owner, IBulkInsert bulk, int rowsPerTransaction)
+    private sealed class BatchWriter(RunImport run, HandoffDb db, SqliteWriteGate gate, ImportJob job, string runnerId, Owner owner, IBulkInsert bulk, int rowsPerTransaction)
         : IAsyncDisposable
     {
         /// <summary>64-bit hashes of the email keys of the file so far: 8 bytes a row instead of the key itself.</summary>
@@ -539,6 +539,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         private readonly List<Batch> _open = [];
         private readonly HashSet<ulong> _openKeys = [];
         private IDbContextTransaction? _transaction;
+
+        /// <summary>SQLite's write turn, held from the transaction's start to its end (null on PostgreSQL).</summary>
+        private IDisposable? _turn;
         private ImportCounts _openCounts;
         private int _batches;
 
@@ -586,7 +589,12 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             {
                 try
                 {
-                    _transaction ??= await db.Database.BeginTransactionAsync(ct);
+                    if (_transaction is null)
+                    {
+                        _turn = await gate.EnterAsync(db, ct);
+                        _transaction = await db.Database.BeginTransactionAsync(ct);
+                    }
+
                     if (attempt == 1)
                     {
                         await WriteOnceAsync(batch, fullLookup: false, ct);
@@ -609,7 +617,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
 
-            return _openCounts.TotalRows >= rowsPerTransaction && await CommitAsync(ct);
+            // A capture (or a rescore's chunk) waiting for the write turn gets it after this batch, not after the whole
+            // transaction: captures queued behind an import of 300,000 rows waited up to 28 s (SQLite's busy handler
+            // almost never caught the moment between one transaction and the next).
+            return (_openCounts.TotalRows >= rowsPerTransaction || gate.HasWaiters) && await CommitAsync(ct);
         }
 
         /// <summary>Commits the open transaction with the job's counts and checkpoint; false when none is open.</summary>
@@ -630,6 +641,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             started = run._timings.Add("write: commit", started);
             await _transaction.DisposeAsync();
             _transaction = null;
+            PassTurn();
             Counts += _openCounts;
             LastRow = _open[^1].Rows[^1].Number;
             BytesCommitted = _open[^1].BytesRead;
@@ -656,9 +668,16 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 _transaction = null;
             }
 
+            PassTurn();
             db.ChangeTracker.Clear();
             _openCounts = default;
             _openKeys.Clear();
+        }
+
+        private void PassTurn()
+        {
+            _turn?.Dispose();
+            _turn = null;
         }
 
         private void ResetOpen()
