@@ -320,7 +320,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await SaveAsync(prepared, ct);
-        await StitchAsync(lead.Id, key, context.VisitorId, now, prepared, ct);
+        if (junk is null)
+        {
+            // Junk takes no one's history: a real person's anonymous touches, and their visitor id, wait for their lead.
+            await StitchAsync(lead.Id, key, context.VisitorId, now, prepared, ct);
+        }
+
         return answer;
     }
 

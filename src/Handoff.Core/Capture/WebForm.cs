@@ -82,7 +82,7 @@ public sealed class WebForm
             if (Uri.TryCreate(allowed, UriKind.Absolute, out var prefix)
                 && string.Equals(prefix.Scheme, target.Scheme, StringComparison.OrdinalIgnoreCase)
                 && string.Equals(prefix.Authority, target.Authority, StringComparison.OrdinalIgnoreCase)
-                && target.AbsolutePath.StartsWith(prefix.AbsolutePath, StringComparison.Ordinal))
+                && IsUnder(target.AbsolutePath, prefix.AbsolutePath))
             {
                 return target;
             }
@@ -90,4 +90,15 @@ public sealed class WebForm
 
         return null;
     }
+
+    /// <summary>
+    /// <paramref name="target"/> as a <c>Location</c> header may carry it: ASCII only (an accented host as punycode,
+    /// accented path and query percent-encoded; <see cref="Uri.ToString"/> gives them back decoded, which a header refuses).
+    /// </summary>
+    public static string Location(Uri target) => new UriBuilder(target) { Host = target.IdnHost }.Uri.AbsoluteUri;
+
+    /// <summary>The path is the allowed one or below it: <c>/thanks</c> allows <c>/thanks</c> and <c>/thanks/de</c>, not <c>/thanksgiving</c>.</summary>
+    private static bool IsUnder(string path, string allowed) =>
+        path.StartsWith(allowed, StringComparison.Ordinal)
+        && (path.Length == allowed.Length || allowed.EndsWith('/') || path[allowed.Length] == '/');
 }

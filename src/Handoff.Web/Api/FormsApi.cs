@@ -10,11 +10,15 @@ using Microsoft.AspNetCore.Mvc;
 namespace Handoff.Web.Api;
 
 /// <summary>HubSpot's form submission shape: <c>{"fields":[{"name":…,"value":…}],"context":{…}}</c>.</summary>
-internal sealed record HubSpotSubmission(List<HubSpotField>? Fields, HubSpotContext? Context);
+/// <remarks>
+/// The rest of HubSpot's shape is accepted and not used: <c>submittedAt</c>, <c>skipValidation</c>,
+/// <c>legalConsentOptions</c>, each field's <c>objectTypeId</c>, and the context's campaign and webinar keys.
+/// </remarks>
+internal sealed record HubSpotSubmission(List<HubSpotField>? Fields, HubSpotContext? Context, JsonElement SubmittedAt, JsonElement SkipValidation, JsonElement LegalConsentOptions);
 
-internal sealed record HubSpotField(string? Name, JsonElement Value);
+internal sealed record HubSpotField(string? Name, JsonElement Value, string? ObjectTypeId);
 
-internal sealed record HubSpotContext(string? PageUri, string? PageName, string? IpAddress, string? Hutk);
+internal sealed record HubSpotContext(string? PageUri, string? PageName, string? IpAddress, string? Hutk, string? SfdcCampaignId, string? GoToWebinarWebinarKey);
 
 /// <summary>Hosted forms: the public post endpoint for websites, and their administration.</summary>
 internal static class FormsApi
@@ -93,7 +97,17 @@ internal static class FormsApi
         }
         else if (http.Request.HasFormContentType)
         {
-            var posted = await http.Request.ReadFormAsync(ct);
+            IFormCollection posted;
+            try
+            {
+                posted = await http.Request.ReadFormAsync(ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                // A multipart body without its boundary, a broken part, more than 1,024 fields: the client's fault.
+                return ErrorPage(ValidationError.For("body", $"the form could not be read: {e.Message}"));
+            }
+
             mapped = FormSubmission.Map(form, posted.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString())));
         }
         else
@@ -115,7 +129,7 @@ internal static class FormsApi
 
         // Public answer: nothing about the lead, so a form cannot be used to probe who is in the CRM.
         IResult received = json ? TypedResults.Ok(new { status = "received" })
-            : form.SafeReturnUrl(mapped.ReturnUrl) is { } back ? TypedResults.Redirect(back.ToString(), permanent: false, preserveMethod: false)
+            : form.SafeReturnUrl(mapped.ReturnUrl) is { } back ? TypedResults.Redirect(WebForm.Location(back), permanent: false, preserveMethod: false)
             : TypedResults.Content(Page("Thank you", "<p>Thanks, we received your details and will be in touch.</p>"), "text/html");
         var actor = new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name);
         var result = await capture.HandleAsync(mapped.Details, context, actor, Idempotency.ClaimFor(http, _ => received), ct);

@@ -201,6 +201,53 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AJunkCapture_TakesNoOnesVisitorHistory()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = UniqueEmail();
+        await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/pricing" });
+
+        var junk = await (await client.PostAsJsonAsync("/api/leads", new { email, firstName = "http://spam.example", visitorId = visitor })).ReadObjectAsync();
+        Assert.Equal("Junk", junk["lead"]!["stage"]!.GetValue<string>());
+        var real = await (await client.PostAsJsonAsync("/api/leads", new { email, firstName = "Dana", visitorId = visitor })).ReadObjectAsync();
+        var later = await (await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/docs" })).ReadObjectAsync();
+
+        var id = real["lead"]!.AsObject().Id();
+        Assert.Equal(id, later["items"]![0]!["leadId"]!.GetValue<string>());
+        var activities = await (await client.GetAsync($"/api/leads/{id}/activities")).ReadArrayAsync();
+        Assert.Contains(activities, a => a!["url"]?.GetValue<string>() == "/pricing");
+        Assert.Single(await (await client.GetAsync($"/api/leads/{junk["lead"]!.AsObject().Id()}/activities")).ReadArrayAsync());
+    }
+
+    [Fact]
+    public async Task ActivitiesSentAgainWithTheirIdempotencyKey_AreRecordedOnce()
+    {
+        var client = app.Admin();
+        var email = UniqueEmail();
+        var lead = (await (await client.PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject().Id();
+        var key = Guid.NewGuid().ToString();
+        HttpRequestMessage Batch()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/activities")
+            {
+                Content = JsonContent.Create(new[] { new { type = "EmailOpen", email }, new { type = "EmailClick", email } }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+
+        var first = await client.SendAsync(Batch());
+        var again = await client.SendAsync(Batch());
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        var activities = await (await client.GetAsync($"/api/leads/{lead}/activities")).ReadArrayAsync();
+        Assert.Equal(2, activities.Count(a => a!["type"]!.GetValue<string>() is "EmailOpen" or "EmailClick"));
+    }
+
+    [Fact]
     public async Task Activities_MatchByEmail_AndTouchesBeforeTheLeadJoinItLater()
     {
         var client = app.Admin();

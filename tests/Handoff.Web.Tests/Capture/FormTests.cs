@@ -134,6 +134,60 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AccentedReturnUrls_RedirectWithAnAsciiLocation_AndAPrefixStopsAtAPathBoundary()
+    {
+        var form = await CreateForm(new
+        {
+            name = $"Merci {Guid.NewGuid():N}",
+            returnUrls = new[] { "https://www.café-paris.fr/merci", "https://www.example.com/thanks" },
+        });
+        var browser = Browser();
+        async Task<HttpResponseMessage> Post(string back) =>
+            await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("email", $"zoe.{Guid.NewGuid():N}@acme-corp.io"), ("retURL", back)));
+
+        var accented = await Post("https://www.café-paris.fr/merci/été?name=Zoë");
+        var escaped = await Post("https://www.example.com/thanks?name=Zo%C3%AB");
+        var sibling = await Post("https://www.example.com/thanksgiving-offer");
+
+        Assert.Equal(HttpStatusCode.Redirect, accented.StatusCode);
+        Assert.Equal("https://www.xn--caf-paris-d4a.fr/merci/%C3%A9t%C3%A9?name=Zo%C3%AB", accented.Headers.Location?.OriginalString);
+        Assert.Equal("https://www.example.com/thanks?name=Zo%C3%AB", escaped.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, sibling.StatusCode);
+        Assert.Null(sibling.Headers.Location);
+    }
+
+    [Fact]
+    public async Task HubSpotsWholePayload_IsAccepted()
+    {
+        var form = await CreateForm();
+        var email = $"hs.{Guid.NewGuid():N}@acme-corp.io";
+
+        var response = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), Json.Raw($$"""
+            {"submittedAt":"1517927174000","skipValidation":false,
+             "fields":[{"objectTypeId":"0-1","name":"email","value":"{{email}}"},{"objectTypeId":"0-1","name":"firstname","value":"Jeff"}],
+             "context":{"hutk":"abc123","pageUri":"www.example.com/page","pageName":"Example page","sfdcCampaignId":"7015x","goToWebinarWebinarKey":"1234"},
+             "legalConsentOptions":{"consent":{"consentToProcess":true,"text":"I agree","communications":[{"value":true,"subscriptionTypeId":999,"text":"I agree"}]} } }
+            """));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lead = (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
+        Assert.Equal("Jeff", lead["firstName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AMultipartBodyWithoutItsBoundary_IsA400Page_NotAnError()
+    {
+        var form = await CreateForm();
+        var body = new StringContent("--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@acme-corp.io\r\n--x--");
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data");
+
+        var response = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("could not be read", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Honeypot_SendsTheLeadToJunk_WithAReason()
     {
         var form = await CreateForm();
