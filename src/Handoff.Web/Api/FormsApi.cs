@@ -95,6 +95,16 @@ internal static class FormsApi
                 .Concat(Context(body.Context));
             mapped = FormSubmission.Map(form, pairs);
         }
+        else if (http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var (fields, problem) = await UrlEncodedForm.ReadAsync(http.Request, ct);
+            if (fields is null)
+            {
+                return ErrorPage(ValidationError.For("body", $"the form could not be read: {problem}"));
+            }
+
+            mapped = FormSubmission.Map(form, fields);
+        }
         else if (http.Request.HasFormContentType)
         {
             IFormCollection posted;
@@ -104,7 +114,7 @@ internal static class FormsApi
             }
             catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
             {
-                // A multipart body without its boundary, a broken part, more than 1,024 fields: the client's fault.
+                // A multipart body without its boundary, a broken part, more than 1,024 parts: the client's fault.
                 return ErrorPage(ValidationError.For("body", $"the form could not be read: {e.Message}"));
             }
 

@@ -157,6 +157,33 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task Latin1Posts_AreDecodedInTheirCharacterSet()
+    {
+        var form = await CreateForm();
+        var browser = Browser();
+        async Task<JsonObject> PostAndRead(string body, string contentType, string email)
+        {
+            var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            var posted = await browser.PostAsync(form["postUrl"]!.GetValue<string>(), content);
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+            return (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
+        }
+
+        var declared = $"r1.{Guid.NewGuid():N}@philo-works.fr";
+        var byField = $"r2.{Guid.NewGuid():N}@philo-works.fr";
+        var guessed = $"r3.{Guid.NewGuid():N}@philo-works.fr";
+        var a = await PostAndRead($"first_name=Ren%E9&last_name=Descart%E8s&company=Soci%E9t%E9&email={declared}", "application/x-www-form-urlencoded; charset=ISO-8859-1", declared);
+        var b = await PostAndRead($"_charset_=windows-1252&first_name=Andr%E9&email={byField}", "application/x-www-form-urlencoded", byField);
+        var c = await PostAndRead($"first_name=Fran\u00e7oise&last_name=M%FCller&email={guessed}", "application/x-www-form-urlencoded", guessed);
+
+        Assert.Equal(("René", "Descartès", "Société"), (a["firstName"]!.GetValue<string>(), a["lastName"]!.GetValue<string>(), a["company"]!.GetValue<string>()));
+        Assert.NotEqual("Junk", a["stage"]!.GetValue<string>());
+        Assert.Equal("André", b["firstName"]!.GetValue<string>());
+        Assert.Equal(("Françoise", "Müller"), (c["firstName"]!.GetValue<string>(), c["lastName"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task HubSpotsWholePayload_IsAccepted()
     {
         var form = await CreateForm();
