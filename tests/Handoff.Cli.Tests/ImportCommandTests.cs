@@ -24,7 +24,7 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains("│ 400 ", import.Out, StringComparison.Ordinal);
         Assert.Contains("Completed", import.Out, StringComparison.Ordinal);
         var report = import.OutLines.Single(l => l.StartsWith("Row errors", StringComparison.Ordinal)).Split(": ")[1];
-        Assert.StartsWith("row,column,reason,value", await File.ReadAllTextAsync(report), StringComparison.Ordinal);
+        Assert.StartsWith("\"row\",\"column\",\"reason\",\"value\"", await File.ReadAllTextAsync(report), StringComparison.Ordinal);
         Assert.True(again.ExitCode == 0, again.Error);
         Assert.Contains("imported already", again.Error, StringComparison.Ordinal);
     }

@@ -15,9 +15,17 @@ public static class CsvSafe
 
     /// <summary>
     /// RFC 4180 output with formula cells neutralized. CsvHelper's defaults for the characters (<see cref="FormulaStarts"/>)
-    /// and the escape (a single quote) are the OWASP ones; it escapes text fields only, so numbers stay numbers.
+    /// and the escape (a single quote) are the OWASP ones; it escapes text fields only, so numbers stay numbers. Every
+    /// field is quoted: a spreadsheet in a locale whose separator is <c>;</c> (German, French…) otherwise splits an
+    /// unquoted cell such as <c>a;b;=cmd|' /C calc'!A0</c> and runs the formula in its last part. A byte order mark
+    /// makes Excel read the file as UTF-8.
     /// </summary>
-    public static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+    public static readonly CsvWriterOptions Options = CsvWriterOptions.Default with
+    {
+        Injection = CsvInjection.Escape,
+        Quoting = CsvQuoting.Always,
+        WriteByteOrderMark = true,
+    };
 
     /// <summary>A writer of UTF-8 CSV to <paramref name="destination"/>, left open when the writer is disposed.</summary>
     public static CsvWriter Create(Stream destination) => CsvWriter.Create(destination, Options, leaveOpen: true);

@@ -141,6 +141,13 @@ public static class ImportFile
                 return ValidationError.For("file", "the file has no header row: its first line must name the columns (e.g. First Name,Last Name,Email)");
             }
 
+            if (headers.FirstOrDefault(h => h.Contains('\n', StringComparison.Ordinal) || h.Contains('\r', StringComparison.Ordinal)) is { } broken)
+            {
+                // A quote opened in the header and never closed swallows the lines after it into one column name.
+                var start = broken.Split('\r', '\n')[0];
+                return ValidationError.For("file", $"the header row cannot be read: a quote opened in it is never closed (the column starting '{(start.Length > 60 ? start[..60] + "…" : start)}' runs past the end of the line)");
+            }
+
             return headers;
         }
         catch (CsvFormatException e)

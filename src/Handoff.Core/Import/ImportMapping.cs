@@ -197,9 +197,16 @@ public sealed class ImportMapping
                 case LeadField.EmailConsent or LeadField.EmailOptOut:
                     if (ParseYesNo(value) is { } yes)
                     {
-                        // An opt-out anywhere wins over an opt-in.
-                        var given = (LeadField)field == LeadField.EmailOptOut ? !yes : yes;
-                        consent = consent == false ? false : given;
+                        // An opt-out anywhere wins over an opt-in. "Not opted out" (Salesforce's and HubSpot's default for
+                        // everyone) says nothing of consent: no opt-in is made up from it.
+                        if ((LeadField)field == LeadField.EmailOptOut)
+                        {
+                            consent = yes ? false : consent;
+                        }
+                        else
+                        {
+                            consent = consent == false ? false : yes;
+                        }
                     }
                     else
                     {

@@ -136,6 +136,11 @@ internal static class ImportsApi
                 return TypedResults.Accepted($"/api/imports/{start.Job.Id}", start.Job);
             });
         }
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e.Message.StartsWith("Unexpected end of", StringComparison.Ordinal)))
+        {
+            // A truncated body or a broken part header (the multipart reader's own errors; a full disk is still a 500).
+            return ApiResults.Problem(ValidationError.For("body", $"the multipart body could not be read: {e.Message}"));
+        }
         finally
         {
             if (file is not null)
@@ -159,7 +164,6 @@ internal static class ImportsApi
             $"import-{id}-errors.csv");
     }
 
-    /// <summary>A small text part, or null when it is longer than <see cref="MaxTextPart"/>.</summary>
     /// <summary>A two-way form field: empty means the first word; true for the first, false for the second, null for anything else.</summary>
     private static bool? Choice(string? value, string first, string second)
     {
@@ -167,6 +171,7 @@ internal static class ImportsApi
         return string.IsNullOrEmpty(word) || word == first ? true : word == second ? false : null;
     }
 
+    /// <summary>A small text part, or null when it is longer than <see cref="MaxTextPart"/>.</summary>
     private static async Task<string?> ReadTextAsync(Stream body, CancellationToken ct)
     {
         using var buffer = new MemoryStream();

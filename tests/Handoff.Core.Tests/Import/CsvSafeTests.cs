@@ -24,10 +24,14 @@ public sealed class CsvSafeTests
             csv.WriteField(-5, []);
             csv.WriteField("=1+2");
             csv.WriteField("plain");
+            csv.WriteField("a;b;=cmd|' /C calc'!A0");
             csv.EndRecord();
         }
 
-        // The escaped cell is quoted as well, as OWASP recommends.
-        Assert.Equal("-5,\"'=1+2\",plain\r\n", Encoding.UTF8.GetString(stream.ToArray()));
+        // Every cell is quoted (a spreadsheet whose separator is ';' would otherwise split the last one and run its
+        // formula), after a UTF-8 byte order mark for Excel; the escaped cell keeps its quote prefix.
+        var bytes = stream.ToArray();
+        Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
+        Assert.Equal("\"-5\",\"'=1+2\",\"plain\",\"a;b;=cmd|' /C calc'!A0\"\r\n", Encoding.UTF8.GetString(bytes[3..]));
     }
 }

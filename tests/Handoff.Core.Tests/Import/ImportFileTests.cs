@@ -45,6 +45,15 @@ public sealed class ImportFileTests : IDisposable
     }
 
     [Fact]
+    public async Task AHeaderWhoseQuoteIsNeverClosed_IsRefused()
+    {
+        var error = FileError(await ReceiveAsync(Encoding.UTF8.GetBytes("\"First Name,Last Name,Email,Company\nS1,Qa,s1@uh.com,Co\n")));
+
+        Assert.Contains("never closed", error, StringComparison.Ordinal);
+        Assert.Contains("First Name,Last Name,Email,Company", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BinaryUtf16AndEmptyFiles_AreRefused()
     {
         Assert.Contains("not text", FileError(await ReceiveAsync([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00])), StringComparison.Ordinal);

@@ -107,6 +107,22 @@ public sealed class ImportMappingTests
         Assert.Equal("Hot", details.CustomFields!["Rating"]);
     }
 
+    [Theory]
+    [InlineData("0", "", null)] // "not opted out", every CRM's default, is no opt-in
+    [InlineData("1", "", false)]
+    [InlineData("0", "yes", true)]
+    [InlineData("1", "yes", false)] // an opt-out wins
+    [InlineData("", "no", false)]
+    public void Map_TakesConsentOnlyFromWhatTheFileSays(string optOut, string optIn, bool? consent)
+    {
+        var mapping = Resolve(["Email", "Email Opt Out", "Email Opt In"]);
+
+        var (details, problems) = mapping.Map(["ada@example.com", optOut, optIn]);
+
+        Assert.Null(problems);
+        Assert.Equal(consent, details!.EmailConsent);
+    }
+
     [Fact]
     public void Map_NamesTheColumnOfEveryProblem()
     {
