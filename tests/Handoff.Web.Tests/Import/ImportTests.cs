@@ -243,6 +243,18 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ATruncatedMultipartUpload_IsA400()
+    {
+        var body = new StringContent("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.csv\"\r\n\r\nEmail\na@acme-corp.io\n");
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=XX");
+
+        var response = await app.Admin().PostAsync("/api/imports", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("multipart body could not be read", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InterruptedImport_ResumesAfterTheLastCommittedBatch_WithExactlyTheRightLeads()
     {
         var client = app.Admin();
