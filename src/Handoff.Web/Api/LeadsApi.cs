@@ -23,6 +23,20 @@ internal sealed record LeadQuery(
     [property: FromQuery(Name = "cursor")] string? Cursor,
     [property: FromQuery(Name = "limit")] string? Limit);
 
+/// <summary>
+/// The answer to a capture for a key that may capture but not read (an integration that only pushes): what the issue
+/// of capture promises (the lead's id, stage, owner or queue, scores, and <c>duplicateOf</c> / <c>junkReason</c>), not
+/// the lead's fields. The whole lead would tell such a key everything the CRM holds on anyone whose email it knows.
+/// </summary>
+internal sealed record CaptureReceipt(CaptureReceipt.LeadSummary Lead, bool Created, Guid? DuplicateOf, string? JunkReason, Guid ActivityId)
+{
+    public static CaptureReceipt Of(CaptureAnswer a) => new(
+        new LeadSummary(a.Lead.Id, a.Lead.Stage, a.Lead.Owner, a.Lead.FitScore, a.Lead.EngagementScore, a.Lead.IntentScore, a.Lead.FitGrade),
+        a.Created, a.DuplicateOf, a.JunkReason, a.ActivityId);
+
+    internal sealed record LeadSummary(Guid Id, LeadStage Stage, Owner Owner, int FitScore, int EngagementScore, int IntentScore, string? FitGrade);
+}
+
 /// <summary>Undo body: an optional note.</summary>
 internal sealed record UndoRequest(string? Note = null);
 
@@ -36,7 +50,8 @@ internal static class LeadsApi
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
             .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
             .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
-            .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem();
+            .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem()
+            .WithDescription("A key with the Read scope gets the whole lead; a capture-only key gets its id, stage, owner and scores.");
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("List leads, newest first, with filters and cursor pagination")
             .Produces<Page<LeadView>>().ProducesValidationProblem();
@@ -86,10 +101,14 @@ internal static class LeadsApi
             PageUrl = body.PageUrl,
             ActivityType = body.ActivityType ?? ActivityType.FormSubmit,
         };
+        var reads = user.HasClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Read));
         return (await capture.HandleAsync(body, context, user.ActorOf(), Idempotency.ClaimFor(http, Created), ct)).ToHttp(Created);
 
-        static IResult Created(CaptureAnswer answer) =>
-            answer.Created ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", answer) : TypedResults.Ok(answer);
+        IResult Created(CaptureAnswer answer)
+        {
+            object value = reads ? answer : CaptureReceipt.Of(answer);
+            return answer.Created ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", value) : TypedResults.Ok(value);
+        }
     }
 
     private static async Task<IResult> Get(Guid id, GetLead get, HttpContext http, CancellationToken ct) =>

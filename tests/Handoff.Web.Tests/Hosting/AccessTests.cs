@@ -41,6 +41,27 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public async Task ACaptureOnlyKey_LearnsTheLeadsIdStageOwnerAndScores_NotWhatTheCrmHoldsOnThePerson()
+    {
+        var email = $"private.{Guid.NewGuid():N}@acme-corp.io";
+        await app.Admin().PostAsJsonAsync("/api/leads", new { email, phone = "+44 20 7946 0018", description = "Budget 2M, renewal in May" });
+        var capture = app.WithKey(await KeyWith("Capture"));
+
+        var again = await capture.PostAsJsonAsync("/api/leads", new { email });
+        var text = await again.Content.ReadAsStringAsync();
+        var answer = await again.ReadObjectAsync();
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.NotNull(answer["duplicateOf"]);
+        Assert.Equal("New", answer["lead"]!["stage"]!.GetValue<string>());
+        Assert.NotNull(answer["lead"]!["owner"]);
+        Assert.NotNull(answer["lead"]!["fitScore"]);
+        Assert.DoesNotContain("7946", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Budget", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(email, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Keys_AreStoredHashed_ShownOnce_AndRevocable()
     {
         var admin = app.Admin();
