@@ -325,7 +325,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
-                var row = Prepare(reader, number, width, values, mapping, malformed, screen: !replay);
+                var row = Prepare(reader, number, width, values, mapping, malformed);
                 mark = timings.Add("read: map, validate, screen", mark);
                 if (!replay && row.Details is { } details)
                 {
@@ -389,7 +389,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         _timings.Add("read: score and MQL-check ahead", mark);
     }
 
-    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed, bool screen)
+    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)
     {
         if (malformed.Remove(number, out var bad) && bad.Reason != CsvMalformedReason.StrayQuote)
         {
@@ -422,9 +422,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             return new PreparedRow(number, null, null, null, problems);
         }
 
-        // Rows replayed on resume only need their email key: they are not screened a second time. The screen is
-        // capture's; the honeypot and person-only checks are for forms.
-        var junk = screen ? junkClassifier.Screen(details) : null;
+        // Rows replayed on resume are screened too: a junk row has no email key, and a replayed one that had one marked
+        // its person as seen in the file, so a later row of that person counted as a duplicate instead of a merge and
+        // its touch was lost. The screen is capture's; the honeypot and person-only checks are for forms.
+        var junk = junkClassifier.Screen(details);
         return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
     }
 

@@ -295,6 +295,37 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AResumedImport_CountsAsACleanRun_WhenAJunkRowBeforeTheCheckpointNamedAKnownPerson()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var known = $"known@{t}.io";
+        var olga = (await (await client.PostAsJsonAsync("/api/leads", new { email = known, firstName = "Olga" })).ReadObjectAsync())["lead"]!.AsObject().Id();
+
+        // Row 2 is junk with the known person's email (before the checkpoint); row 103 is that person again, clean.
+        var rows = new[] { $"{known},http://spam.example,{t}" }
+            .Concat(Enumerable.Range(0, 100).Select(i => $"u{i}@{t}.io,Uma,{t}"))
+            .Append($"{known},Olga,{t}");
+        var csv = Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', rows) + "\n");
+        var job = await app.StartInProcessAsync(csv, "junk-before-checkpoint.csv");
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 50;
+            run.RowsPerTransaction = 50;
+            run.BeforeCommit = batch => batch == 2 ? throw new IOException("simulated crash") : Task.CompletedTask;
+            Assert.Equal(51, (await run.RunAsync(job.Id, "test-runner", null, CancellationToken.None))!.LastCommittedRow);
+        }
+
+        await client.UploadImportAsync(csv, "junk-before-checkpoint.csv");
+        var done = await client.FinishedImportAsync(job.Id.ToString());
+
+        Assert.Equal((1, 0, 1), (done["merged"]!.GetValue<int>(), done["duplicates"]!.GetValue<int>(), done["junk"]!.GetValue<int>()));
+        var activities = await (await client.GetAsync($"/api/leads/{olga}/activities")).ReadArrayAsync();
+        Assert.Equal(2, activities.Count); // its capture, and the import's touch
+    }
+
+    [Fact]
     public async Task CancelledImport_GoesBackToPending_AndTheNextRunFinishesIt()
     {
         var client = app.Admin();
