@@ -40,7 +40,7 @@ public record LeadDetails
     {
         FirstName = Clean(FirstName),
         LastName = Clean(LastName),
-        Email = Clean(Email)?.ToLowerInvariant(),
+        Email = WithoutInvisibles(Clean(Email))?.ToLowerInvariant(),
         Phone = Clean(Phone),
         Company = Clean(Company),
         Title = Clean(Title),
@@ -155,6 +155,14 @@ public record LeadDetails
             && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             && uri.Host.Contains('.', StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// An address without the invisible format characters (zero-width space, joiners, byte order mark) that copying
+    /// from a web page or a spreadsheet leaves in it: <c>zed\u200B@zw.com</c> is <c>zed@zw.com</c>, not a second person.
+    /// </summary>
+    private static string? WithoutInvisibles(string? value) =>
+        value is null || !value.Any(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) ? value
+            : string.Concat(value.Where(c => char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format)) is { Length: > 0 } clean ? clean : null;
 
     private static string? Clean(string? value, bool keepNewLines = false)
     {

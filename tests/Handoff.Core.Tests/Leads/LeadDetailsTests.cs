@@ -23,6 +23,13 @@ public class LeadDetailsTests
     }
 
     [Theory]
+    [InlineData("zed\u200B@zw.com")] // zero-width space, pasted from a web page
+    [InlineData("\uFEFFzed@zw.com")] // byte order mark
+    [InlineData("ze\u200Dd@zw.com\u2060")] // joiner, word joiner
+    public void Normalize_DropsInvisibleCharactersFromTheEmail(string email) =>
+        Assert.Equal("zed@zw.com", new LeadDetails { Email = email }.Normalize().Email);
+
+    [Theory]
     [InlineData("not-an-email")]
     [InlineData("a@b")]
     [InlineData("Ada <ada@example.com>")]
