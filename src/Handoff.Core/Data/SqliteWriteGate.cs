@@ -10,9 +10,20 @@ public sealed class SqliteWriteGate : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _waiting;
+    private int _bulk;
 
     /// <summary>Someone waits for the write turn: a long writer (an import) should pass it on soon.</summary>
     public bool HasWaiters => Volatile.Read(ref _waiting) > 0;
+
+    /// <summary>An import is running (<see cref="BulkWriter"/>): it takes the turn for seconds at a time and checkpoints its own log.</summary>
+    public bool BulkWriting => Volatile.Read(ref _bulk) > 0;
+
+    /// <summary>Marks an import's run, until disposed.</summary>
+    public IDisposable BulkWriter()
+    {
+        Interlocked.Increment(ref _bulk);
+        return new Bulk(this);
+    }
 
     /// <summary>Waits for the write turn when <paramref name="db"/> is SQLite; dispose the result to pass it on.</summary>
     public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct) =>
@@ -35,6 +46,19 @@ public sealed class SqliteWriteGate : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private sealed class Bulk(SqliteWriteGate gate) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                Interlocked.Decrement(ref gate._bulk);
+            }
+        }
+    }
 
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {

@@ -193,6 +193,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         // thrashes on the eight indexes of leads once the table outgrows it.
         await db.Database.OpenConnectionAsync(ct);
         var sqlite = db.IsSqlite;
+        using var bulk = sqlite ? gate.BulkWriter() : null;
         if (sqlite)
         {
             // Checkpoints copy the WAL back into the database file and sync it; letting the WAL grow to ~400 MB

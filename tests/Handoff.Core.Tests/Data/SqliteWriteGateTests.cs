@@ -33,4 +33,17 @@ public sealed class SqliteWriteGateTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
         Assert.False(gate.HasWaiters);
     }
+
+    [Fact]
+    public void BulkWriting_WhileAnImportRuns()
+    {
+        using var gate = new SqliteWriteGate();
+        var run = gate.BulkWriter();
+        Assert.True(gate.BulkWriting);
+
+        run.Dispose();
+        run.Dispose(); // once only
+
+        Assert.False(gate.BulkWriting);
+    }
 }
