@@ -59,7 +59,7 @@ internal static class HandoffHost
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 http.Request.Path.StartsWithSegments("/f", out var rest) && HttpMethods.IsPost(http.Request.Method)
                     ? RateLimitPartition.GetFixedWindowLimiter(
-                        "form" + rest,
+                        "form" + rest.Value?.TrimEnd('/'), // /f/key and /f/key/ are one form
                         _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PostsPerMinutePerForm, Window = TimeSpan.FromMinutes(1) })
                     : RateLimitPartition.GetNoLimiter(""));
             o.OnRejected = async (context, ct) =>

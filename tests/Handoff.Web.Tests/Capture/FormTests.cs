@@ -315,3 +315,27 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
 }
+
+/// <summary>An app whose per-form limit (all addresses together) is low enough to reach in a test.</summary>
+public sealed class TightPerFormLimitApp : SqliteApp
+{
+    public TightPerFormLimitApp() => Settings["Handoff:Forms:PostsPerMinutePerForm"] = "3";
+}
+
+public sealed class FormPerFormLimitTests(TightPerFormLimitApp app) : IClassFixture<TightPerFormLimitApp>
+{
+    [Fact]
+    public async Task AFormsLimit_CountsItsPostsWithAndWithoutATrailingSlash()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Limited per form" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var url = created["postUrl"]!.GetValue<string>() + (i % 2 == 1 ? "/" : "");
+            statuses.Add((await client.PostAsync(url, new FormUrlEncodedContent([new("email", $"s{i}.{Guid.NewGuid():N}@acme-corp.io")]))).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
