@@ -61,7 +61,7 @@ public static class FormSubmission
     /// <summary>Fields that steer the post rather than describe the person.</summary>
     private static readonly HashSet<string> Control = new(StringComparer.OrdinalIgnoreCase)
     {
-        "retURL", "oid", "orgid", "encoding", "debug", "debugEmail", "submit", "captcha_settings", "g-recaptcha-response",
+        "retURL", "oid", "orgid", "encoding", "_charset_", "debug", "debugEmail", "submit", "captcha_settings", "g-recaptcha-response",
         "hutk", "visitorId", "visitor_id", "pageUri", "pageUrl", "page_url", "pageName", "ipAddress",
     };
 

@@ -40,7 +40,7 @@ public record LeadDetails
     {
         FirstName = Clean(FirstName),
         LastName = Clean(LastName),
-        Email = WithoutInvisibles(Clean(Email))?.ToLowerInvariant(),
+        Email = Clean(WithoutInvisibles(Email))?.ToLowerInvariant(),
         Phone = Clean(Phone),
         Company = Clean(Company),
         Title = Clean(Title),
@@ -162,7 +162,7 @@ public record LeadDetails
     /// </summary>
     private static string? WithoutInvisibles(string? value) =>
         value is null || !value.Any(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) ? value
-            : string.Concat(value.Where(c => char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format)) is { Length: > 0 } clean ? clean : null;
+            : string.Concat(value.Where(c => char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format));
 
     private static string? Clean(string? value, bool keepNewLines = false)
     {

@@ -112,9 +112,9 @@ internal static class FormsApi
             {
                 posted = await http.Request.ReadFormAsync(ct);
             }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException || (e is IOException && e.Message.StartsWith("Unexpected end of", StringComparison.Ordinal)))
             {
-                // A multipart body without its boundary, a broken part, more than 1,024 parts: the client's fault.
+                // A multipart body without its boundary or cut off, a broken part, more than 1,024 parts: the client's fault.
                 return ErrorPage(ValidationError.For("body", $"the form could not be read: {e.Message}"));
             }
 

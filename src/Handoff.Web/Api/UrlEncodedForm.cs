@@ -9,7 +9,9 @@ namespace Handoff.Web.Api;
 /// form in its page's character set and does not say which in the content type; ASP.NET's form reader assumes UTF-8
 /// and leaves Latin-1 escapes (<c>Ren%E9</c>) undecoded. So, in this order: the content type's <c>charset</c>; the
 /// form's own <c>_charset_</c> field (which browsers fill in) or Salesforce Web-to-Lead's <c>encoding</c> field;
-/// else UTF-8, or Windows-1252 when the bytes are not valid UTF-8 (what older European sites send).
+/// else UTF-8, or Windows-1252 when the bytes are not valid UTF-8 (what older European sites send). As in browsers,
+/// the Latin-1 and ASCII labels mean Windows-1252; a label this server does not know, or one of a character set that
+/// is not ASCII-compatible (UTF-16, UTF-32), is ignored, as ASP.NET's own reader ignores it.
 /// </summary>
 internal static class UrlEncodedForm
 {
@@ -18,7 +20,7 @@ internal static class UrlEncodedForm
 
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The fields, or an error naming what is wrong (an unknown character set, too many fields).</summary>
+    /// <summary>The fields, or an error naming what is wrong (too many fields).</summary>
     public static async Task<(List<KeyValuePair<string, string?>>? Fields, string? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
@@ -34,35 +36,46 @@ internal static class UrlEncodedForm
 
         var declared = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.Charset.HasValue ? type.Charset.Value
             : parts.Select(p => p.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0] is "_charset_" or "encoding")?[1];
-        Encoding encoding;
-        if (!string.IsNullOrWhiteSpace(declared))
-        {
-            try
-            {
-                encoding = EncodingOf(HttpUtility.UrlDecode(declared.Trim('"')));
-            }
-            catch (ArgumentException)
-            {
-                return (null, $"the character set '{declared}' is not one this server knows");
-            }
-        }
-        else
-        {
-            encoding = IsUtf8(body, parts) ? Encoding.UTF8 : EncodingOf("windows-1252");
-        }
+        var encoding = Declared(declared) ?? (IsUtf8(body, parts) ? Encoding.UTF8 : Windows1252);
 
         // A name sent more than once (a group of checkboxes) gives its values joined by commas, as ASP.NET's reader does.
         var fields = encoding.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(part => part.Split('=', 2))
             .Select(pair => (Name: HttpUtility.UrlDecode(pair[0], encoding), Value: pair.Length == 2 ? HttpUtility.UrlDecode(pair[1], encoding) : ""))
-            .GroupBy(f => f.Name, StringComparer.Ordinal)
+            .GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase)
             .Select(g => new KeyValuePair<string, string?>(g.Key, string.Join(',', g.Select(f => f.Value))))
             .ToList();
         return (fields, null);
     }
 
-    private static Encoding EncodingOf(string name) =>
-        CodePagesEncodingProvider.Instance.GetEncoding(name) ?? Encoding.GetEncoding(name);
+    private static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+
+    /// <summary>The encoding a charset label names, or null to guess (no label, an unknown one, or not ASCII-compatible).</summary>
+    private static Encoding? Declared(string? label)
+    {
+        if (string.IsNullOrWhiteSpace(label))
+        {
+            return null;
+        }
+
+        label = HttpUtility.UrlDecode(label).Trim().Trim('"');
+        Encoding encoding;
+        try
+        {
+            encoding = CodePagesEncodingProvider.Instance.GetEncoding(label) ?? Encoding.GetEncoding(label);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        return encoding.CodePage switch
+        {
+            28591 or 20127 => Windows1252, // iso-8859-1, latin1, us-ascii: browsers send Windows-1252 under these names
+            1200 or 1201 or 12000 or 12001 => null, // UTF-16 and UTF-32 would not split on ASCII bytes
+            _ => encoding,
+        };
+    }
 
     /// <summary>Whether the raw bytes and every escaped byte sequence are valid UTF-8.</summary>
     private static bool IsUtf8(byte[] body, string[] parts)

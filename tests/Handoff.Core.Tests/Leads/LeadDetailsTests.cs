@@ -26,6 +26,7 @@ public class LeadDetailsTests
     [InlineData("zed\u200B@zw.com")] // zero-width space, pasted from a web page
     [InlineData("\uFEFFzed@zw.com")] // byte order mark
     [InlineData("ze\u200Dd@zw.com\u2060")] // joiner, word joiner
+    [InlineData("\u200B zed@zw.com")] // then a space, trimmed after
     public void Normalize_DropsInvisibleCharactersFromTheEmail(string email) =>
         Assert.Equal("zed@zw.com", new LeadDetails { Email = email }.Normalize().Email);
 
