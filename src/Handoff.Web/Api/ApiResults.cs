@@ -71,4 +71,11 @@ internal static class ApiResults
     }
 
     public static string ETag(int version) => $"\"{version}\"";
+
+    /// <summary>
+    /// The multipart reader's own errors, the client's fault: a body cut off before its closing boundary ("Unexpected
+    /// end of stream"), a broken part header, too many parts. Any other I/O error (a full disk) stays a server error.
+    /// </summary>
+    public static bool IsBadMultipart(Exception e) =>
+        e is InvalidDataException || (e is IOException && e.Message.StartsWith("Unexpected end of", StringComparison.Ordinal));
 }

@@ -112,9 +112,9 @@ internal static class FormsApi
             {
                 posted = await http.Request.ReadFormAsync(ct);
             }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException || (e is IOException && e.Message.StartsWith("Unexpected end of", StringComparison.Ordinal)))
+            catch (Exception e) when (ApiResults.IsBadMultipart(e) || e is InvalidOperationException)
             {
-                // A multipart body without its boundary or cut off, a broken part, more than 1,024 parts: the client's fault.
+                // Also a multipart content type without its boundary (InvalidOperationException).
                 return ErrorPage(ValidationError.For("body", $"the form could not be read: {e.Message}"));
             }
 

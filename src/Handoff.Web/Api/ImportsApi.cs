@@ -136,9 +136,8 @@ internal static class ImportsApi
                 return TypedResults.Accepted($"/api/imports/{start.Job.Id}", start.Job);
             });
         }
-        catch (Exception e) when (e is InvalidDataException || (e is IOException && e.Message.StartsWith("Unexpected end of", StringComparison.Ordinal)))
+        catch (Exception e) when (ApiResults.IsBadMultipart(e))
         {
-            // A truncated body or a broken part header (the multipart reader's own errors; a full disk is still a 500).
             return ApiResults.Problem(ValidationError.For("body", $"the multipart body could not be read: {e.Message}"));
         }
         finally

@@ -46,7 +46,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         if (http.GetEndpoint()?.Metadata.GetMetadata<CapturesKey>() is not null)
         {
             // The capture looks the key up itself, in its transaction: no second look here.
-            http.Features.Set(new PendingClaim(scope, key, hash));
+            http.Features.Set(new PendingClaim(scope, key, hash, json.Value));
             try
             {
                 return await next(context);
@@ -104,8 +104,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             return null;
         }
 
-        var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value;
-        return new IdempotencyClaim(pending.Scope, pending.Key, pending.RequestHash, answer => Stored(respond(answer), options));
+        return new IdempotencyClaim(pending.Scope, pending.Key, pending.RequestHash, answer => Stored(respond(answer), pending.Json));
     }
 
     /// <summary>A result as it is stored for replays: its status, its value as JSON, and where it points.</summary>
@@ -189,7 +188,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         return TypedResults.Content(record.ResponseBody ?? "", contentType, statusCode: record.StatusCode);
     }
 
-    private sealed record PendingClaim(string Scope, string Key, string RequestHash);
+    private sealed record PendingClaim(string Scope, string Key, string RequestHash, JsonOptions Json);
 
     private sealed class CapturesKey
     {
