@@ -99,7 +99,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
             var emailKey = EmailKeys.Of(item.Email);
             (Guid? leadId, ActivityMatch match) = item.LeadId is { } id ? ((Guid?)id, ActivityMatch.LeadId)
                 : emailKey is not null && byEmail.TryGetValue(emailKey, out var e) ? (e, ActivityMatch.Email)
-                : visitor is not null && byVisitor.TryGetValue(visitor, out var v) ? (v, ActivityMatch.Visitor)
+                : visitor is not null && (byVisitor.TryGetValue(visitor, out var v) || newLinks.TryGetValue(visitor, out v)) ? (v, ActivityMatch.Visitor)
                 : ((Guid?)null, ActivityMatch.Anonymous);
 
             if (leadId is { } lead && visitor is not null && !byVisitor.ContainsKey(visitor) && !newLinks.ContainsKey(visitor))
@@ -157,6 +157,15 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
+        }
+
+        for (var i = 0; i < recorded.Count; i++)
+        {
+            // A touch sent before its visitor identified, earlier in this batch, was stitched with the visitor's other touches.
+            if (recorded[i].LeadId is null && items[i].VisitorId?.Trim() is { } visitor && newLinks.TryGetValue(visitor, out var stitched))
+            {
+                recorded[i] = recorded[i] with { LeadId = stitched, MatchedBy = ActivityMatch.Visitor };
+            }
         }
 
         var matched = recorded.Count(r => r.LeadId is not null);

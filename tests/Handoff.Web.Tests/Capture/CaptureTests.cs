@@ -201,6 +201,31 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AVisitorWhoIdentifiesInsideABatch_HasEveryTouchOfTheBatchOnTheLead_AndTheAnswerSaysSo()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = UniqueEmail();
+        var id = (await (await client.PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject().Id();
+
+        var answer = await (await client.PostAsJsonAsync("/api/activities", new object[]
+        {
+            new { type = "PageView", visitorId = visitor, url = "/pricing" },
+            new { type = "EmailClick", email, visitorId = visitor, url = "/offer" },
+            new { type = "PageView", visitorId = visitor, url = "/docs" },
+        })).ReadObjectAsync();
+
+        Assert.Equal(3, answer["matched"]!.GetValue<int>());
+        Assert.Equal(0, answer["anonymous"]!.GetValue<int>());
+        var items = answer["items"]!.AsArray();
+        Assert.All(items, item => Assert.Equal(id, item!["leadId"]!.GetValue<string>()));
+        Assert.Equal(["Visitor", "Email", "Visitor"], items.Select(item => item!["matchedBy"]!.GetValue<string>()));
+        var urls = (await (await client.GetAsync($"/api/leads/{id}/activities")).ReadArrayAsync()).Select(a => a!["url"]?.GetValue<string>());
+        Assert.Contains("/pricing", urls);
+        Assert.Contains("/docs", urls);
+    }
+
+    [Fact]
     public async Task AJunkCapture_TakesNoOnesVisitorHistory()
     {
         var client = app.Admin();
