@@ -136,7 +136,7 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, SqliteWriteGate g
                 }
 
                 var started = Stopwatch.GetTimestamp();
-                CommitAsync(batch).GetAwaiter().GetResult();
+                CommitAsync(batch, turn).GetAwaiter().GetResult();
                 var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 BatchSize.Record(batch.Count);
                 BatchTime.Record(spent);
@@ -147,12 +147,14 @@ public sealed class CaptureWriter(IServiceScopeFactory scopes, SqliteWriteGate g
         }
     }
 
-    private async Task CommitAsync(List<QueuedCapture> batch)
+    private async Task CommitAsync(List<QueuedCapture> batch, IDisposable turn)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            _connection ??= Open(scope.ServiceProvider.GetRequiredService<HandoffDb>());
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            SqliteWriteGate.Lend(db, turn);
+            _connection ??= Open(db);
             _prepared ??= new PreparedStatements(_connection);
             await scope.ServiceProvider.GetRequiredService<CaptureLead>().CommitBatchAsync(batch, _connection, _prepared, CancellationToken.None);
         }

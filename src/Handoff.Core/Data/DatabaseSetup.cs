@@ -24,6 +24,10 @@ public static class DatabaseSetup
             var options = provider.GetRequiredService<IOptions<HandoffOptions>>().Value;
             var connectionString = ResolveConnectionString(options, provider.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName));
             Configure(db, options.Database.Provider, connectionString);
+            if (options.Database.Provider != DatabaseProvider.Postgres && provider.GetService<SqliteWriteGate>() is { } gate)
+            {
+                db.AddInterceptors(new SqliteWriteTurns(gate));
+            }
         });
         return services;
     }

@@ -19,6 +19,44 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     /// </summary>
     public bool IsSqlite => _isSqlite ??= Database.IsSqlite();
 
+    /// <summary>
+    /// SQLite: the write turn (<see cref="SqliteWriteGate"/>) this context's transactions run in, while it holds one:
+    /// lent by a caller that holds the turn across transactions, or taken for the open transaction alone
+    /// (<see cref="SqliteWriteTurns"/>, <see cref="TurnEndsWithTransaction"/>).
+    /// </summary>
+    internal IDisposable? WriteTurn { get; set; }
+
+    /// <summary>Whether <see cref="WriteTurn"/> was taken for the open transaction, and is passed on when it ends.</summary>
+    internal bool TurnEndsWithTransaction { get; set; }
+
+    /// <summary>Passes on the turn taken for the transaction that just ended, if any.</summary>
+    internal void EndTransactionTurn()
+    {
+        if (TurnEndsWithTransaction)
+        {
+            TurnEndsWithTransaction = false;
+            var turn = WriteTurn;
+            WriteTurn = null;
+            turn?.Dispose();
+        }
+    }
+
+    /// <summary>A pooled context goes back without a turn: one its transaction took is passed on, a lent one forgotten.</summary>
+    public override void Dispose()
+    {
+        EndTransactionTurn();
+        WriteTurn = null;
+        base.Dispose();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public override ValueTask DisposeAsync()
+    {
+        EndTransactionTurn();
+        WriteTurn = null;
+        return base.DisposeAsync();
+    }
+
     public DbSet<Lead> Leads => Set<Lead>();
     public DbSet<StageChange> StageChanges => Set<StageChange>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();

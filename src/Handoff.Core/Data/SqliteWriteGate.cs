@@ -25,9 +25,21 @@ public sealed class SqliteWriteGate : IDisposable
         return new Bulk(this);
     }
 
-    /// <summary>Waits for the write turn when <paramref name="db"/> is SQLite; dispose the result to pass it on.</summary>
-    public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct) =>
-        !db.IsSqlite || db.Database.CurrentTransaction is not null ? null : await EnterAsync(ct);
+    /// <summary>
+    /// Waits for the write turn when <paramref name="db"/> is SQLite and does not hold it yet; dispose the result to pass
+    /// it on. Until then the transactions of <paramref name="db"/> run in this turn instead of queueing for one.
+    /// </summary>
+    public async ValueTask<IDisposable?> EnterAsync(HandoffDb db, CancellationToken ct)
+    {
+        if (!db.IsSqlite || db.WriteTurn is not null || db.Database.CurrentTransaction is not null)
+        {
+            return null;
+        }
+
+        var turn = await EnterAsync(ct);
+        Lend(db, turn);
+        return turn;
+    }
 
     /// <summary>Waits for the write turn (a SQLite writer's); dispose the result to pass it on.</summary>
     public async ValueTask<IDisposable> EnterAsync(CancellationToken ct)
@@ -43,6 +55,47 @@ public sealed class SqliteWriteGate : IDisposable
         }
 
         return new Turn(_gate);
+    }
+
+    /// <summary>
+    /// The transactions of <paramref name="db"/> run in <paramref name="turn"/>, which its caller holds, until the turn
+    /// ends or the context is disposed.
+    /// </summary>
+    public static void Lend(HandoffDb db, IDisposable turn)
+    {
+        db.WriteTurn = turn;
+        ((Turn)turn).Borrower = db;
+    }
+
+    /// <summary>
+    /// For <see cref="SqliteWriteTurns"/>: the write turn for one transaction, or null when it did not come within
+    /// <paramref name="wait"/>; the transaction then waits for SQLite's lock in its busy handler, as it would without the gate.
+    /// </summary>
+    internal async ValueTask<IDisposable?> TryEnterAsync(TimeSpan wait, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await _gate.WaitAsync(wait, ct) ? new Turn(_gate) : null;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    /// <inheritdoc cref="TryEnterAsync"/>
+    internal IDisposable? TryEnter(TimeSpan wait, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return _gate.Wait(wait, ct) ? new Turn(_gate) : null;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     public void Dispose() => _gate.Dispose();
@@ -64,10 +117,18 @@ public sealed class SqliteWriteGate : IDisposable
     {
         private int _released;
 
+        /// <summary>The context whose transactions run in this turn (<see cref="Lend"/>).</summary>
+        public HandoffDb? Borrower { get; set; }
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
+                if (Borrower is { } db && ReferenceEquals(db.WriteTurn, this))
+                {
+                    db.WriteTurn = null;
+                }
+
                 gate.Release();
             }
         }
