@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Handoff.Cli.Commands;
 
 namespace Handoff.Cli;
@@ -55,7 +56,29 @@ public static class HandoffCli
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = terminal.OutWriter, Error = terminal.ErrorWriter }, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        // System.CommandLine's own handling would end the process 2 s after Ctrl+C whatever the command was doing, and
+        // a command's clean-up takes longer than that: an import must roll back its batch and put its job back to
+        // Pending (else the job stays Running for its 30 s lease). The first Ctrl+C (or SIGTERM) cancels the command
+        // and lets it finish; a second one ends the process at once.
+        return await parse.InvokeAsync(
+            new InvocationConfiguration { Output = terminal.OutWriter, Error = terminal.ErrorWriter, ProcessTerminationTimeout = null },
+            stop.Token);
+
+        void Stop(PosixSignalContext signal)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                return; // the second signal: the default handling ends the process
+            }
+
+            signal.Cancel = true;
+            terminal.Warning("Stopping… (press Ctrl+C again to quit at once)");
+            stop.Cancel();
+        }
     }
 
     private static string CommandPath(CommandResult command)

@@ -43,6 +43,7 @@ public static class HandoffServices
         services.AddScoped<ReasonCatalogue>();
         services.AddScoped<ApiKeys>();
         services.AddScoped<People>();
+        services.AddSingleton<Import.RunningImports>();
         services.AddScoped<Import.ImportJobs>();
         services.AddScoped<Import.RunImport>();
         services.AddScoped<Import.ImportAutomation>();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Handoff.Common;
 using Handoff.Import;
+using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 
 namespace Handoff.Cli.Commands;
@@ -84,56 +85,62 @@ internal static class ImportCommand
         }
 
         var actor = new Actor(ActorKind.Integration, "cli:" + Environment.UserName, "handoff import");
-        var started = await jobs.StartAsync(received.Value!, new ImportRequest(mapping, keepUnmapped, automation), actor, runnerId, ct);
-        if (started.Error is { } startError)
-        {
-            return terminal.Fail(startError, OptionOf);
-        }
-
-        var job = started.Value!.Job;
-        if (job.Status == ImportStatus.Completed)
-        {
-            terminal.Warning($"This file was imported already (import {job.Id}, finished {Format.Time(job.FinishedAt ?? job.CreatedAt)} UTC); nothing new was imported.");
-            return await ReportAsync(context, job, null);
-        }
-
-        var resuming = job.LastCommittedRow > 0 ? $", resuming after row {job.LastCommittedRow:N0}" : "";
-        terminal.Err.MarkupLineInterpolated($"Importing [bold]{file.Name}[/] ({file.Length / 1024.0 / 1024.0:N1} MiB) into the {context.DatabaseName} as import {job.Id}{resuming}.");
-
-        ImportJobView? result;
+        ImportJobView? job = null;
         try
         {
-            result = await terminal.Err.Progress()
+            var started = await jobs.StartAsync(received.Value!, new ImportRequest(mapping, keepUnmapped, automation), actor, runnerId, ct);
+            if (started.Error is { } startError)
+            {
+                return terminal.Fail(startError, OptionOf);
+            }
+
+            job = started.Value!.Job;
+            if (job.Status == ImportStatus.Completed)
+            {
+                terminal.Warning($"This file was imported already (import {job.Id}, finished {Format.Time(job.FinishedAt ?? job.CreatedAt)} UTC); nothing new was imported.");
+                return await ReportAsync(context, job, null);
+            }
+
+            var resuming = job.LastCommittedRow > 0 ? $", resuming after row {job.LastCommittedRow:N0}" : "";
+            terminal.Err.MarkupLineInterpolated($"Importing [bold]{file.Name}[/] ({file.Length / 1024.0 / 1024.0:N1} MiB) into the {context.DatabaseName} as import {job.Id}{resuming}.");
+
+            var jobId = job.Id;
+            var result = await terminal.Err.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {
                     var bar = progress.AddTask("Importing", maxValue: 1.0);
                     var view = await context.Get<RunImport>().RunAsync(
-                        job.Id,
+                        jobId,
                         runnerId,
                         new Reporter(p =>
                         {
                             bar.Value = p.Fraction;
-                            bar.Description = $"{p.Counts.TotalRows:N0} rows";
+                            bar.Description = $"{p.RowsProcessed:N0} rows";
                         }),
                         ct);
                     bar.Value = 1.0;
                     return view;
                 });
+            if (result is null)
+            {
+                return await HeldElsewhereAsync(context, jobId);
+            }
+
+            return await ReportAsync(context, result, clock.Elapsed);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            terminal.Hint("The committed batches are kept: run the same command again to resume after them.");
+            // RunImport puts its job back to Pending when it is cancelled; a job that was claimed for this process but
+            // not running yet (Ctrl+C right after the file was read) is let go here. Either way the next run of the
+            // same command resumes it at once, instead of waiting for the lease to run out.
+            await jobs.ReleaseAsync(runnerId);
+            var stopped = job is null ? null : (await jobs.GetAsync(job.Id, CancellationToken.None)).Value;
+            var kept = stopped is { LastCommittedRow: > 1 } ? $"rows up to row {stopped.LastCommittedRow:N0} are imported ({stopped.TotalRows:N0} rows)" : "no rows were imported yet";
+            terminal.Warning(stopped is null ? "The import stopped before it began." : $"The import stopped: {kept}; import {stopped.Id} is {stopped.Status}.");
+            terminal.Hint("Run the same command again to resume it after the last imported row.");
             throw;
         }
-
-        if (result is null)
-        {
-            terminal.Warning($"Another process is importing this file right now (import {job.Id}); follow it with 'GET /api/imports/{job.Id}'.");
-            return ExitCodes.Success;
-        }
-
-        return await ReportAsync(context, result, clock.Elapsed);
     }
 
     private static async Task<int> ReportAsync(CommandContext context, ImportJobView job, TimeSpan? elapsed)
@@ -172,10 +179,30 @@ internal static class ImportCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>
+    /// Another runner holds the job: a web node or another <c>handoff import</c> importing it, or a process that was
+    /// killed without letting it go, whose lease then has to run out first.
+    /// </summary>
+    private static async Task<int> HeldElsewhereAsync(CommandContext context, Guid jobId)
+    {
+        var terminal = context.Terminal;
+        var job = await context.Db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId);
+        if (job.Status == ImportStatus.Running && job.LeaseUntil is { } until)
+        {
+            var wait = Math.Max(1, (int)Math.Ceiling((until - context.Clock.GetUtcNow().UtcDateTime).TotalSeconds));
+            terminal.Warning($"Import {job.Id} is held by {job.RunnerId} until {until:HH:mm:ss} UTC: it is importing this file now, or it stopped without letting the job go (a killed process).");
+            terminal.Hint($"Follow it with 'GET /api/imports/{job.Id}'; if that process is gone, run the same command again in {wait} s to resume after the last committed row.");
+            return ExitCodes.Success;
+        }
+
+        terminal.Warning($"Import {job.Id} is {job.Status} now; run the same command again to see it.");
+        return ExitCodes.Success;
+    }
+
     private static string OptionOf(string field) =>
         field.StartsWith("mapping", StringComparison.Ordinal) ? "--mapping " + field["mapping".Length..].TrimStart('.') : field;
 
-    /// <summary>Reports on the caller's thread, so the bar moves with each committed batch.</summary>
+    /// <summary>Reports on the caller's thread, so the bar moves with each batch written.</summary>
     private sealed class Reporter(Action<ImportProgress> report) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => report(value);

@@ -129,23 +129,52 @@ public static class ImportFile
         return (Convert.ToHexStringLower(sha.GetHashAndReset()), size);
     }
 
+    /// <summary>
+    /// Reads the header row: its names with line breaks normalized (<see cref="HeaderName"/>). A header whose quote is
+    /// never closed, or whose names repeat (one of the columns would be dropped), is refused with what to fix.
+    /// </summary>
     private static async Task<Result<IReadOnlyList<string>>> ReadHeadersAsync(string path, CancellationToken ct)
     {
         try
         {
-            await using var reader = CsvReader.FromFile(path, ReaderOptions());
+            CsvMalformedRecord? brokenHeader = null;
+            await using var reader = CsvReader.FromFile(path, ReaderOptions(m =>
+            {
+                if (m.RecordNumber == 1 && m.Reason != CsvMalformedReason.StrayQuote)
+                {
+                    brokenHeader ??= m;
+                }
+            }));
             await reader.ReadHeaderAsync(ct);
-            var headers = reader.Headers.ToArray();
-            if (headers.Length == 0 || headers.All(string.IsNullOrWhiteSpace))
+            var names = reader.Headers.ToArray();
+            if (names.Length == 0 || names.All(string.IsNullOrWhiteSpace))
             {
                 return ValidationError.For("file", "the file has no header row: its first line must name the columns (e.g. First Name,Last Name,Email)");
             }
 
-            if (headers.FirstOrDefault(h => h.Contains('\n', StringComparison.Ordinal) || h.Contains('\r', StringComparison.Ordinal)) is { } broken)
+            // The first data row tells a quoted header cell that spans lines from a quote that was never closed and
+            // swallowed the lines after it (the quoting of the header is reported once the reader is past it).
+            var multiLine = Array.FindIndex(names, n => n.AsSpan().IndexOfAny('\r', '\n') >= 0);
+            var firstRowWidth = await reader.ReadAsync(ct) ? reader.FieldCount : names.Length;
+            if (brokenHeader is { } broken)
             {
-                // A quote opened in the header and never closed swallows the lines after it into one column name.
-                var start = broken.Split('\r', '\n')[0];
-                return ValidationError.For("file", $"the header row cannot be read: a quote opened in it is never closed (the column starting '{(start.Length > 60 ? start[..60] + "…" : start)}' runs past the end of the line)");
+                return broken.Reason == CsvMalformedReason.TextAfterClosingQuote && multiLine < 0
+                    ? ValidationError.For("file", $"the header row cannot be read: a column name has text after its closing quote ({Start(broken.RawRecord)}); remove the quotes or quote the whole name")
+                    : NeverClosed(multiLine >= 0 ? names[multiLine] : broken.RawRecord);
+            }
+
+            if (multiLine >= 0 && firstRowWidth != names.Length)
+            {
+                return NeverClosed(names[multiLine], $"; the header then has {names.Length} column(s) where the first row has {firstRowWidth}");
+            }
+
+            var headers = Array.ConvertAll(names, HeaderName);
+            if (Repeated(headers) is { } repeated)
+            {
+                return ValidationError.For(
+                    "file",
+                    $"the header names the same column more than once, so the values of all but one would be lost: {repeated}. " +
+                    "Rename or remove the repeated columns (a mapping names columns by their header, so it cannot tell them apart)");
             }
 
             return headers;
@@ -154,6 +183,54 @@ public static class ImportFile
         {
             return ValidationError.For("file", $"the header row cannot be read: {e.Message}");
         }
+
+        static ValidationError NeverClosed(string column, string detail = "") => ValidationError.For(
+            "file",
+            $"the header row cannot be read: a quote opened in it is never closed (the column starting '{Start(column.Split('\r', '\n')[0])}' runs past the end of the line{detail}); close the quote, or remove it");
+
+        static string Start(string text) => text.Length > 60 ? text[..60] + "…" : text;
+    }
+
+    /// <summary>
+    /// A header name as imports use it: a line break inside a quoted header cell ("First⏎Name"), with the spaces
+    /// around it, becomes one space. Other names are returned as they are.
+    /// </summary>
+    internal static string HeaderName(string header) =>
+        header.AsSpan().IndexOfAny('\r', '\n') < 0
+            ? header
+            : string.Join(' ', header.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>
+    /// The names that more than one column has (compared without case, trimmed), with their positions, such as
+    /// <c>'Email' (columns 2 (B) and 5 (E))</c>; null when every name is unique. Blank names are not compared: such
+    /// columns are ignored, and spreadsheets often export a few empty ones at the end.
+    /// </summary>
+    private static string? Repeated(string[] headers)
+    {
+        var repeated = headers
+            .Select((name, index) => (Name: name.Trim(), Index: index))
+            .Where(h => h.Name.Length > 0)
+            .GroupBy(h => h.Name, StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() > 1)
+            .Select(g =>
+            {
+                var positions = g.Select(h => $"{h.Index + 1} ({ColumnLetters(h.Index)})").ToList();
+                return $"'{g.First().Name}' (columns {string.Join(", ", positions[..^1])} and {positions[^1]})";
+            })
+            .ToList();
+        return repeated.Count == 0 ? null : string.Join("; ", repeated);
+    }
+
+    /// <summary>A spreadsheet's name of the column at <paramref name="index"/> (from 0): A, B, … Z, AA, AB, …</summary>
+    private static string ColumnLetters(int index)
+    {
+        var letters = "";
+        for (var n = index + 1; n > 0; n = (n - 1) / 26)
+        {
+            letters = (char)('A' + ((n - 1) % 26)) + letters;
+        }
+
+        return letters;
     }
 
     private static bool Utf16Bom(ReadOnlySpan<byte> bytes) =>

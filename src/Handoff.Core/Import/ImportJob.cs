@@ -70,10 +70,13 @@ public sealed class ImportJob
     /// <summary>Rows that became leads in Junk.</summary>
     public int Junk { get; private set; }
 
-    /// <summary>The resume checkpoint: rows up to this number (the header is row 1) are committed.</summary>
+    /// <summary>
+    /// The last committed row, numbered as a spreadsheet shows it (the header is row 1, see
+    /// <see cref="ImportRowError.RowNumber"/>); resuming finds it by <see cref="BytesCommitted"/>.
+    /// </summary>
     public int LastCommittedRow { get; private set; }
 
-    /// <summary>How far into the file the committed rows reach, in bytes: progress.</summary>
+    /// <summary>How far into the file the committed rows reach, in bytes: progress, and the resume checkpoint.</summary>
     public long BytesCommitted { get; private set; }
 
     public DateTime CreatedAt { get; private set; }
@@ -134,8 +137,17 @@ public sealed class ImportRowError
     public Guid Id { get; private set; }
     public Guid JobId { get; private set; }
 
-    /// <summary>The row as a spreadsheet numbers it: the header is row 1, the first data row is row 2.</summary>
+    /// <summary>
+    /// The row as a spreadsheet numbers it: the header is row 1, an empty line is a row too, a line break inside a
+    /// quoted cell is not a new row.
+    /// </summary>
     public int RowNumber { get; private set; }
+
+    /// <summary>
+    /// The line of the file the row starts on, as a text editor numbers it (every line counts, those inside quoted
+    /// cells too); 0 for errors recorded before lines were.
+    /// </summary>
+    public int Line { get; private set; }
 
     /// <summary>The CSV column at fault, or null for the whole row (broken quoting, wrong column count).</summary>
     public string? Column { get; private set; }
@@ -144,11 +156,12 @@ public sealed class ImportRowError
     /// <summary>The offending value (or raw row), clipped to <see cref="MaxValueLength"/> characters.</summary>
     public string? Value { get; private set; }
 
-    internal static ImportRowError Create(Guid jobId, int rowNumber, string? column, string reason, string? value) => new()
+    internal static ImportRowError Create(Guid jobId, int rowNumber, int line, string? column, string reason, string? value) => new()
     {
         Id = Ids.NewId(),
         JobId = jobId,
         RowNumber = rowNumber,
+        Line = line,
         Column = column is null ? null : ImportJob.Clip(column, 200),
         Reason = ImportJob.Clip(reason, 500),
         Value = value is null ? null : ImportJob.Clip(value, MaxValueLength),
@@ -158,7 +171,11 @@ public sealed class ImportRowError
 /// <summary>One column of the file and where its values go: a lead field, <c>custom:&lt;name&gt;</c> or <c>ignore</c>.</summary>
 public sealed record ColumnMapping(string Column, string Target);
 
-/// <summary>An import job as the API shows it.</summary>
+/// <summary>
+/// An import job as the API shows it. The counts and <c>LastCommittedRow</c> are committed (an interrupted job resumes
+/// after them); <c>Progress</c> (the share of the file) and <c>RowsProcessed</c> of a job running in this process also
+/// cover the batches written in its open transaction, so they move with every batch.
+/// </summary>
 public sealed record ImportJobView(
     Guid Id,
     string FileName,
@@ -179,13 +196,18 @@ public sealed record ImportJobView(
     DateTime? FinishedAt,
     string? Error,
     string ErrorsUrl,
-    bool Automation)
+    bool Automation,
+    int RowsProcessed)
 {
+    /// <summary>
+    /// The job as the database has it: its progress and <see cref="RowsProcessed"/> are those committed
+    /// (<see cref="RunningImports"/> shows those of a job running in this process batch by batch).
+    /// </summary>
     public static ImportJobView From(ImportJob job) => new(
         job.Id, job.FileName, job.Sha256, job.FileSize, job.Status, job.Columns(), job.TotalRows, job.Imported,
         job.Merged, job.Duplicates, job.Rejected, job.Junk, job.LastCommittedRow,
         job.Status == ImportStatus.Completed ? 1 : job.FileSize == 0 ? 0 : Math.Round((double)job.BytesCommitted / job.FileSize, 4),
-        job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error, $"/api/imports/{job.Id}/errors.csv", job.Automation);
+        job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error, $"/api/imports/{job.Id}/errors.csv", job.Automation, job.TotalRows);
 }
 
 internal static class ImportJson

@@ -30,7 +30,7 @@ public sealed record ImportStart(ImportJobView Job, ImportStartOutcome Outcome);
 /// Import jobs: starting one from a received file (one job per file content, so uploading the same file again is
 /// harmless), reading its progress, and its error report.
 /// </summary>
-public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<HandoffOptions> options)
+public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<HandoffOptions> options, RunningImports running)
 {
     private string DataDirectory => options.Value.DataDirectory;
 
@@ -96,18 +96,31 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
         }
     }
 
+    /// <summary>
+    /// Puts the jobs that <paramref name="runnerId"/> holds back to Pending, at once: an in-process run that was
+    /// stopped (Ctrl+C in the CLI) before or while it imported. They resume from their checkpoint at the next run
+    /// instead of after their lease. Returns how many there were.
+    /// </summary>
+    public Task<int> ReleaseAsync(string runnerId) =>
+        db.ImportJobs.Where(j => j.RunnerId == runnerId && j.Status == ImportStatus.Running).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, ImportStatus.Pending)
+                .SetProperty(j => j.RunnerId, (string?)null)
+                .SetProperty(j => j.LeaseUntil, (DateTime?)null),
+            CancellationToken.None);
+
+    /// <summary>The job, with the progress of its latest batches when this process runs it (<see cref="RunningImports"/>).</summary>
     public async Task<Result<ImportJobView>> GetAsync(Guid id, CancellationToken ct) =>
         await db.ImportJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct) is { } job
-            ? ImportJobView.From(job)
+            ? running.Show(ImportJobView.From(job))
             : new NotFoundError($"There is no import {id}.");
 
     /// <summary>The latest jobs, newest first.</summary>
     public async Task<IReadOnlyList<ImportJobView>> ListAsync(int limit, CancellationToken ct) =>
         (await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(Math.Clamp(limit, 1, 200)).ToListAsync(ct))
-            .Select(ImportJobView.From).ToList();
+            .Select(j => running.Show(ImportJobView.From(j))).ToList();
 
     /// <summary>
-    /// Writes the job's row errors as CSV (row, column, reason, value), in row order, streamed from the database.
+    /// Writes the job's row errors as CSV (row, column, reason, value, line), in row order, streamed from the database.
     /// Formula cells are neutralized (<see cref="CsvSafe"/>): the values are whatever the file held.
     /// </summary>
     public async Task<bool> WriteErrorsAsync(Guid id, Stream destination, CancellationToken ct)
@@ -118,7 +131,7 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
         }
 
         await using var csv = CsvSafe.Create(destination);
-        csv.WriteHeader(["row", "column", "reason", "value"]);
+        csv.WriteHeader(["row", "column", "reason", "value", "line"]);
         var errors = db.ImportRowErrors.AsNoTracking().Where(e => e.JobId == id).OrderBy(e => e.RowNumber).ThenBy(e => e.Id).AsAsyncEnumerable();
         await foreach (var error in errors.WithCancellation(ct))
         {
@@ -126,6 +139,15 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
             csv.WriteField(error.Column);
             csv.WriteField(error.Reason);
             csv.WriteField(error.Value);
+            if (error.Line > 0)
+            {
+                csv.WriteField(error.Line, []);
+            }
+            else
+            {
+                csv.WriteField(""); // recorded before lines were
+            }
+
             await csv.EndRecordAsync(ct);
         }
 

@@ -104,13 +104,15 @@ public sealed class ImportMapping
         var explicitTargets = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (header, target) in explicitMapping ?? new Dictionary<string, string>())
         {
-            if (!headers.Any(h => string.Equals(h.Trim(), header.Trim(), StringComparison.OrdinalIgnoreCase)))
+            // A header cell with a line break is known by its name with the break as a space; the mapping may name it either way.
+            var name = ImportFile.HeaderName(header).Trim();
+            if (!headers.Any(h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase)))
             {
                 errors.Add($"mapping.{header}", $"the file has no column '{header}'; its columns are: {string.Join(", ", headers)}");
             }
             else if (Canonical(target) is { } canonical)
             {
-                explicitTargets[header.Trim()] = canonical;
+                explicitTargets[name] = canonical;
             }
             else
             {
@@ -144,7 +146,7 @@ public sealed class ImportMapping
 
     /// <summary>
     /// Turns one row into lead details, normalized and validated. Values that do not parse (a number of employees,
-    /// a yes/no) and every validation failure are problems, named by their CSV column.
+    /// a yes/no) and every validation failure are problems, named by their CSV column; a row gets all of them.
     /// </summary>
     public (LeadDetails? Details, List<RowProblem>? Problems) Map(IReadOnlyList<string> values)
     {
@@ -217,11 +219,8 @@ public sealed class ImportMapping
             }
         }
 
-        if (problems is not null)
-        {
-            return (null, problems);
-        }
-
+        // A value that did not parse is left out of the details, which are validated all the same: the row's report
+        // names every problem it has, not only the first kind found.
         var details = new LeadDetails
         {
             FirstName = Field(LeadField.FirstName),
@@ -253,10 +252,10 @@ public sealed class ImportMapping
         details.Validate(errors);
         if (!errors.Any)
         {
-            return (details, null);
+            return problems is null ? (details, null) : (null, problems);
         }
 
-        problems = [];
+        problems ??= [];
         foreach (var (field, messages) in errors.ToError().Fields)
         {
             var column = ColumnOf(field);

@@ -22,8 +22,17 @@ namespace Handoff.Import;
 
 /// <summary>Why a row is junk: a Junk reason code (e.g. <c>spam</c>, <c>test</c>) and a detail for the history.</summary>
 
-/// <summary>How far a running import is: the committed counts and the share of the file they cover.</summary>
-public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, double Fraction);
+/// <summary>
+/// How far a running import is. <paramref name="Counts"/> and <paramref name="LastCommittedRow"/> are committed (an
+/// interrupted import resumes after them); <paramref name="RowsProcessed"/> and <paramref name="Fraction"/> (the share
+/// of the file) also cover the batches written in the transaction that is still open, so they move with every batch
+/// (on SQLite a transaction holds five).
+/// </summary>
+/// <param name="Counts">The committed counts.</param>
+/// <param name="LastCommittedRow">The resume checkpoint: the last committed row.</param>
+/// <param name="RowsProcessed">The rows written so far, committed or not.</param>
+/// <param name="Fraction">The share of the file written so far, committed or not.</param>
+public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, int RowsProcessed, double Fraction);
 
 /// <summary>
 /// Runs an import job: reads the stored file row by row and runs each row through the same pipeline as a capture, in
@@ -32,7 +41,7 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, d
 /// writes the new rows with the provider's bulk insert. Each transaction (one batch; five on SQLite) commits together
 /// with the job's counts and checkpoint, under the runner's lease.
 /// </summary>
-public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain, SqliteWriteGate gate)
+public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain, SqliteWriteGate gate, RunningImports running)
 {
     public const int DefaultBatchSize = 5_000;
 
@@ -148,6 +157,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     .SetProperty(j => j.LeaseUntil, (DateTime?)null),
                 CancellationToken.None);
         }
+        finally
+        {
+            running.Finish(jobId);
+        }
 
         return ImportJobView.From(await db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, CancellationToken.None));
     }
@@ -211,8 +224,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             {
                 if (sqlite)
                 {
+                    // A cancelled run skips the checkpoint: copying a WAL of up to 400 MB back takes seconds, and the
+                    // job must be back to Pending before the process exits (Ctrl+C in the CLI). SQLite checkpoints it
+                    // at a later write instead.
                     await db.Database.ExecuteSqlRawAsync(
-                        "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+                        ct.IsCancellationRequested
+                            ? "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;"
+                            : "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);",
+                        CancellationToken.None);
                 }
 
                 await db.Database.CloseConnectionAsync();
@@ -256,15 +275,19 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     continue;
                 }
 
-                if (await writer.WriteAsync(batch, ct))
+                // Progress moves with every batch written, before its commit; the counts and the checkpoint move only
+                // with commits.
+                await writer.WriteAsync(batch, ct);
+                Report(Fraction());
+                if (await writer.CommitIfDueAsync(ct))
                 {
-                    progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, job.FileSize == 0 ? 1 : (double)writer.BytesCommitted / job.FileSize));
+                    Report(Fraction());
                 }
             }
 
             if (await writer.CommitAsync(ct))
             {
-                progress?.Report(new ImportProgress(writer.Counts, writer.LastRow, 1));
+                Report(1);
             }
 
             log.LogInformation("Import {JobId} phases: {Timings}", job.Id, _timings);
@@ -281,6 +304,15 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 // The reader stops when the writer does; the writer's exception (if any) is the one that matters.
             }
         }
+
+        double Fraction() => job.FileSize == 0 ? 1 : Math.Min(1, (double)writer.BytesWritten / job.FileSize);
+
+        void Report(double fraction)
+        {
+            var now = new ImportProgress(writer.Counts, writer.LastRow, writer.RowsWritten, fraction);
+            running.Report(job.Id, now);
+            progress?.Report(now);
+        }
     }
 
     /// <summary>
@@ -288,19 +320,28 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// depend on the database, so it runs here, beside the writer. Rows up to the job's checkpoint were committed by
     /// an earlier run: they are prepared again only to learn their email keys (for in-file duplicate counts).
     /// </summary>
+    /// <remarks>
+    /// A row is numbered as a spreadsheet shows it (the header is row 1, an empty line is a row of its own, a line
+    /// break inside a quoted cell is not) and carries the line of the file it starts on (as an editor shows it). The
+    /// checkpoint is found by bytes: a row is committed when it starts before <see cref="ImportJob.BytesCommitted"/>,
+    /// which does not depend on how rows are numbered (jobs checkpointed while empty lines were not counted resume
+    /// right).
+    /// </remarks>
     private async Task ReadAsync(string path, ImportMapping mapping, ImportJob job, Owner owner, ChannelWriter<Batch> output, CancellationToken ct)
     {
         try
         {
-            var checkpoint = job.LastCommittedRow;
+            var committedBytes = job.BytesCommitted;
             var actor = job.Actor;
             var malformed = new Dictionary<long, CsvMalformedRecord>();
             await using var reader = CsvReader.FromFile(path, ImportFile.ReaderOptions(m => malformed[m.RecordNumber] = m));
             await reader.ReadHeaderAsync(ct);
             var width = reader.Headers.Count;
+            var headerEnds = reader.LineNumber + reader.Headers.Sum(h => LineBreaks(h.AsSpan()));
+            long breaksInRows = 0;
             var values = new string[width];
             var rows = new List<PreparedRow>(BatchSize);
-            var replaying = checkpoint > 1;
+            var replaying = committedBytes > 0;
             var at = Now();
             long bytes = 0;
             var timings = _timings;
@@ -308,8 +349,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             while (await reader.ReadAsync(ct))
             {
                 mark = timings.Add("read: parse", mark);
-                var number = checked((int)reader.RowNumber + 1);
-                var replay = number <= checkpoint;
+                var line = checked((int)reader.LineNumber);
+                var number = checked((int)(1 + line - headerEnds - breaksInRows));
+                breaksInRows += LineBreaks(reader.RawRecord);
+                var replay = reader.ByteOffset < committedBytes;
                 if (replay != replaying || rows.Count == BatchSize)
                 {
                     if (rows.Count > 0)
@@ -326,7 +369,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
-                var row = Prepare(reader, number, width, values, mapping, malformed);
+                var row = Prepare(reader, new RowAt(number, line), width, values, mapping, malformed);
                 mark = timings.Add("read: map, validate, screen", mark);
                 if (!replay && row.Details is { } details)
                 {
@@ -390,9 +433,26 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         _timings.Add("read: score and MQL-check ahead", mark);
     }
 
-    private PreparedRow Prepare(CsvReader reader, int number, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)
+    /// <summary>The line breaks in <paramref name="text"/>: CR, LF and CR LF each count once, as the reader counts lines.</summary>
+    private static int LineBreaks<T>(ReadOnlySpan<T> text)
+        where T : unmanaged, IEquatable<T>, INumberBase<T>
     {
-        if (malformed.Remove(number, out var bad) && bad.Reason != CsvMalformedReason.StrayQuote)
+        T cr = T.CreateTruncating('\r'), lf = T.CreateTruncating('\n');
+        var breaks = 0;
+        for (var at = text.IndexOfAny(cr, lf); at >= 0; at = text.IndexOfAny(cr, lf))
+        {
+            breaks++;
+            var crLf = text[at].Equals(cr) && at + 1 < text.Length && text[at + 1].Equals(lf);
+            text = text[(at + (crLf ? 2 : 1))..];
+        }
+
+        return breaks;
+    }
+
+    private PreparedRow Prepare(CsvReader reader, RowAt position, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)
+    {
+        // The reader reports malformed records by its own count: the header is record 1, empty lines are not counted.
+        if (malformed.Remove(reader.RowNumber + 1, out var bad) && bad.Reason != CsvMalformedReason.StrayQuote)
         {
             // A quote inside an unquoted value (O"Brien) is kept as text, as spreadsheets do; other quoting is broken.
             var why = bad.Reason switch
@@ -401,14 +461,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 CsvMalformedReason.UnterminatedQuote => "broken quoting: a quoted field is never closed, so it runs to the end of the file",
                 _ => $"broken quoting ({bad.Reason})",
             };
-            var lines = reader.LineNumber > 0 ? $" (starts on line {reader.LineNumber})" : "";
-            return PreparedRow.Rejected(number, new RowProblem(null, why + lines, System.Text.Encoding.UTF8.GetString(reader.RawRecord)));
+            var lines = $" (starts on line {position.Line})";
+            return PreparedRow.Rejected(position, new RowProblem(null, why + lines, System.Text.Encoding.UTF8.GetString(reader.RawRecord)));
         }
 
         if (reader.FieldCount != width)
         {
             return PreparedRow.Rejected(
-                number,
+                position,
                 new RowProblem(null, $"has {reader.FieldCount} columns but the header has {width}", System.Text.Encoding.UTF8.GetString(reader.RawRecord)));
         }
 
@@ -420,14 +480,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         var (details, problems) = mapping.Map(values);
         if (details is null)
         {
-            return new PreparedRow(number, null, null, null, problems);
+            return new PreparedRow(position, null, null, null, problems);
         }
 
         // Rows replayed on resume are screened too: a junk row has no email key, and a replayed one that had one marked
         // its person as seen in the file, so a later row of that person counted as a duplicate instead of a merge and
         // its touch was lost. The screen is capture's; the honeypot and person-only checks are for forms.
         var junk = junkClassifier.Screen(details);
-        return new PreparedRow(number, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
+        return new PreparedRow(position, details, junk is null ? EmailKeys.Of(details.Email) : null, junk, null);
     }
 
     private async Task RenewLeaseAsync(Guid jobId, string runnerId, CancellationToken ct)
@@ -449,10 +509,14 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     internal DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>Where a row is: its number as a spreadsheet shows it (the header is row 1) and the line of the file it starts on.</summary>
+    private readonly record struct RowAt(int Number, int Line);
+
     /// <summary>One row, ready for the writer: valid details (and its email key and junk verdict), or its problems.</summary>
-    private sealed class PreparedRow(int number, LeadDetails? details, string? key, JunkVerdict? junk, List<RowProblem>? problems)
+    private sealed class PreparedRow(RowAt at, LeadDetails? details, string? key, JunkVerdict? junk, List<RowProblem>? problems)
     {
-        public int Number => number;
+        public int Number => at.Number;
+        public int Line => at.Line;
         public LeadDetails? Details => details;
         public string? Key => key;
         public JunkVerdict? Junk => junk;
@@ -464,7 +528,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// <summary>The account the row's company domain matches (a merged row links it to a lead that has none), if any.</summary>
         public Guid? Account { get; set; }
 
-        public static PreparedRow Rejected(int number, RowProblem problem) => new(number, null, null, null, [problem]);
+        public static PreparedRow Rejected(RowAt at, RowProblem problem) => new(at, null, null, null, [problem]);
 
         /// <summary>
         /// The draft made ahead, once: a batch that runs again (after a conflict) makes fresh ones, since the first
@@ -553,6 +617,12 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
         public long BytesCommitted { get; private set; } = job.BytesCommitted;
 
+        /// <summary>The rows written so far, committed or in the open transaction.</summary>
+        public int RowsWritten => Counts.TotalRows + _openCounts.TotalRows;
+
+        /// <summary>How far into the file the rows written so far reach, committed or not.</summary>
+        public long BytesWritten => _open.Count > 0 ? _open[^1].BytesRead : BytesCommitted;
+
         public async Task LoadKnownKeysAsync(CancellationToken ct)
         {
             var keys = db.Leads.AsNoTracking()
@@ -582,8 +652,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
         }
 
-        /// <summary>Writes the batch in the open transaction, and commits when it holds enough rows; true when it did.</summary>
-        public async Task<bool> WriteAsync(Batch batch, CancellationToken ct)
+        /// <summary>Writes the batch in the open transaction (beginning one if none is open); see <see cref="CommitIfDueAsync"/>.</summary>
+        public async Task WriteAsync(Batch batch, CancellationToken ct)
         {
             _batches++;
             _open.Add(batch);
@@ -618,7 +688,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     await RollbackAsync();
                 }
             }
+        }
 
+        /// <summary>Commits when the open transaction holds enough rows, or someone waits for SQLite's write turn; true when it did.</summary>
+        public async Task<bool> CommitIfDueAsync(CancellationToken ct)
+        {
             // A capture (or a rescore's chunk) waiting for the write turn gets it after this batch, not after the whole
             // transaction: captures queued behind an import of 300,000 rows waited up to 28 s (SQLite's busy handler
             // almost never caught the moment between one transaction and the next).
@@ -732,7 +806,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 if (row.Details is not { } details)
                 {
                     rejected++;
-                    errors.AddRange(row.Problems!.Select(p => ImportRowError.Create(job.Id, row.Number, p.Column, p.Reason, p.Value)));
+                    errors.AddRange(row.Problems!.Select(p => ImportRowError.Create(job.Id, row.Number, row.Line, p.Column, p.Reason, p.Value)));
                     continue;
                 }
 

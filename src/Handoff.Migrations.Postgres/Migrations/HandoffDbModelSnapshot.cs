@@ -483,6 +483,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("job_id");
 
+                    b.Property<int>("Line")
+                        .HasColumnType("integer")
+                        .HasColumnName("line");
+
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(500)

@@ -478,6 +478,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("job_id");
 
+                    b.Property<int>("Line")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("line");
+
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(500)

@@ -53,6 +53,40 @@ public sealed class ImportFileTests : IDisposable
         Assert.Contains("First Name,Last Name,Email,Company", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public async Task AQuotedHeaderCellWithALineBreak_IsAccepted_AsItsNameWithASpace(string lineEnd)
+    {
+        var received = await ReceiveAsync(Encoding.UTF8.GetBytes($"\"First{lineEnd}Name\",Email,\"Lead{lineEnd}  Source \"{lineEnd}Ada,ada@example.com,Web{lineEnd}"));
+
+        Assert.True(received.IsSuccess, received.Error?.ToString());
+        Assert.Equal(["First Name", "Email", "Lead Source"], received.Value!.Headers);
+    }
+
+    [Fact]
+    public async Task AHeaderQuoteThatSwallowsTheNextLine_IsRefused_ThoughALaterQuoteClosesIt()
+    {
+        // The quote before Email closes at the end of line 2: one column named "Email,Name⏎bob@x.io,Bob" where the rows have two.
+        var error = FileError(await ReceiveAsync(Encoding.UTF8.GetBytes("\"Email,Name\nbob@x.io,Bob\"\nann@x.io,Ann\n")));
+
+        Assert.Contains("never closed", error, StringComparison.Ordinal);
+        Assert.Contains("'Email,Name'", error, StringComparison.Ordinal);
+        Assert.Contains("has 1 column(s) where the first row has 2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RepeatedHeaderNames_AreRefused_NamingEachAndItsColumns_AndNothingIsKept()
+    {
+        var error = FileError(await ReceiveAsync(Encoding.UTF8.GetBytes("Email,Name, EMAIL ,Phone,name,,\nada@example.com,Ada,ada@work.io,1234,Lovelace,,\n")));
+
+        Assert.Contains("'Email' (columns 1 (A) and 3 (C))", error, StringComparison.Ordinal);
+        Assert.Contains("'Name' (columns 2 (B) and 5 (E))", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Phone", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("''", error, StringComparison.Ordinal); // empty names (trailing empty columns) are not repeats
+        Assert.Empty(Directory.GetFiles(ImportFile.Directory(_directory)));
+    }
+
     [Fact]
     public async Task BinaryUtf16AndEmptyFiles_AreRefused()
     {

@@ -133,11 +133,37 @@ public sealed class ImportMappingTests
         var (_, nobody) = mapping.Map(["", "", "CTO", ""]);
 
         Assert.Null(details);
-        Assert.Equal(["No. of Employees", "Email Opt Out"], problems!.Select(p => p.Column));
-        Assert.Equal("lots", problems![0].Value);
+        Assert.Equal(["Email", "Email Opt Out", "No. of Employees", "Title"], problems!.Select(p => p.Column).Order());
+        Assert.Equal("lots", problems!.Single(p => p.Column == "No. of Employees").Value);
         Assert.Equal(["Email", "Title"], invalid!.Select(p => p.Column).Order());
         var identity = Assert.Single(nobody!);
         Assert.Equal("Email", identity.Column);
         Assert.Equal("a lead needs an email, a phone or a name", identity.Reason);
+    }
+
+    [Fact]
+    public void Map_ReportsEveryProblemOfARow_OneForEachColumnAtFault()
+    {
+        var mapping = Resolve(["First Name", "Email", "Number of Employees", "City"]);
+
+        var (details, problems) = mapping.Map([new string('a', 101), "ada(at)example.com", "a few", "Paris"]);
+
+        Assert.Null(details);
+        Assert.Equal(["Email", "First Name", "Number of Employees"], problems!.Select(p => p.Column).Order());
+        Assert.Contains("at most 100", problems!.Single(p => p.Column == "First Name").Reason, StringComparison.Ordinal);
+        Assert.Equal("ada(at)example.com", problems!.Single(p => p.Column == "Email").Value);
+        Assert.Equal("a few", problems!.Single(p => p.Column == "Number of Employees").Value);
+    }
+
+    [Fact]
+    public void ExplicitMapping_NamesAHeaderWithALineBreak_EitherWay()
+    {
+        var headers = new[] { "Given Name", "Email" }; // the file's "Given⏎Name", as ImportFile reads it
+
+        var spaced = Targets(Resolve(headers, new Dictionary<string, string> { ["Given Name"] = "lastName" }));
+        var broken = Targets(Resolve(headers, new Dictionary<string, string> { ["Given\r\nName"] = "lastName" }));
+
+        Assert.Equal("lastName", spaced["Given Name"]);
+        Assert.Equal("lastName", broken["Given Name"]);
     }
 }

@@ -107,7 +107,7 @@ public abstract class BulkInsertTests<TApp>(TApp app) : IClassFixture<TApp>
     {
         var (lead, created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queue), new Actor(ActorKind.Integration, "import:test", "Import test"), at);
         var audit = lead.Update(lead.MergedWith(details with { Title = "CTO" }), new Actor(ActorKind.Integration, "import:test", "Import test"), at)!;
-        var error = ImportRowError.Create(jobId, 7, "Email", "must be an email address such as name@acme-corp.io", "=1+2");
+        var error = ImportRowError.Create(jobId, 7, 9, "Email", "must be an email address such as name@acme-corp.io", "=1+2");
         return (lead, created, audit, LeadEvents.CreatedMessage(lead, at), error);
     }
 

@@ -131,8 +131,8 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(2, job["imported"]!.GetValue<int>());
         Assert.Equal(4, job["rejected"]!.GetValue<int>());
         Assert.Equal(7, job["lastCommittedRow"]!.GetValue<int>());
-        Assert.Equal(["row", "column", "reason", "value"], errors[0]);
-        Assert.Equal(["3", "Email", "must be an email address such as name@example.com", "not-an-email"], errors[1]);
+        Assert.Equal(["row", "column", "reason", "value", "line"], errors[0]);
+        Assert.Equal(["3", "Email", "must be an email address such as name@example.com", "not-an-email", "3"], errors[1]);
         Assert.Equal(("4", "Title"), (errors[2][0], errors[2][1]));
         Assert.Contains("at most 200", errors[2][2], StringComparison.Ordinal);
         Assert.Equal(("5", ""), (errors[3][0], errors[3][1]));
@@ -141,6 +141,78 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal("has 3 columns but the header has 4", errors[4][2]);
         Assert.Equal(5, errors.Count);
         Assert.Equal("CFO", (await client.LeadByEmailAsync($"good2@{t}.io"))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ErrorReport_NamesRowsAsASpreadsheetShowsThem_AndTheirLines_AfterEmptyLinesAndMultiLineCells()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "First Name,Email,Description\r\n" + // row 1, line 1
+            $"Good,good1@{t}.io,ok\r\n" + // row 2, line 2
+            "\r\n" + // row 3, line 3: empty, skipped
+            "Bad,not-an-email,x\r\n" + // row 4, line 4
+            $"Multi,multi@{t}.io,\"two\r\nlines\"\r\n" + // row 5, lines 5-6
+            "\r\n\r\n" + // rows 6 and 7, lines 7 and 8
+            "Worse,also-not-an-email,y\r\n"; // row 8, line 9
+
+        var job = await client.ImportAsync(csv);
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal((4, 2, 2), (job["totalRows"]!.GetValue<int>(), job["imported"]!.GetValue<int>(), job["rejected"]!.GetValue<int>()));
+        Assert.Equal(8, job["lastCommittedRow"]!.GetValue<int>());
+        Assert.Equal(["row", "column", "reason", "value", "line"], errors[0]);
+        Assert.Equal([("4", "Email", "4"), ("8", "Email", "9")], errors.Skip(1).Select(e => (e[0], e[1], e[4])));
+    }
+
+    [Fact]
+    public async Task ErrorReport_ListsEveryProblemOfARow_OneLineForEachColumn()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "First Name,Email,No. of Employees,Email Opt Out,City\n" +
+            $"{new string('a', 101)},ada(at){t}.io,a few,perhaps,Paris\n" +
+            $"Fine,fine@{t}.io,12,no,Lyon\n";
+
+        var job = await client.ImportAsync(csv);
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal((1, 1), (job["imported"]!.GetValue<int>(), job["rejected"]!.GetValue<int>()));
+        Assert.All(errors.Skip(1), e => Assert.Equal("2", e[0]));
+        Assert.Equal(["Email", "Email Opt Out", "First Name", "No. of Employees"], errors.Skip(1).Select(e => e[1]).Order());
+    }
+
+    [Fact]
+    public async Task RepeatedHeaders_AreRefused_NamingThemAndTheirColumns_AndNoJobIsMade()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes($"Email,Company,Phone,email \nada@{t}.io,{t},+1 555 0100,ada@{t}-work.io\n");
+        var fileName = $"repeated-{t}.csv";
+
+        var plain = await client.UploadImportAsync(csv, fileName);
+        var mapped = await client.UploadImportAsync(csv, fileName, mapping: """{"Email":"email"}""");
+        var jobs = await (await client.GetAsync("/api/imports?limit=200")).ReadArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+        var error = (await plain.ReadObjectAsync())["errors"]!["file"]![0]!.GetValue<string>();
+        Assert.Contains("'Email' (columns 1 (A) and 4 (D))", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, mapped.StatusCode); // a mapping names columns by header: it cannot tell them apart
+        Assert.DoesNotContain(jobs, j => j!["fileName"]!.GetValue<string>() == fileName);
+        Assert.Empty(await client.SearchLeadsAsync(t));
+    }
+
+    [Fact]
+    public async Task AQuotedHeaderWithALineBreak_IsRecognized_ByItsNameWithASpace()
+    {
+        var client = app.Admin();
+        var t = Token();
+
+        var job = await client.CompletedImportAsync($"\"First\nName\",\"Last\r\nName\",Email\nAda,Lovelace,ada@{t}.io\n");
+
+        Assert.Equal(["firstName", "lastName", "email"], job["mapping"]!.AsArray().Select(m => m!["target"]!.GetValue<string>()));
+        Assert.Equal("First Name", job["mapping"]![0]!["column"]!.GetValue<string>());
+        Assert.Equal("Ada", (await client.LeadByEmailAsync($"ada@{t}.io"))["firstName"]!.GetValue<string>());
     }
 
     [Fact]
@@ -323,6 +395,80 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal((1, 0, 1), (done["merged"]!.GetValue<int>(), done["duplicates"]!.GetValue<int>(), done["junk"]!.GetValue<int>()));
         var activities = await (await client.GetAsync($"/api/leads/{olga}/activities")).ReadArrayAsync();
         Assert.Equal(2, activities.Count); // its capture, and the import's touch
+    }
+
+    [Fact]
+    public async Task AFileWithEmptyLinesAndMultiLineCells_ResumesAfterItsCheckpoint_WithoutImportingARowTwice()
+    {
+        var client = app.Admin();
+        var t = Token();
+
+        // 60 rows; an empty line after every 7th and a two-line cell in every 5th, so row numbers run ahead of records.
+        var lines = Enumerable.Range(0, 60).Select(i =>
+            (i % 5 == 0 ? $"e{i}@{t}.io,\"two\nlines\",{t}" : $"e{i}@{t}.io,Eve,{t}") + (i % 7 == 6 ? "\n" : ""));
+        var csv = Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', lines) + "\n");
+        var job = await app.StartInProcessAsync(csv, "gaps.csv");
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 20;
+            run.RowsPerTransaction = 20;
+            run.BeforeCommit = batch => batch == 2 ? throw new IOException("simulated crash") : Task.CompletedTask;
+            var failed = await run.RunAsync(job.Id, "test-runner", null, CancellationToken.None);
+
+            // 20 records are committed; two empty lines came before the 20th, which is row 1 + 20 + 2.
+            Assert.Equal((ImportStatus.Failed, 20, 23), (failed!.Status, failed.TotalRows, failed.LastCommittedRow));
+
+            // A checkpoint written while empty lines were not counted (row 21) must resume just as right.
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            await db.ImportJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LastCommittedRow, 21));
+        }
+
+        await client.UploadImportAsync(csv, "gaps.csv");
+        var done = await client.FinishedImportAsync(job.Id.ToString());
+
+        Assert.Equal("Completed", done["status"]!.GetValue<string>());
+        Assert.Equal((60, 60, 0, 0), (done["totalRows"]!.GetValue<int>(), done["imported"]!.GetValue<int>(), done["merged"]!.GetValue<int>(), done["duplicates"]!.GetValue<int>()));
+        Assert.Equal(1 + 60 + 8, done["lastCommittedRow"]!.GetValue<int>()); // 8 empty lines, none at the end
+        Assert.Equal(60, (await client.SearchLeadsAsync(t)).Count);
+    }
+
+    [Fact]
+    public async Task Progress_MovesWithEveryBatch_WhileTheCountsWaitForTheCommit()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = Encoding.UTF8.GetBytes("Email,Company\n" + string.Join('\n', Enumerable.Range(0, 100).Select(i => $"p{i}@{t}.io,{t}")) + "\n");
+        var job = await app.StartInProcessAsync(csv, "progress.csv");
+        var reports = new List<ImportProgress>();
+        (int Batch, JsonObject Job)? midway = null;
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+            run.BatchSize = 10;
+            run.RowsPerTransaction = 50; // five batches a transaction, as on SQLite
+            run.BeforeCommit = async batch => midway ??= (batch, await (await client.GetAsync($"/api/imports/{job.Id}")).ReadObjectAsync());
+            var done = await run.RunAsync(job.Id, "test-runner", new SynchronousProgress(reports.Add), CancellationToken.None);
+            Assert.Equal(ImportStatus.Completed, done!.Status);
+        }
+
+        // A report per batch written, and one per commit; the counts and the checkpoint move only with commits (after
+        // batches 5 and 10, or earlier when a capture waits for SQLite's write turn).
+        Assert.Equal([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], reports.Select(r => r.RowsProcessed).Distinct());
+        Assert.Equal(10, reports.Count(r => r.Counts.TotalRows < r.RowsProcessed));
+        Assert.Equal((100, 101), (reports[^1].Counts.TotalRows, reports[^1].LastCommittedRow));
+        Assert.All(reports, r => Assert.Equal(r.Counts.TotalRows == 0 ? 0 : r.Counts.TotalRows + 1, r.LastCommittedRow));
+        Assert.All(reports.Zip(reports.Skip(1)), pair => Assert.True(pair.First.Fraction <= pair.Second.Fraction));
+        Assert.Equal(1.0, reports[^1].Fraction);
+
+        // Before the first commit the API shows the rows written so far, and the committed counts (none yet).
+        var (batch, view) = midway!.Value;
+        Assert.Equal("Running", view["status"]!.GetValue<string>());
+        Assert.Equal((batch * 10, 0), (view["rowsProcessed"]!.GetValue<int>(), view["totalRows"]!.GetValue<int>()));
+        Assert.InRange(view["progress"]!.GetValue<double>(), batch * 0.1 - 0.05, batch * 0.1 + 0.05);
+        var finished = await (await client.GetAsync($"/api/imports/{job.Id}")).ReadObjectAsync();
+        Assert.Equal((100, 100, 1.0), (finished["rowsProcessed"]!.GetValue<int>(), finished["totalRows"]!.GetValue<int>(), finished["progress"]!.GetValue<double>()));
     }
 
     [Fact]
@@ -515,6 +661,12 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal("source", mapping["Lead Source"]);
         Assert.Equal("emailOptOut", mapping["Do Not Email"]);
         Assert.Equal("custom:Prospect ID", mapping["Prospect ID"]);
+    }
+
+    /// <summary>Reports on the thread that reports, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => report(value);
     }
 
     private static async Task<List<string[]>> ErrorsAsync(HttpClient client, JsonObject job)
