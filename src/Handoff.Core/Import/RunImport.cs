@@ -69,6 +69,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     internal int BatchSize { get; set; } = DefaultBatchSize;
 
+    /// <summary>How often the writer, waiting for the reader inside a transaction, looks whether someone waits for the write turn.</summary>
+    private static readonly TimeSpan ReaderWaitPoll = TimeSpan.FromMilliseconds(20);
+
     private ImportTimings _timings = new();
     private BulkValues? _values;
 
@@ -83,6 +86,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     /// <summary>Tests only: runs after a batch is written and before it commits, with the batch's number (from 1).</summary>
     internal Func<int, Task>? BeforeCommit { get; set; }
+
+    /// <summary>Tests only: the reader runs it before it hands over each batch but the last, with the batch's number (from 1).</summary>
+    internal Func<int, Task>? BeforeBatchRead { get; set; }
 
     /// <summary>Tests only: runs after the run has read the open leads' keys, before its first batch.</summary>
     internal Func<Task>? AfterKeysLoaded { get; set; }
@@ -266,8 +272,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         var reading = Task.Run(() => ReadAsync(path, mapping, job, owner, batches.Writer, stopReading.Token), stopReading.Token);
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(ct))
+            while (await NextBatchAsync())
             {
+                var batch = await batches.Reader.ReadAsync(ct);
                 if (batch.Replayed)
                 {
                     writer.Replay(batch);
@@ -306,6 +313,23 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         }
 
         double Fraction() => job.FileSize == 0 ? 1 : Math.Min(1, (double)writer.BytesWritten / job.FileSize);
+
+        // While the writer waits for the reader with a transaction open, it holds SQLite's write turn: a writer that
+        // comes to wait for it then gets it at once (the open batches commit), not after the next batch is written.
+        async Task<bool> NextBatchAsync()
+        {
+            var ready = batches.Reader.WaitToReadAsync(ct).AsTask();
+            while (!ready.IsCompleted && writer.InTransaction)
+            {
+                await Task.WhenAny(ready, Task.Delay(ReaderWaitPoll, ct));
+                if (!ready.IsCompleted && gate.HasWaiters && await writer.CommitAsync(ct))
+                {
+                    Report(Fraction());
+                }
+            }
+
+            return await ready;
+        }
 
         void Report(double fraction)
         {
@@ -346,6 +370,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             long bytes = 0;
             var timings = _timings;
             var mark = Stopwatch.GetTimestamp();
+            var sent = 0;
             while (await reader.ReadAsync(ct))
             {
                 mark = timings.Add("read: parse", mark);
@@ -358,6 +383,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     if (rows.Count > 0)
                     {
                         ScoreAhead(rows, replaying, at);
+                        if (BeforeBatchRead is { } hook)
+                        {
+                            await hook(++sent);
+                        }
+
                         mark = Stopwatch.GetTimestamp();
                         await output.WriteAsync(new Batch(rows, replaying, bytes, at), ct);
                         mark = timings.Add("read: waiting for the writer", mark);
@@ -689,6 +719,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
             }
         }
+
+        /// <summary>A transaction is open (on SQLite: the run holds the write turn).</summary>
+        public bool InTransaction => _transaction is not null;
 
         /// <summary>Commits when the open transaction holds enough rows, or someone waits for SQLite's write turn; true when it did.</summary>
         public async Task<bool> CommitIfDueAsync(CancellationToken ct)

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using Handoff.Data;
+using Handoff.Import;
+using Handoff.Web.Tests.Import;
 using Handoff.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +72,50 @@ public sealed class WriteTurnTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
 
         using var next = await gate.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task AnImportWaitingForItsReader_PassesTheTurnOnToAWriterThatComes()
+    {
+        var t = Guid.NewGuid().ToString("N")[..10];
+        var rows = Enumerable.Range(0, 30).Select(i => $"w{i}@{t}.io,Wes,{t}");
+        var job = await app.StartInProcessAsync(Encoding.UTF8.GetBytes("Email,First Name,Company\n" + string.Join('\n', rows) + "\n"), "slow-reader.csv");
+        var gate = app.Services.GetRequiredService<SqliteWriteGate>();
+        var secondBatch = new TaskCompletionSource();
+        var readerStalled = new TaskCompletionSource();
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var run = scope.ServiceProvider.GetRequiredService<RunImport>();
+        run.BatchSize = 10;
+        run.RowsPerTransaction = 1_000; // one transaction for the whole file, unless someone waits
+        run.BeforeBatchRead = async batch =>
+        {
+            if (batch == 2)
+            {
+                readerStalled.SetResult();
+                await secondBatch.Task; // the reader is slow: the writer has written batch 1 and waits, in its transaction
+            }
+        };
+        var firstWritten = new TaskCompletionSource();
+        var running = run.RunAsync(job.Id, "test-runner", new Reports(p => _ = p.RowsProcessed >= 10 && firstWritten.TrySetResult()), CancellationToken.None);
+        await Task.WhenAll(readerStalled.Task, firstWritten.Task).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(200); // the writer is past its check after batch 1 and waits for batch 2, its transaction open
+
+        // Gets the turn while the reader is still stalled: the import committed its first batch and passed it on.
+        using (await gate.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            Assert.False(running.IsCompleted);
+        }
+
+        secondBatch.SetResult();
+        var done = await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((ImportStatus.Completed, 30), (done!.Status, done.Imported));
+    }
+
+    /// <summary>Progress reports as they happen, on the import's own thread (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class Reports(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => report(value);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
