@@ -278,6 +278,68 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task FormSetup_RefusesEveryValueThatCouldNeverWork_NamingEachOne()
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/forms", new
+        {
+            name = $"Broken {Guid.NewGuid():N}",
+            allowedOrigins = new[] { "https://www.example.com/page", "www.example.com", "https://www.example.com?x=1", "https://user@www.example.com", "https://ok.example.com" },
+            fieldMap = new Dictionary<string, string> { ["lead_stage"] = "stage", ["rep"] = "owner", ["lead_id"] = "id", ["work_phone"] = "phone", ["work_email"] = "email" },
+            honeypotField = "email",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        var errors = Json.Problem(text).GetProperty("errors");
+        var origins = string.Join("\n", errors.GetProperty("allowedOrigins").EnumerateArray().Select(e => e.GetString()));
+        foreach (var bad in new[] { "https://www.example.com/page", "'www.example.com'", "https://www.example.com?x=1", "https://user@www.example.com" })
+        {
+            Assert.Contains(bad, origins, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("ok.example.com", origins, StringComparison.Ordinal);
+        Assert.Contains("'stage'", errors.GetProperty("fieldMap.lead_stage")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("'owner'", errors.GetProperty("fieldMap.rep")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("'id'", errors.GetProperty("fieldMap.lead_id")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(errors.TryGetProperty("fieldMap.work_phone", out _), text);
+        Assert.Contains("'email'", errors.GetProperty("honeypotField")[0].GetString(), StringComparison.Ordinal);
+
+        var list = await (await app.Admin().GetAsync("/api/forms")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Broken", list, StringComparison.Ordinal); // nothing half-written
+    }
+
+    [Theory]
+    [InlineData("work_email")] // a field of the form's own, mapped to a lead field
+    [InlineData("first_name")] // a Web-to-Lead name of a lead field
+    [InlineData("retURL")] // a field that steers the post
+    public async Task FormSetup_RefusesAHoneypotThatARealFieldUses(string honeypot)
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/forms", new
+        {
+            name = $"Honeypot {Guid.NewGuid():N}",
+            fieldMap = new Dictionary<string, string> { ["work_email"] = "email" },
+            honeypotField = honeypot,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains($"'{honeypot}'", errors.GetProperty("honeypotField")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAllowedOrigin_WithItsDefaultPortOrCapitals_MatchesWhatBrowsersSend()
+    {
+        var form = await CreateForm(new { name = $"Port {Guid.NewGuid():N}", allowedOrigins = new[] { "https://WWW.Example.com:443/" } });
+        var post = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"p.{Guid.NewGuid():N}@acme-corp.io")) };
+        post.Headers.Add("Origin", "https://www.example.com");
+
+        var response = await Browser().SendAsync(post);
+
+        Assert.Equal(["https://www.example.com"], form["allowedOrigins"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task EmbedSnippet_PostsToTheForm_WithAHiddenHoneypot()
     {
         var form = await CreateForm();
@@ -320,6 +382,7 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
+
 }
 
 /// <summary>An app whose per-form limit (all addresses together) is low enough to reach in a test.</summary>
