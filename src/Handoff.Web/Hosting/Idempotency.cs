@@ -291,8 +291,14 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             http.Response.Headers.Location = record.Location;
         }
 
+        if (record.ResponseBody is null)
+        {
+            // A redirect (a form post's): the same status and Location, and no body to claim a type for.
+            return TypedResults.StatusCode(record.StatusCode);
+        }
+
         var contentType = record.ContentType ?? (record.StatusCode >= 400 ? "application/problem+json" : "application/json");
-        return TypedResults.Content(record.ResponseBody ?? "", contentType, statusCode: record.StatusCode);
+        return TypedResults.Content(record.ResponseBody, contentType, statusCode: record.StatusCode);
     }
 
     private sealed record PendingClaim(string Scope, string Key, string RequestHash, JsonOptions Json);

@@ -101,6 +101,8 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal(back, a.Headers.Location?.ToString());
         });
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.All(answers.Append(again), a => Assert.Null(a.Content.Headers.ContentType)); // an empty body claims no type
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
         var lead = (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
         var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
         Assert.Equal(1, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
