@@ -64,9 +64,13 @@ public sealed class WebForm
         CreatedAt = at,
     };
 
-    /// <summary>A browser post from <paramref name="origin"/> may be accepted (no Origin: not a browser, allowed).</summary>
+    /// <summary>
+    /// A browser post from <paramref name="origin"/> may be accepted (no Origin: not a browser, allowed). The opaque
+    /// origin <c>null</c> (a sandboxed frame, a file, a <c>data:</c> URL: any page can be one) is never in a list.
+    /// </summary>
     public bool AllowsOrigin(string? origin) =>
-        origin is null || AllowedOrigins.Count == 0 || AllowedOrigins.Contains(origin.TrimEnd('/').ToLowerInvariant());
+        origin is null || AllowedOrigins.Count == 0
+        || (origin != "null" && AllowedOrigins.Contains(origin.TrimEnd('/').ToLowerInvariant()));
 
     /// <summary>
     /// <paramref name="value"/> as a browser sends it in <c>Origin</c> (<c>https://www.example.com</c>: scheme and

@@ -58,13 +58,14 @@ internal static class FormsApi
         }
 
         var origin = http.Request.Headers.Origin.ToString();
-        origin = origin.Length == 0 || origin == "null" ? null : origin;
-        if (!form.AllowsOrigin(origin))
+        if (!form.AllowsOrigin(origin.Length == 0 ? null : origin))
         {
-            return TypedResults.Problem(statusCode: 403, title: "Origin not allowed.", detail: $"Pages on {origin} may not post to this form.");
+            return TypedResults.Problem(statusCode: 403, title: "Origin not allowed.", detail: origin == "null"
+                ? "A page without an origin of its own (Origin: null: a sandboxed frame, a file, a data: URL) may not post to this form."
+                : $"Pages on {origin} may not post to this form.");
         }
 
-        if (origin is not null)
+        if (origin.Length > 0 && origin != "null")
         {
             http.Response.Headers.AccessControlAllowOrigin = origin;
             http.Response.Headers.Vary = "Origin";

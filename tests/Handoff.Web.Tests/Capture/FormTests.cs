@@ -280,6 +280,31 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task OriginNull_IsRefused_ByAFormWithAllowedOrigins()
+    {
+        var form = await CreateForm();
+        var open = await CreateForm(new { name = $"Any origin {Guid.NewGuid():N}" });
+        var browser = Browser();
+        HttpRequestMessage FromNull(JsonObject target)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, target["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"n.{Guid.NewGuid():N}@acme-corp.io")) };
+            post.Headers.Add("Origin", "null"); // a sandboxed iframe, a data: URL, a file on disk
+            return post;
+        }
+
+        var refused = await browser.SendAsync(FromNull(form));
+        var preflight = new HttpRequestMessage(HttpMethod.Options, form["postUrl"]!.GetValue<string>());
+        preflight.Headers.Add("Origin", "null");
+        var refusedPreflight = await browser.SendAsync(preflight);
+        var anyOrigin = await browser.SendAsync(FromNull(open));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(HttpStatusCode.Forbidden, refusedPreflight.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, anyOrigin.StatusCode); // a form without a list takes any origin, as documented
+    }
+
+    [Fact]
     public async Task FormSetup_RefusesEveryValueThatCouldNeverWork_NamingEachOne()
     {
         var response = await app.Admin().PostAsJsonAsync("/api/forms", new
