@@ -65,6 +65,7 @@ internal static class HandoffHost
             o.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
+                await FormsApi.AllowTheOriginOfARefusedPostAsync(context.HttpContext, ct);
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context.HttpContext,

@@ -410,6 +410,38 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
 
+    [Fact]
+    public async Task A429_ToAnAllowedOrigin_CarriesTheCorsHeaders_SoTheBrowserCanReadIt()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Limited CORS", allowedOrigins = new[] { "https://www.example.com" } })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        async Task<HttpResponseMessage> Post(string origin)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"c.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("Origin", origin);
+            return await client.SendAsync(post);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Post("https://www.example.com")).StatusCode);
+        }
+
+        var limited = await Post("https://www.example.com");
+        var foreign = await Post("https://evil.example");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("https://www.example.com", limited.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Origin", limited.Headers.Vary);
+        Assert.Equal("60", limited.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("Too many", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.TooManyRequests, foreign.StatusCode);
+        Assert.False(foreign.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
 }
 
 /// <summary>An app whose per-form limit (all addresses together) is low enough to reach in a test.</summary>
