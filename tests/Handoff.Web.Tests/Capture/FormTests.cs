@@ -442,6 +442,66 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
         Assert.False(foreign.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
+    [Fact]
+    public async Task WithoutAProxyConfigured_XForwardedFor_IsNotTrusted()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Spoofed" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"x{i}.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}"); // a client pretending to be four visitors
+            statuses.Add((await client.SendAsync(post)).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
+
+/// <summary>The tight per-address limit behind a reverse proxy on this machine, which the app is told to trust.</summary>
+public sealed class ProxiedFormLimitsApp : SqliteApp
+{
+    public ProxiedFormLimitsApp()
+    {
+        Settings["Handoff:Proxy:KnownProxies:0"] = "127.0.0.1";
+        Settings["Handoff:Proxy:KnownProxies:1"] = "::1";
+    }
+
+    protected override int FormPostsPerMinute => 3;
+}
+
+public sealed class ProxiedFormLimitTests(ProxiedFormLimitsApp app) : IClassFixture<ProxiedFormLimitsApp>
+{
+    [Fact]
+    public async Task BehindATrustedProxy_EachVisitorHasItsOwnLimit()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Proxied" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        async Task<HttpStatusCode> Post(string visitor)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"v.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("X-Forwarded-For", visitor);
+            return (await client.SendAsync(post)).StatusCode;
+        }
+
+        var first = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            first.Add(await Post("203.0.113.7"));
+        }
+
+        var second = await Post("198.51.100.23");
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], first);
+        Assert.Equal(HttpStatusCode.OK, second);
+    }
 }
 
 /// <summary>An app whose per-form limit (all addresses together) is low enough to reach in a test.</summary>
