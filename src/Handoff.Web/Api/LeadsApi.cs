@@ -53,7 +53,12 @@ internal static class LeadsApi
             .Accepts<CaptureLeadRequest>("application/json")
             .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
             .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem()
-            .WithDescription("A key with the Read scope gets the whole lead; a capture-only key gets its id, stage, owner and scores.");
+            .WithMetadata(new AlternativeResponse(
+                typeof(CaptureReceipt),
+                "CaptureAnswer (the whole lead) for a key with the Read scope; CaptureReceipt (id, stage, owner, scores) for a capture-only key.",
+                StatusCodes.Status201Created,
+                StatusCodes.Status200OK))
+            .WithDescription("A key with the Read scope gets the whole lead (CaptureAnswer); a capture-only key gets its id, stage, owner and scores (CaptureReceipt).");
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("List leads, newest first, with filters and cursor pagination")
             .Produces<Page<LeadView>>().ProducesValidationProblem();
