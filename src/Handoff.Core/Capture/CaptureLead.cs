@@ -91,22 +91,13 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     {
         var details = request.Normalize();
         var errors = new FieldErrors();
-        details.Validate(errors);
-        var visitorId = string.IsNullOrWhiteSpace(context.VisitorId) ? null : context.VisitorId.Trim();
-        if (visitorId is { Length: > 100 })
-        {
-            errors.Add("visitorId", "must be at most 100 characters");
-        }
-
-        if (context.PageUrl is { Length: > 2000 })
-        {
-            errors.Add("pageUrl", "must be at most 2000 characters");
-        }
-
+        Validate(details, context, errors);
         if (errors.Any)
         {
             return errors.ToError();
         }
+
+        var visitorId = VisitorIdOf(context);
 
         // The screen and the enrichment need no database, so they run here, on the request's own thread.
         var screened = new ScreenedCapture(junkClassifier.Screen(details, context.HoneypotFilled, context.RequiresPerson), enricher.Of(details), EmailKeys.Of(details.Email));
@@ -125,6 +116,30 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
         return answer;
     }
+
+    /// <summary>
+    /// What a capture checks before it goes near the database: each bad field of the <paramref name="details"/>
+    /// (normalized) and of the <paramref name="context"/>, all of them.
+    /// </summary>
+    /// <param name="details">The lead's fields, normalized.</param>
+    /// <param name="context">How the capture arrived.</param>
+    /// <param name="errors">Where each bad field is added.</param>
+    public static void Validate(LeadDetails details, CaptureContext context, FieldErrors errors)
+    {
+        details.Validate(errors);
+        if (VisitorIdOf(context) is { Length: > 100 })
+        {
+            errors.Add("visitorId", "must be at most 100 characters");
+        }
+
+        if (context.PageUrl is { Length: > 2000 })
+        {
+            errors.Add("pageUrl", "must be at most 2000 characters");
+        }
+    }
+
+    private static string? VisitorIdOf(CaptureContext context) =>
+        string.IsNullOrWhiteSpace(context.VisitorId) ? null : context.VisitorId.Trim();
 
     /// <summary>
     /// Runs a batch of queued SQLite captures in one transaction on the single writer (see <see cref="CaptureWriter"/>),

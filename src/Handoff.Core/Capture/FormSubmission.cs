@@ -65,6 +65,17 @@ public static class FormSubmission
         "hutk", "visitorId", "visitor_id", "pageUri", "pageUrl", "page_url", "pageName", "ipAddress",
     };
 
+    /// <summary>The lead fields a form post can fill, by Handoff's names.</summary>
+    public static IEnumerable<string> LeadFields => Fields.Keys;
+
+    /// <summary>A name that fills a lead field (<c>email</c>, <c>first_name</c>, <c>jobtitle</c>): what a form's field map may point at.</summary>
+    /// <param name="name">A field name, compared without case.</param>
+    public static bool IsLeadField(string name) => Fields.ContainsKey(name) || Aliases.ContainsKey(name);
+
+    /// <summary>A name the post reads for itself (<c>retURL</c>, <c>visitor_id</c>, <c>_charset_</c>), never as a field of the person.</summary>
+    /// <param name="name">A field name, compared without case.</param>
+    public static bool SteersThePost(string name) => Control.Contains(name);
+
     public static Mapped Map(WebForm form, IEnumerable<KeyValuePair<string, string?>> fields)
     {
         var details = new LeadDetails { Source = form.Source ?? "Web form" };

@@ -53,7 +53,7 @@ public sealed class WebForm
         Id = Ids.NewId(),
         Key = "f_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
         Name = name.Trim(),
-        AllowedOrigins = allowedOrigins.Select(o => o.Trim().TrimEnd('/').ToLowerInvariant()).Distinct().ToList(),
+        AllowedOrigins = allowedOrigins.Select(o => OriginOf(o) ?? throw new ArgumentException($"'{o}' is not an origin.", nameof(allowedOrigins))).Distinct().ToList(),
         ReturnUrls = returnUrls.Select(u => u.Trim()).Distinct().ToList(),
         FieldMap = fieldMap.ToDictionary(p => p.Key.Trim(), p => p.Value.Trim(), StringComparer.OrdinalIgnoreCase),
         HoneypotField = string.IsNullOrWhiteSpace(honeypotField) ? DefaultHoneypot : honeypotField.Trim(),
@@ -64,9 +64,32 @@ public sealed class WebForm
         CreatedAt = at,
     };
 
-    /// <summary>A browser post from <paramref name="origin"/> may be accepted (no Origin: not a browser, allowed).</summary>
+    /// <summary>
+    /// A browser post from <paramref name="origin"/> may be accepted (no Origin: not a browser, allowed). The opaque
+    /// origin <c>null</c> (a sandboxed frame, a file, a <c>data:</c> URL: any page can be one) is never in a list.
+    /// </summary>
     public bool AllowsOrigin(string? origin) =>
-        origin is null || AllowedOrigins.Count == 0 || AllowedOrigins.Contains(origin.TrimEnd('/').ToLowerInvariant());
+        origin is null || AllowedOrigins.Count == 0
+        || (origin != "null" && AllowedOrigins.Contains(origin.TrimEnd('/').ToLowerInvariant()));
+
+    /// <summary>
+    /// <paramref name="value"/> as a browser sends it in <c>Origin</c> (<c>https://www.example.com</c>: scheme and
+    /// host in lower case, the host as punycode, the port only when not the scheme's default); null when it is not an
+    /// origin (no http(s) scheme, or a path, query, fragment or user name, which an Origin header never has).
+    /// </summary>
+    public static string? OriginOf(string? value)
+    {
+        if (value is null || !Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0
+            || value.Trim().TrimEnd('/').EndsWith('?') || value.Contains('#', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host : uri.IdnHost;
+        return uri.IsDefaultPort ? $"{uri.Scheme}://{host}" : $"{uri.Scheme}://{host}:{uri.Port}";
+    }
 
     /// <summary>The return URL if it is one the form allows (same scheme and host, path under an allowed prefix).</summary>
     public Uri? SafeReturnUrl(string? requested)

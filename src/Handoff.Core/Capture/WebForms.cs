@@ -43,9 +43,9 @@ public sealed class WebForms(HandoffDb db, TimeProvider clock)
 
         foreach (var origin in request.AllowedOrigins ?? [])
         {
-            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+            if (WebForm.OriginOf(origin) is null)
             {
-                errors.Add("allowedOrigins", $"'{origin}' is not an origin such as https://www.example.com");
+                errors.Add("allowedOrigins", $"'{origin}' is not an origin such as https://www.example.com: a scheme and a host (and a port), no path, query or user, as browsers send it");
             }
         }
 
@@ -62,6 +62,9 @@ public sealed class WebForms(HandoffDb db, TimeProvider clock)
             errors.Add("fieldMap", "at most 200 mapped fields");
         }
 
+        CheckFieldMap(request.FieldMap ?? [], errors);
+        CheckHoneypot(request, errors);
+
         if (errors.Any)
         {
             return errors.ToError();
@@ -73,6 +76,55 @@ public sealed class WebForms(HandoffDb db, TimeProvider clock)
         db.WebForms.Add(form);
         await db.SaveChangesAsync(ct);
         return View(form);
+    }
+
+    /// <summary>Each form field is mapped once, to a lead field a post can fill; a field that steers the post cannot be mapped.</summary>
+    private static void CheckFieldMap(Dictionary<string, string> fieldMap, FieldErrors errors)
+    {
+        foreach (var (name, target) in fieldMap)
+        {
+            var field = name.Trim();
+            if (field.Length is 0 or > 100)
+            {
+                errors.Add("fieldMap", $"'{name}': a form field's name must be 1 to 100 characters");
+            }
+            else if (FormSubmission.SteersThePost(field))
+            {
+                errors.Add($"fieldMap.{field}", $"'{field}' steers the post (a return URL, a visitor id, a character set) and is never read as a field of the person");
+            }
+            else if (string.IsNullOrWhiteSpace(target) || !FormSubmission.IsLeadField(target.Trim()))
+            {
+                errors.Add($"fieldMap.{field}", $"'{target}' is not a lead field a form can fill; use one of {string.Join(", ", FormSubmission.LeadFields)}");
+            }
+        }
+
+        foreach (var twice in fieldMap.Keys.GroupBy(k => k.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            errors.Add("fieldMap", $"'{twice.Key}' is mapped more than once (field names are compared without case)");
+        }
+    }
+
+    /// <summary>
+    /// The honeypot is a field no person fills: a name that a real field of the form uses (a lead field, a field the
+    /// map sends to one, a field that steers the post) would send every real post to Junk.
+    /// </summary>
+    private static void CheckHoneypot(WebFormRequest request, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(request.HoneypotField))
+        {
+            return;
+        }
+
+        var honeypot = request.HoneypotField.Trim();
+        var why = honeypot.Length > 100 ? "is longer than 100 characters"
+            : FormSubmission.IsLeadField(honeypot) ? "is the name of a lead field, which people fill in"
+            : request.FieldMap?.Keys.Any(k => string.Equals(k.Trim(), honeypot, StringComparison.OrdinalIgnoreCase)) == true ? "is a field of this form that fieldMap sends to a lead field"
+            : FormSubmission.SteersThePost(honeypot) ? "is a field that steers the post (a return URL, a visitor id, a character set)"
+            : null;
+        if (why is not null)
+        {
+            errors.Add("honeypotField", $"'{honeypot}' {why}: every real post would be taken for a bot; use a name no real field has, such as {WebForm.DefaultHoneypot}");
+        }
     }
 
     public async Task<IReadOnlyList<WebFormView>> ListAsync(CancellationToken ct) =>

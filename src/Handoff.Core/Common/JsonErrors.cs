@@ -18,6 +18,12 @@ public static class JsonErrors
             return (path, "is not a known field");
         }
 
+        if (e.InnerException is InvalidOperationException text && text.Message.Contains("invalid UTF-16", StringComparison.OrdinalIgnoreCase))
+        {
+            // An escaped half of a surrogate pair (\ud800) alone: the text is not Unicode, whatever its type.
+            return (path, "is not valid text: it escapes half of a surrogate pair (such as \\ud800) without the other half");
+        }
+
         if (e.Message.Contains("could not be converted to", StringComparison.Ordinal) && path != "body")
         {
             return (path, "has the wrong type: expected " + Expected(PropertyType(target, path)));

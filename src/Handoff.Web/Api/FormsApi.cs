@@ -6,6 +6,7 @@ using Handoff.Common;
 using Handoff.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Handoff.Web.Api;
 
@@ -58,13 +59,14 @@ internal static class FormsApi
         }
 
         var origin = http.Request.Headers.Origin.ToString();
-        origin = origin.Length == 0 || origin == "null" ? null : origin;
-        if (!form.AllowsOrigin(origin))
+        if (!form.AllowsOrigin(origin.Length == 0 ? null : origin))
         {
-            return TypedResults.Problem(statusCode: 403, title: "Origin not allowed.", detail: $"Pages on {origin} may not post to this form.");
+            return TypedResults.Problem(statusCode: 403, title: "Origin not allowed.", detail: origin == "null"
+                ? "A page without an origin of its own (Origin: null: a sandboxed frame, a file, a data: URL) may not post to this form."
+                : $"Pages on {origin} may not post to this form.");
         }
 
-        if (origin is not null)
+        if (origin.Length > 0 && origin != "null")
         {
             http.Response.Headers.AccessControlAllowOrigin = origin;
             http.Response.Headers.Vary = "Origin";
@@ -161,6 +163,35 @@ internal static class FormsApi
         http.Response.Headers.AccessControlMaxAge = "600";
         http.Response.Headers.Vary = "Origin";
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// For a post the rate limiter refuses: the CORS headers, when the form allows the page's origin, so that the
+    /// page's script reads the 429 ("too many requests") instead of an opaque CORS failure. The form is cached for a
+    /// minute: a flood of refused posts asks the database once a minute per form, not once a post.
+    /// </summary>
+    /// <param name="http">The refused request.</param>
+    /// <param name="ct">The request's cancellation.</param>
+    public static async Task AllowTheOriginOfARefusedPostAsync(HttpContext http, CancellationToken ct)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || origin == "null" || http.GetRouteValue("formKey") is not string formKey)
+        {
+            return;
+        }
+
+        var form = await http.RequestServices.GetRequiredService<IMemoryCache>().GetOrCreateAsync(
+            "refused-form:" + formKey,
+            entry =>
+            {
+                entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
+                return http.RequestServices.GetRequiredService<WebForms>().FindActiveAsync(formKey, ct);
+            });
+        if (form is not null && form.AllowsOrigin(origin))
+        {
+            http.Response.Headers.AccessControlAllowOrigin = origin;
+            http.Response.Headers.Vary = "Origin";
+        }
     }
 
     private static IEnumerable<KeyValuePair<string, string?>> Context(HubSpotContext? context)

@@ -9,6 +9,7 @@ using Handoff.Leads;
 using Handoff.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Handoff.Web.Api;
 
@@ -49,9 +50,15 @@ internal static class LeadsApi
 
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
             .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
+            .Accepts<CaptureLeadRequest>("application/json")
             .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
             .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem()
-            .WithDescription("A key with the Read scope gets the whole lead; a capture-only key gets its id, stage, owner and scores.");
+            .WithMetadata(new AlternativeResponse(
+                typeof(CaptureReceipt),
+                "CaptureAnswer (the whole lead) for a key with the Read scope; CaptureReceipt (id, stage, owner, scores) for a capture-only key.",
+                StatusCodes.Status201Created,
+                StatusCodes.Status200OK))
+            .WithDescription("A key with the Read scope gets the whole lead (CaptureAnswer); a capture-only key gets its id, stage, owner and scores (CaptureReceipt).");
         group.MapGet("/", List).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("List leads, newest first, with filters and cursor pagination")
             .Produces<Page<LeadView>>().ProducesValidationProblem();
@@ -92,23 +99,54 @@ internal static class LeadsApi
     private static async Task<IResult> Activities(Guid id, int? limit, LeadActivities activities, CancellationToken ct) =>
         (await activities.HandleAsync(id, limit ?? 200, ct)).ToHttp(TypedResults.Ok);
 
-    private static async Task<IResult> Create(CaptureLeadRequest body, CaptureLead capture, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> Create(CaptureLead capture, ClaimsPrincipal user, HttpContext http, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
-        var context = new CaptureContext
+        var (body, errors) = await JsonBody.ReadAsync<CaptureLeadRequest>(http.Request, json.Value.SerializerOptions, ct);
+        if (errors is not null)
         {
-            Channel = "api",
-            VisitorId = body.VisitorId,
-            PageUrl = body.PageUrl,
-            ActivityType = body.ActivityType ?? ActivityType.FormSubmit,
-        };
+            return ApiResults.Problem(WithTheValuesOf(body, errors));
+        }
+
+        var context = ContextOf(body!);
         var reads = user.HasClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Read));
-        return (await capture.HandleAsync(body, context, user.ActorOf(), Idempotency.ClaimFor(http, Created), ct)).ToHttp(Created);
+        return (await capture.HandleAsync(body!, context, user.ActorOf(), Idempotency.ClaimFor(http, Created), ct)).ToHttp(Created);
 
         IResult Created(CaptureAnswer answer)
         {
             object value = reads ? answer : CaptureReceipt.Of(answer);
             return answer.Created ? TypedResults.Created($"/api/leads/{answer.Lead.Id}", value) : TypedResults.Ok(value);
         }
+    }
+
+    private static CaptureContext ContextOf(CaptureLeadRequest body) => new()
+    {
+        Channel = "api",
+        VisitorId = body.VisitorId,
+        PageUrl = body.PageUrl,
+        ActivityType = body.ActivityType ?? ActivityType.FormSubmit,
+    };
+
+    /// <summary>
+    /// The fields that could not be read (a wrong type, an unknown name), and the values of those that could, checked
+    /// as a capture checks them: a client hears of every bad field at once, not one per attempt.
+    /// </summary>
+    private static ValidationError WithTheValuesOf(CaptureLeadRequest? readable, FieldErrors unreadable)
+    {
+        var named = unreadable.ToError();
+        if (readable is null)
+        {
+            return named;
+        }
+
+        var values = new FieldErrors();
+        CaptureLead.Validate(readable.Normalize(), ContextOf(readable), values);
+        var all = new Dictionary<string, string[]>(named.Fields, StringComparer.Ordinal);
+        foreach (var (field, messages) in values.ToError().Fields)
+        {
+            all.TryAdd(field, messages); // a field that could not be read has said enough
+        }
+
+        return new ValidationError(all);
     }
 
     private static async Task<IResult> Get(Guid id, GetLead get, HttpContext http, CancellationToken ct) =>

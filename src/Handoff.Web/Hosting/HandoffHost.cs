@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Handoff.Access;
@@ -8,6 +9,7 @@ using Handoff.Web.Api;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -49,6 +51,7 @@ internal static class HandoffHost
             .AddPolicy(nameof(ApiScope.Write), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Write)))
             .AddPolicy(nameof(ApiScope.Admin), p => p.RequireClaim(ApiKeyAuthentication.ScopeClaim, nameof(ApiScope.Admin)));
 
+        AddTrustedProxies(builder);
         services.AddRateLimiter(o =>
         {
             var limits = builder.Configuration.GetSection($"{HandoffOptions.Section}:Forms").Get<FormOptions>() ?? new FormOptions();
@@ -65,6 +68,7 @@ internal static class HandoffHost
             o.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
+                await FormsApi.AllowTheOriginOfARefusedPostAsync(context.HttpContext, ct);
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context.HttpContext,
@@ -74,7 +78,7 @@ internal static class HandoffHost
         });
 
         services.AddHealthChecks().AddDbContextCheck<HandoffDb>("database");
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(o => o.AddOperationTransformer(AlternativeResponse.DescribeAsync).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -98,6 +102,12 @@ internal static class HandoffHost
 
     public static void UseHandoff(this WebApplication app)
     {
+        if (app.Services.GetService<TrustedProxies>() is not null)
+        {
+            // First: everything after it (the per-address form limit above all) sees the client, not the proxy.
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(Idempotency.BufferBody);
@@ -110,6 +120,41 @@ internal static class HandoffHost
 
         PrepareWorkspace(app);
     }
+
+    /// <summary>
+    /// <c>Handoff:Proxy:KnownProxies</c> (addresses) and <c>KnownNetworks</c> (CIDR): the reverse proxies whose
+    /// <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are believed. None configured, none is: a client could
+    /// otherwise name any address and escape the per-address form limit. A value that does not parse stops the start.
+    /// </summary>
+    private static void AddTrustedProxies(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection($"{HandoffOptions.Section}:Proxy");
+        var proxies = section.GetSection("KnownProxies").Get<string[]>() ?? [];
+        var networks = section.GetSection("KnownNetworks").Get<string[]>() ?? [];
+        if (proxies.Length == 0 && networks.Length == 0)
+        {
+            return;
+        }
+
+        var addresses = proxies.Select(p => IPAddress.TryParse(p.Trim(), out var address) ? address
+            : throw new InvalidOperationException($"{HandoffOptions.Section}:Proxy:KnownProxies: '{p}' is not an IP address.")).ToList();
+        var ranges = networks.Select(n => System.Net.IPNetwork.TryParse(n.Trim(), out var network) ? network
+            : throw new InvalidOperationException($"{HandoffOptions.Section}:Proxy:KnownNetworks: '{n}' is not a network in CIDR notation, such as 10.0.0.0/8.")).ToList();
+        var limit = section.GetValue<int?>("ForwardLimit") ?? 1;
+        builder.Services.AddSingleton(new TrustedProxies());
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.ForwardLimit = limit;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            addresses.ForEach(o.KnownProxies.Add);
+            ranges.ForEach(o.KnownIPNetworks.Add);
+        });
+    }
+
+    /// <summary>Registered when proxies are configured: the pipeline then starts with the forwarded-headers middleware.</summary>
+    private sealed class TrustedProxies;
 
     /// <summary>Migrates, creates the defaults, seeds the demo if asked, and makes sure somebody can sign in.</summary>
     private static void PrepareWorkspace(WebApplication app)

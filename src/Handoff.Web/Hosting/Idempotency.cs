@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -42,7 +43,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         }
 
         var scope = ScopeOf(http);
-        var hash = await HashAsync(http.Request);
+        var (hash, asSent) = await HashAsync(http.Request);
         if (http.GetEndpoint()?.Metadata.GetMetadata<CapturesKey>() is not null)
         {
             // The capture looks the key up itself, in its transaction: no second look here.
@@ -53,7 +54,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             }
             catch (IdempotencyKeyUsedException used)
             {
-                return Replay(http, used.Record, hash);
+                return Replay(http, used.Record, hash, asSent);
             }
         }
 
@@ -61,7 +62,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Scope == scope && r.Key == key, http.RequestAborted);
         if (previous is not null)
         {
-            return Replay(http, previous, hash);
+            return Replay(http, previous, hash, asSent);
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(http.RequestAborted);
@@ -77,7 +78,7 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             await transaction.RollbackAsync(http.RequestAborted);
             db.ChangeTracker.Clear();
             var winner = await db.IdempotencyRecords.AsNoTracking().FirstAsync(r => r.Scope == scope && r.Key == key, http.RequestAborted);
-            return Replay(http, winner, hash);
+            return Replay(http, winner, hash, asSent);
         }
 
         var result = await next(context);
@@ -148,29 +149,135 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             ? "form:" + form
             : "key:" + (http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous");
 
-    private static async Task<string> HashAsync(HttpRequest request)
+    /// <summary>
+    /// SHA-256 of method, path and body. A JSON body is hashed in a canonical form (object keys sorted, no
+    /// whitespace), so the same JSON sent again with other spacing or key order is the same request; other bodies, JSON
+    /// that does not parse, and JSON over <see cref="MaxCanonicalBody"/> are hashed as sent. <c>AsSent</c> is the hash
+    /// of the bytes as sent, which keys recorded before JSON was compared as JSON hold.
+    /// </summary>
+    private static async Task<(string Hash, string AsSent)> HashAsync(HttpRequest request)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"));
-        if (request.Body.CanSeek)
+        using var raw = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var line = System.Text.Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n");
+        raw.AppendData(line);
+        if (!request.Body.CanSeek)
         {
-            request.Body.Position = 0;
-            var buffer = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer)) > 0)
-            {
-                sha.AppendData(buffer, 0, read);
-            }
-
-            request.Body.Position = 0; // an endpoint that reads its body itself (a form post) reads it after this
+            var hash = Convert.ToHexStringLower(raw.GetHashAndReset());
+            return (hash, hash);
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        request.Body.Position = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= MaxCanonicalBody ? (int)request.ContentLength.Value + 1 : 16 * 1024);
+        try
+        {
+            var json = request.HasJsonContentType();
+            var filled = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(filled))) > 0)
+            {
+                filled += read;
+                if (filled < buffer.Length)
+                {
+                    continue;
+                }
+
+                if (json && buffer.Length <= MaxCanonicalBody)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                else
+                {
+                    // Too large to canonicalize (or not JSON): hashed as sent, a buffer at a time.
+                    json = false;
+                    raw.AppendData(buffer, 0, filled);
+                    filled = 0;
+                }
+            }
+
+            raw.AppendData(buffer, 0, filled);
+            var asSent = Convert.ToHexStringLower(raw.GetHashAndReset());
+            if (json && Canonical(buffer.AsSpan(0, filled)) is { } canonical)
+            {
+                using var semantic = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                semantic.AppendData(line);
+                semantic.AppendData(canonical.WrittenSpan);
+                return (Convert.ToHexStringLower(semantic.GetHashAndReset()), asSent);
+            }
+
+            return (asSent, asSent);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            request.Body.Position = 0; // an endpoint that reads its body itself (a capture, a form post) reads it after this
+        }
     }
 
-    private static IResult Replay(HttpContext http, IdempotencyRecord record, string hash)
+    /// <summary>The largest JSON body hashed in its canonical form; a larger one is compared byte for byte.</summary>
+    public const int MaxCanonicalBody = 1024 * 1024;
+
+    private static readonly JsonWriterOptions CanonicalWriting = new() { SkipValidation = true };
+
+    /// <summary><paramref name="body"/> as canonical JSON; null when it is not JSON.</summary>
+    private static ArrayBufferWriter<byte>? Canonical(ReadOnlySpan<byte> body)
     {
-        if (record.RequestHash != hash)
+        var canonical = new ArrayBufferWriter<byte>(Math.Max(body.Length, 1));
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                return null; // something after the value: not JSON
+            }
+
+            using var writer = new Utf8JsonWriter(canonical, CanonicalWriting);
+            WriteCanonical(writer, document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            // Broken JSON, or text the writer refuses (an escaped lone surrogate): the bytes as sent decide.
+            return null;
+        }
+
+        return canonical;
+    }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteCanonical(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    WriteCanonical(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer); // strings re-escaped one way, numbers as sent
+                break;
+        }
+    }
+
+    private static IResult Replay(HttpContext http, IdempotencyRecord record, string hash, string asSent)
+    {
+        if (record.RequestHash != hash && record.RequestHash != asSent)
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
@@ -184,8 +291,14 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             http.Response.Headers.Location = record.Location;
         }
 
+        if (record.ResponseBody is null)
+        {
+            // A redirect (a form post's): the same status and Location, and no body to claim a type for.
+            return TypedResults.StatusCode(record.StatusCode);
+        }
+
         var contentType = record.ContentType ?? (record.StatusCode >= 400 ? "application/problem+json" : "application/json");
-        return TypedResults.Content(record.ResponseBody ?? "", contentType, statusCode: record.StatusCode);
+        return TypedResults.Content(record.ResponseBody, contentType, statusCode: record.StatusCode);
     }
 
     private sealed record PendingClaim(string Scope, string Key, string RequestHash, JsonOptions Json);

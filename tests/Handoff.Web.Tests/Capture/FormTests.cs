@@ -101,6 +101,8 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal(back, a.Headers.Location?.ToString());
         });
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.All(answers.Append(again), a => Assert.Null(a.Content.Headers.ContentType)); // an empty body claims no type
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
         var lead = (await (await app.Admin().PostAsJsonAsync("/api/leads", new { email })).ReadObjectAsync())["lead"]!.AsObject();
         var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
         Assert.Equal(1, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
@@ -278,6 +280,93 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task OriginNull_IsRefused_ByAFormWithAllowedOrigins()
+    {
+        var form = await CreateForm();
+        var open = await CreateForm(new { name = $"Any origin {Guid.NewGuid():N}" });
+        var browser = Browser();
+        HttpRequestMessage FromNull(JsonObject target)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, target["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"n.{Guid.NewGuid():N}@acme-corp.io")) };
+            post.Headers.Add("Origin", "null"); // a sandboxed iframe, a data: URL, a file on disk
+            return post;
+        }
+
+        var refused = await browser.SendAsync(FromNull(form));
+        var preflight = new HttpRequestMessage(HttpMethod.Options, form["postUrl"]!.GetValue<string>());
+        preflight.Headers.Add("Origin", "null");
+        var refusedPreflight = await browser.SendAsync(preflight);
+        var anyOrigin = await browser.SendAsync(FromNull(open));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(HttpStatusCode.Forbidden, refusedPreflight.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, anyOrigin.StatusCode); // a form without a list takes any origin, as documented
+    }
+
+    [Fact]
+    public async Task FormSetup_RefusesEveryValueThatCouldNeverWork_NamingEachOne()
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/forms", new
+        {
+            name = $"Broken {Guid.NewGuid():N}",
+            allowedOrigins = new[] { "https://www.example.com/page", "www.example.com", "https://www.example.com?x=1", "https://user@www.example.com", "https://ok.example.com" },
+            fieldMap = new Dictionary<string, string> { ["lead_stage"] = "stage", ["rep"] = "owner", ["lead_id"] = "id", ["work_phone"] = "phone", ["work_email"] = "email" },
+            honeypotField = "email",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        var errors = Json.Problem(text).GetProperty("errors");
+        var origins = string.Join("\n", errors.GetProperty("allowedOrigins").EnumerateArray().Select(e => e.GetString()));
+        foreach (var bad in new[] { "https://www.example.com/page", "'www.example.com'", "https://www.example.com?x=1", "https://user@www.example.com" })
+        {
+            Assert.Contains(bad, origins, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("ok.example.com", origins, StringComparison.Ordinal);
+        Assert.Contains("'stage'", errors.GetProperty("fieldMap.lead_stage")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("'owner'", errors.GetProperty("fieldMap.rep")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("'id'", errors.GetProperty("fieldMap.lead_id")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(errors.TryGetProperty("fieldMap.work_phone", out _), text);
+        Assert.Contains("'email'", errors.GetProperty("honeypotField")[0].GetString(), StringComparison.Ordinal);
+
+        var list = await (await app.Admin().GetAsync("/api/forms")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Broken", list, StringComparison.Ordinal); // nothing half-written
+    }
+
+    [Theory]
+    [InlineData("work_email")] // a field of the form's own, mapped to a lead field
+    [InlineData("first_name")] // a Web-to-Lead name of a lead field
+    [InlineData("retURL")] // a field that steers the post
+    public async Task FormSetup_RefusesAHoneypotThatARealFieldUses(string honeypot)
+    {
+        var response = await app.Admin().PostAsJsonAsync("/api/forms", new
+        {
+            name = $"Honeypot {Guid.NewGuid():N}",
+            fieldMap = new Dictionary<string, string> { ["work_email"] = "email" },
+            honeypotField = honeypot,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains($"'{honeypot}'", errors.GetProperty("honeypotField")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAllowedOrigin_WithItsDefaultPortOrCapitals_MatchesWhatBrowsersSend()
+    {
+        var form = await CreateForm(new { name = $"Port {Guid.NewGuid():N}", allowedOrigins = new[] { "https://WWW.Example.com:443/" } });
+        var post = new HttpRequestMessage(HttpMethod.Post, form["postUrl"]!.GetValue<string>()) { Content = Form(("email", $"p.{Guid.NewGuid():N}@acme-corp.io")) };
+        post.Headers.Add("Origin", "https://www.example.com");
+
+        var response = await Browser().SendAsync(post);
+
+        Assert.Equal(["https://www.example.com"], form["allowedOrigins"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task EmbedSnippet_PostsToTheForm_WithAHiddenHoneypot()
     {
         var form = await CreateForm();
@@ -319,6 +408,99 @@ public sealed class FormRateLimitTests(TightFormLimitsApp app) : IClassFixture<T
         }
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task A429_ToAnAllowedOrigin_CarriesTheCorsHeaders_SoTheBrowserCanReadIt()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Limited CORS", allowedOrigins = new[] { "https://www.example.com" } })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        async Task<HttpResponseMessage> Post(string origin)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"c.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("Origin", origin);
+            return await client.SendAsync(post);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Post("https://www.example.com")).StatusCode);
+        }
+
+        var limited = await Post("https://www.example.com");
+        var foreign = await Post("https://evil.example");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("https://www.example.com", limited.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Origin", limited.Headers.Vary);
+        Assert.Equal("60", limited.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("Too many", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.TooManyRequests, foreign.StatusCode);
+        Assert.False(foreign.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public async Task WithoutAProxyConfigured_XForwardedFor_IsNotTrusted()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Spoofed" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"x{i}.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}"); // a client pretending to be four visitors
+            statuses.Add((await client.SendAsync(post)).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
+
+/// <summary>The tight per-address limit behind a reverse proxy on this machine, which the app is told to trust.</summary>
+public sealed class ProxiedFormLimitsApp : SqliteApp
+{
+    public ProxiedFormLimitsApp()
+    {
+        Settings["Handoff:Proxy:KnownProxies:0"] = "127.0.0.1";
+        Settings["Handoff:Proxy:KnownProxies:1"] = "::1";
+    }
+
+    protected override int FormPostsPerMinute => 3;
+}
+
+public sealed class ProxiedFormLimitTests(ProxiedFormLimitsApp app) : IClassFixture<ProxiedFormLimitsApp>
+{
+    [Fact]
+    public async Task BehindATrustedProxy_EachVisitorHasItsOwnLimit()
+    {
+        var created = await (await app.Admin().PostAsJsonAsync("/api/forms", new { name = "Proxied" })).ReadObjectAsync();
+        var client = app.WithKey(null);
+        async Task<HttpStatusCode> Post(string visitor)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, created["postUrl"]!.GetValue<string>())
+            {
+                Content = new FormUrlEncodedContent([new("email", $"v.{Guid.NewGuid():N}@acme-corp.io")]),
+            };
+            post.Headers.Add("X-Forwarded-For", visitor);
+            return (await client.SendAsync(post)).StatusCode;
+        }
+
+        var first = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            first.Add(await Post("203.0.113.7"));
+        }
+
+        var second = await Post("198.51.100.23");
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], first);
+        Assert.Equal(HttpStatusCode.OK, second);
     }
 }
 

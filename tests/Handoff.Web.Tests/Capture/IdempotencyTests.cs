@@ -67,6 +67,37 @@ public abstract class IdempotencyTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task SameKey_SameJson_WithOtherWhitespaceAndKeyOrder_IsAReplay()
+    {
+        var client = app.Admin();
+        var key = Guid.NewGuid().ToString();
+        var source = $"idem-{Guid.NewGuid():N}";
+        HttpRequestMessage Raw(string json)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/leads") { Content = Json.Raw(json) };
+            request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+
+        var first = await client.SendAsync(Raw($$"""{"email":"{{source}}@acme-corp.io","source":"{{source}}","customFields":{"a":"1","b":"2"} }"""));
+        var again = await client.SendAsync(Raw($$"""
+            {
+              "customFields": { "b": "2", "a": "1" },
+              "source" : "{{source}}",
+              "email": "{{source}}@acme-corp.io"
+            }
+            """));
+        var other = await client.SendAsync(Raw($$"""{"email":"{{source}}@acme-corp.io","source":"{{source}}","customFields":{"a":"1","b":"3"} }"""));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        var list = await (await client.GetAsync($"/api/leads?source={source}")).ReadObjectAsync();
+        Assert.Single(list["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task BadKey_IsRefused()
     {
         var response = await app.Admin().SendAsync(Post(new string('k', 201), new { email = "k@acme-corp.io" }));

@@ -98,6 +98,19 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
         var document = await anonymous.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/leads/{id}/transitions", document, StringComparison.Ordinal);
         Assert.Contains("bearer", document, StringComparison.Ordinal);
+        var openApi = System.Text.Json.Nodes.JsonNode.Parse(document)!;
+        Assert.NotNull(openApi["components"]!["schemas"]!["CaptureReceipt"]);
+        foreach (var status in new[] { "200", "201" })
+        {
+            // A full key gets the whole lead, a capture-only key the receipt: the document describes both.
+            var answers = openApi["paths"]!["/api/leads"]!["post"]!["responses"]![status]!["content"]!["application/json"]!["schema"]!["oneOf"]!.AsArray();
+            Assert.Equal(["#/components/schemas/CaptureAnswer", "#/components/schemas/CaptureReceipt"], answers.Select(a => a!["$ref"]!.GetValue<string>()));
+        }
+
+        var schemas = openApi["components"]!["schemas"]!.AsObject();
+        var refs = System.Text.RegularExpressions.Regex.Matches(document, "\"#/components/schemas/([^\"]+)\"").Select(m => m.Groups[1].Value).Distinct();
+        Assert.All(refs, r => Assert.True(schemas.ContainsKey(r), $"{r} is referenced and not described"));
+
         var reference = await anonymous.GetAsync("/reference");
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);

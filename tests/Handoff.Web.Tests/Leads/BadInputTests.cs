@@ -19,6 +19,7 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     [InlineData("""{"email":"nope"}""", "email")]
     [InlineData("""{"company":"Acme"}""", "email")]
     [InlineData("[1,2,3]", "body")]
+    [InlineData("""{"email":"\ud800"}""", "email")]
     public async Task Create_WithBadBody_Answers400NamingTheField(string body, string field)
     {
         var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
@@ -27,6 +28,70 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out _), $"expected an error for '{field}', got {errors}");
+    }
+
+    [Theory]
+    [InlineData("", "the body is empty")]
+    [InlineData("   ", "the body is empty")]
+    [InlineData("[]", "must be a JSON object, not an array")]
+    [InlineData("[{\"email\":\"a@acme-corp.io\"}]", "must be a JSON object, not an array")]
+    [InlineData("\"a@acme-corp.io\"", "must be a JSON object, not a string")]
+    [InlineData("42", "must be a JSON object, not a number")]
+    [InlineData("null", "must be a JSON object, not null")]
+    public async Task Create_WithABodyThatIsNotAnObject_SaysSo(string body, string expected)
+    {
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains(expected, errors.GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(11)] // inside a string value
+    [InlineData(0)] // the first byte
+    public async Task Create_WithBytesThatAreNotUtf8_NamesTheByteAndItsOffset(int offset)
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"email":"ab@acme-corp.io","lastName":"Lovelace"}""");
+        bytes[offset] = 0xFF;
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await app.Admin().PostAsync("/api/leads", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Equal($"the body is not valid UTF-8 (byte 0xFF at offset {offset}); send JSON encoded as UTF-8", errors.GetProperty("body")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Create_WithSeveralBadFields_NamesEveryOne()
+    {
+        var body = $$"""{"email":"not-an-email","firstName":"{{new string('x', 101)}}","employeeCount":"many","emailConsent":"yes","stage":"SQL","phone":"12"}""";
+
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Equal(
+            ["email", "emailConsent", "employeeCount", "firstName", "phone", "stage"],
+            errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Contains("whole number", errors.GetProperty("employeeCount")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("at most 100", errors.GetProperty("firstName")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("not a known field", errors.GetProperty("stage")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_WithSeveralBadValues_NamesEveryOne()
+    {
+        var body = $$"""{"email":"nope","lastName":"{{new string('y', 101)}}","website":"not a site"}""";
+
+        var response = await app.Admin().PostAsync("/api/leads", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Equal(["email", "lastName", "website"], errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
