@@ -70,6 +70,13 @@ public sealed class Activity
         EmailKey = leadId is null ? emailKey : null,
         Properties = properties ?? [],
     };
+
+    /// <summary>An anonymous touch joins the lead its visitor or email turned out to be.</summary>
+    public void JoinLead(Guid leadId)
+    {
+        LeadId = leadId;
+        EmailKey = null;
+    }
 }
 
 /// <summary>A visitor id known to belong to a lead: later anonymous touches of that visitor go to the lead.</summary>

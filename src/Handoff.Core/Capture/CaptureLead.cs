@@ -77,8 +77,13 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     private const string VisitorLinkSql = "SELECT lead_id FROM visitor_links WHERE visitor_id = ?";
 
-    private static readonly (string Ef, string Sqlite) StitchByVisitor = StitchSql("visitor_id");
-    private static readonly (string Ef, string Sqlite) StitchByEmailKey = StitchSql("email_key");
+    private const string AnonymousByVisitorSql = "SELECT 1 FROM activities WHERE lead_id IS NULL AND visitor_id = ? LIMIT 1";
+
+    private const string AnonymousByEmailKeySql = "SELECT 1 FROM activities WHERE lead_id IS NULL AND email_key = ? LIMIT 1";
+
+    private const string StitchByVisitorSql = "UPDATE activities SET lead_id = {0}, email_key = NULL WHERE lead_id IS NULL AND visitor_id = {1}";
+
+    private const string StitchByEmailKeySql = "UPDATE activities SET lead_id = {0}, email_key = NULL WHERE lead_id IS NULL AND email_key = {1}";
 
     public Task<Result<CaptureAnswer>> HandleAsync(LeadDetails request, CaptureContext context, Actor actor, CancellationToken ct) =>
         HandleAsync(request, context, actor, claim: null, ct);
@@ -317,6 +322,13 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
         var change = new LeadChange(lead, actor, now) { Created = existing is null, FieldsChanged = fieldsChanged };
         change.Activities.Add(activity);
+        if (junk is null)
+        {
+            // The person's anonymous touches (by visitor id or email) join the lead now, so they count in its score and
+            // its MQL check at once. Junk takes no one's history.
+            change.Activities.AddRange(await JoinAnonymousTouchesAsync(lead.Id, key, context.VisitorId, prepared, ct));
+        }
+
         if (junkMove is not null)
         {
             change.StageChanges.Add(junkMove);
@@ -363,7 +375,37 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             : prepared.Statement(AccountByDomainSql).FirstGuid(first, second, third);
     }
 
-    /// <summary>Links the visitor to the lead and moves its earlier anonymous touches (by visitor or email) onto it.</summary>
+    /// <summary>
+    /// The anonymous touches of the lead's visitor id or email key, loaded and joined to the lead. On the writer prepared
+    /// look-ups ask first, and EF loads them only when there are some.
+    /// </summary>
+    private async Task<List<Activity>> JoinAnonymousTouchesAsync(Guid leadId, string? emailKey, string? visitorId, PreparedStatements? prepared, CancellationToken ct)
+    {
+        var byVisitor = visitorId is not null && (prepared is null || prepared.Statement(AnonymousByVisitorSql).Any(visitorId));
+        var byEmail = emailKey is not null && (prepared is null || prepared.Statement(AnonymousByEmailKeySql).Any(emailKey));
+        if (!byVisitor && !byEmail)
+        {
+            return [];
+        }
+
+        var anonymous = db.Activities.Where(a => a.LeadId == null);
+        anonymous = byVisitor && byEmail ? anonymous.Where(a => a.VisitorId == visitorId || a.EmailKey == emailKey)
+            : byVisitor ? anonymous.Where(a => a.VisitorId == visitorId)
+            : anonymous.Where(a => a.EmailKey == emailKey);
+        var touches = await anonymous.ToListAsync(ct);
+        foreach (var touch in touches)
+        {
+            touch.JoinLead(leadId);
+        }
+
+        return touches;
+    }
+
+    /// <summary>
+    /// Links the visitor to the lead. On PostgreSQL it also moves onto the lead the touches recorded anonymously while
+    /// this capture ran (those recorded before it joined it in <see cref="JoinAnonymousTouchesAsync"/>); on SQLite
+    /// nothing is written between the two, the capture holding the one write lock.
+    /// </summary>
     private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedStatements? prepared, CancellationToken ct)
     {
         if (visitorId is not null)
@@ -376,32 +418,23 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
                 db.VisitorLinks.Add(VisitorLink.Create(visitorId, leadId, now));
                 await SaveAsync(prepared, ct);
             }
+        }
 
-            await StitchAsync(StitchByVisitor, leadId, visitorId, prepared, ct);
+        if (db.IsSqlite)
+        {
+            return;
+        }
+
+        if (visitorId is not null)
+        {
+            await db.Database.ExecuteSqlRawAsync(StitchByVisitorSql, [leadId, visitorId], ct);
         }
 
         if (emailKey is not null)
         {
-            await StitchAsync(StitchByEmailKey, leadId, emailKey, prepared, ct);
+            await db.Database.ExecuteSqlRawAsync(StitchByEmailKeySql, [leadId, emailKey], ct);
         }
     }
-
-    private async Task StitchAsync((string Ef, string Sqlite) sql, Guid leadId, string match, PreparedStatements? prepared, CancellationToken ct)
-    {
-        if (prepared is null)
-        {
-            await db.Database.ExecuteSqlRawAsync(sql.Ef, [leadId, match], ct);
-        }
-        else
-        {
-            prepared.Statement(sql.Sqlite).Execute(leadId, match);
-        }
-    }
-
-    /// <summary>Moves the anonymous touches that match on <paramref name="column"/> onto the lead: with EF's placeholders, and with SQLite's.</summary>
-    private static (string Ef, string Sqlite) StitchSql(string column) =>
-        ($"UPDATE activities SET lead_id = {{0}}, email_key = NULL WHERE lead_id IS NULL AND {column} = {{1}}",
-         $"UPDATE activities SET lead_id = ?1, email_key = NULL WHERE lead_id IS NULL AND {column} = ?2");
 
     internal static Dictionary<string, string>? AttributionProperties(LeadDetails details, CaptureContext context)
     {

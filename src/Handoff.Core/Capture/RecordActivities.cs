@@ -91,6 +91,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
 
         var recorded = new List<RecordedActivity>(items.Count);
         var newLinks = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        var anonymous = new List<(int Index, string Visitor, Activity Activity)>();
         var latestTouch = new Dictionary<Guid, ActivityInput>();
         var touches = new Dictionary<Guid, List<Activity>>();
         foreach (var item in items)
@@ -112,6 +113,11 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
                 leadId, item.Type!.Value, occurredAt, now, Trim(item.Url), Trim(item.Subject), Trim(item.Source), Trim(item.Channel), Trim(item.Campaign),
                 item.UserId, visitor, emailKey, item.Properties is { Count: > 0 } p ? new Dictionary<string, string>(p, StringComparer.Ordinal) : null);
             db.Activities.Add(activity);
+            if (leadId is null && visitor is not null)
+            {
+                anonymous.Add((recorded.Count, visitor, activity));
+            }
+
             recorded.Add(new RecordedActivity(activity.Id, leadId, match));
             if (leadId is { } owner)
             {
@@ -128,7 +134,22 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         foreach (var (visitor, lead) in newLinks)
         {
+            // The visitor identified: its anonymous touches, stored and earlier in this batch, join the lead and count in
+            // its score now.
             db.VisitorLinks.Add(VisitorLink.Create(visitor, lead, now));
+            var joined = await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor).ToListAsync(ct);
+            foreach (var (index, _, activity) in anonymous.Where(a => a.Visitor == visitor))
+            {
+                joined.Add(activity);
+                recorded[index] = recorded[index] with { LeadId = lead, MatchedBy = ActivityMatch.Visitor };
+            }
+
+            foreach (var activity in joined)
+            {
+                activity.JoinLead(lead);
+            }
+
+            (touches.TryGetValue(lead, out var list) ? list : touches[lead] = []).AddRange(joined);
         }
 
         if (touches.Count > 0)
@@ -148,24 +169,19 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
 
         await db.SaveChangesAsync(ct);
-        foreach (var (visitor, lead) in newLinks)
+        if (!db.IsSqlite)
         {
-            await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, lead).SetProperty(a => a.EmailKey, (string?)null), ct);
+            // PostgreSQL: touches of these visitors recorded anonymously by another request meanwhile join them too.
+            foreach (var (visitor, lead) in newLinks)
+            {
+                await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor)
+                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, lead).SetProperty(a => a.EmailKey, (string?)null), ct);
+            }
         }
 
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
-        }
-
-        for (var i = 0; i < recorded.Count; i++)
-        {
-            // A touch sent before its visitor identified, earlier in this batch, was stitched with the visitor's other touches.
-            if (recorded[i].LeadId is null && items[i].VisitorId?.Trim() is { } visitor && newLinks.TryGetValue(visitor, out var stitched))
-            {
-                recorded[i] = recorded[i] with { LeadId = stitched, MatchedBy = ActivityMatch.Visitor };
-            }
         }
 
         var matched = recorded.Count(r => r.LeadId is not null);

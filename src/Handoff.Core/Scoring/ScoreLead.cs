@@ -44,7 +44,8 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
         }
         else
         {
-            foreach (var activity in change.Activities)
+            // In the order they happened, not the order they arrived (a batch of touches, stitched anonymous ones).
+            foreach (var activity in change.Activities.Count > 1 ? change.Activities.OrderBy(a => a.OccurredAt) : (IEnumerable<Activities.Activity>)change.Activities)
             {
                 ScoreEngine.Apply(rules, state!, ActivityFact.Of(activity));
             }
