@@ -233,7 +233,7 @@ public static class LeadFields
         ["sizeBand"] = Text(f => f.Lead.SizeBand.ToString()),
         ["segment"] = Text(f => f.Lead.Segment.ToString()),
         ["companyDomain"] = Text(f => f.Lead.CompanyDomain),
-        ["isFreeMail"] = new(FieldKind.Boolean, f => f.Lead.IsFreeMail),
+        ["isFreeMail"] = new(FieldKind.Boolean, f => f.Lead.Email is null ? null : f.Lead.IsFreeMail), // no email: neither
         ["emailConsent"] = new(FieldKind.Boolean, f => f.Lead.EmailConsent),
         ["stage"] = Text(f => f.Lead.Stage.ToString()),
         ["fitScore"] = new(FieldKind.Number, f => f.Lead.FitScore),

@@ -50,6 +50,13 @@ public class LeadConditionTests
     public void Condition_TestsTheLeadField(string json, bool expected) => Assert.Equal(expected, Compile(json)(Director));
 
     [Theory]
+    [InlineData("""{"field":"isFreeMail","op":"eq","value":false}""", false)]
+    [InlineData("""{"field":"isFreeMail","op":"eq","value":true}""", false)]
+    [InlineData("""{"field":"isFreeMail","op":"missing"}""", true)]
+    public void IsFreeMail_OfALeadWithoutAnEmail_IsNeitherTrueNorFalse(string json, bool expected) =>
+        Assert.Equal(expected, Compile(json)(Facts(new LeadDetails { LastName = "Hopper", Phone = "+1 415 555 0100" })));
+
+    [Theory]
     [InlineData("""{"field":"shoeSize","op":"eq","value":"9"}""", "condition.field")]
     [InlineData("""{"field":"employeeCount","op":"gte"}""", "condition.value")]
     [InlineData("""{"field":"employeeCount","op":"gte","value":"many"}""", "condition.value")]
