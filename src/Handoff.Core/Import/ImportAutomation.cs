@@ -132,9 +132,10 @@ internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? De
         var touch = Touch(lead, details, at);
 
         // 100: score. A new lead has no stored touches: its state is built from this one.
-        if (Scoring is not null)
+        var state = Scoring is null ? null : ScoreEngine.Build(Scoring, [ActivityFact.Of(touch)]);
+        if (state is not null)
         {
-            ScoreLead.Apply(Scoring, lead, account, ScoreEngine.Build(Scoring, [ActivityFact.Of(touch)]), at);
+            ScoreLead.Apply(Scoring!, lead, account, state, at);
         }
 
         // 200: MQL check, with the lead's account (account.* facts) when the import matched one.
@@ -142,7 +143,7 @@ internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? De
         if (Definition is not null && lead.Stage == LeadStage.New)
         {
             var (mql, variation) = LeadEvaluator.EvaluateMql(Definition, new LeadFacts(lead, account), [touch], at);
-            move = MqlCheck.Move(lead, Definition, mql, variation, [], at);
+            move = MqlCheck.Move(lead, Definition, mql, variation, [], at, state is null ? null : () => ScoreEngine.Read(Scoring!, new LeadFacts(lead, account), state, at));
         }
 
         return new ImportedTouch(touch, move);

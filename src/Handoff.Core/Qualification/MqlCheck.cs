@@ -2,6 +2,7 @@ using System.Text.Json;
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Leads;
+using Handoff.Scoring;
 
 namespace Handoff.Qualification;
 
@@ -11,7 +12,7 @@ namespace Handoff.Qualification;
 /// lead with new high-intent engagement (the recycle policy's <c>wakeOn</c> touches) wakes early, flagged recycled:
 /// to MQL when it meets the bar, else back to New.
 /// </summary>
-public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluator evaluator) : ILeadAutomation
+public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluator evaluator, ActiveScoring scoring) : ILeadAutomation
 {
     public static readonly Actor Actor = Actor.System("mql-check");
 
@@ -45,7 +46,12 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
         }
 
         var (mql, variation) = await evaluator.EvaluateMqlAsync(lead, definition, change.Activities, change.At, ct);
-        if (Move(lead, definition, mql, variation, wakers, change.At) is not { } stageChange)
+        var rules = mql.Passed ? await scoring.GetAsync(ct) : null;
+        var account = rules is not null && lead.AccountId is { } accountId ? await db.Accounts.FindAsync([accountId], ct) : null;
+        var score = rules is not null && ScoreState.FromText(lead.ScoreState) is { } state && state.ModelVersion == rules.Version
+            ? () => ScoreEngine.Read(rules, new LeadFacts(lead, account), state, change.At)
+            : (Func<LeadScore>?)null;
+        if (Move(lead, definition, mql, variation, wakers, change.At, score) is not { } stageChange)
         {
             return;
         }
@@ -59,8 +65,10 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
     /// What the check does with a judgement: the stage move (to MQL, or a Nurture lead woken by
     /// <paramref name="wakers"/>), with its evidence and the definition stamp, or null when the lead stays. Changes the
     /// lead only; the caller records the move. Shared with the import's batch automation (<c>Import/ImportAutomation.cs</c>).
+    /// <paramref name="score"/> reads the lead's score with its breakdown, for the evidence: the scoring model, the rules
+    /// that fired with their points and the touches behind them, so "why an MQL" can be answered after the model changes.
     /// </summary>
-    internal static StageChange? Move(Lead lead, CompiledDefinition definition, MqlEvaluation mql, string? variation, IReadOnlyList<Guid> wakers, DateTime at)
+    internal static StageChange? Move(Lead lead, CompiledDefinition definition, MqlEvaluation mql, string? variation, IReadOnlyList<Guid> wakers, DateTime at, Func<LeadScore>? score)
     {
         string? note;
         LeadStage to;
@@ -80,15 +88,20 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
             return null;
         }
 
+        var read = mql.Passed ? score?.Invoke() : null;
         var evidence = JsonSerializer.Serialize(
             new
             {
                 definitionVersion = definition.Version,
                 variation,
                 mqlPassed = mql.Passed,
-                scores = new { fit = lead.FitScore, engagement = lead.EngagementScore },
+                scores = new { fit = lead.FitScore, engagement = lead.EngagementScore, intent = lead.IntentScore },
+                scoringModelVersion = read?.ModelVersion,
+                breakdown = read?.Breakdown.Select(r => new { rule = r.Rule, kind = r.Kind, points = r.Points, evidence = r.Evidence }),
                 checks = mql.Checks,
-                activityIds = mql.Checks.SelectMany(c => c.ActivityIds ?? []).Concat(wakers).Distinct().ToList(),
+                activityIds = mql.Checks.SelectMany(c => c.ActivityIds ?? [])
+                    .Concat(read?.Breakdown.SelectMany(r => r.Evidence) ?? [])
+                    .Concat(wakers).Distinct().ToList(),
                 recycled = wakers.Count > 0 ? true : (bool?)null,
             },
             QualificationJson.Options);

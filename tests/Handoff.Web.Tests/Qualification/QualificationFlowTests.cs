@@ -73,6 +73,12 @@ public abstract class QualificationFlowTests<TApp>(TApp app) : IClassFixture<TAp
         Assert.Equal("mql-check", mql["actor"]!["id"]!.GetValue<string>());
         Assert.Contains(touch, mql["evidence"]!["activityIds"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal(4, mql["evidence"]!["checks"]!.AsArray().Count);
+
+        // The score as it stood, rule by rule, under the scoring model of the moment: "why an MQL" outlives a model change.
+        Assert.True(mql["evidence"]!["scoringModelVersion"]!.GetValue<int>() > 0);
+        var fired = mql["evidence"]!["breakdown"]!.AsArray();
+        Assert.NotEmpty(fired);
+        Assert.Equal(mql["evidence"]!["scores"]!["fit"]!.GetValue<int>(), (int)fired.Where(r => r!["kind"]!.GetValue<string>() is "Fit" or "Negative").Sum(r => r!["points"]!.GetValue<double>()));
         var toSql = moves[2]["evidence"]!;
         Assert.Equal("BANT", toSql["framework"]!.GetValue<string>());
         Assert.True(toSql["passed"]!.GetValue<bool>());
