@@ -20,6 +20,7 @@ public static class QualificationServices
         services.AddScoped<QualificationExceptions>();
         services.AddScoped<StuckLeads>();
         services.AddScoped<WakeSleepingLeads>();
+        services.AddScoped<MqlSweep>();
         services.AddScoped<ILeadAutomation, MqlCheck>();
         services.AddScoped<ILeadAutomation, DefinitionStamp>();
         services.AddScoped<OpportunityOwner>();

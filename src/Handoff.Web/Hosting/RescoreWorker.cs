@@ -1,3 +1,4 @@
+using Handoff.Qualification;
 using Handoff.Scoring;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,12 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
             {
                 var job = await rescore.RunJobAsync(id, RunnerId, ct);
                 log.LogInformation("Rescore {JobId} (model version {Version}): {Status}, {Done} leads {Error}", id, job.ModelVersion, job.Status, job.Done, job.Error);
+                if (job.Status == RescoreStatus.Completed)
+                {
+                    // New scores may meet the MQL bar: those leads move now, not at their next touch.
+                    var mqls = await scope.ServiceProvider.GetRequiredService<MqlSweep>().RunAsync(ct);
+                    log.LogInformation("Rescore {JobId}: {Count} leads met the MQL bar with their new scores and moved to MQL", id, mqls);
+                }
             }
         }
 

@@ -1,0 +1,59 @@
+using Handoff.Data;
+using Handoff.Leads;
+using Microsoft.EntityFrameworkCore;
+
+namespace Handoff.Qualification;
+
+/// <summary>
+/// After a rescore (a new scoring model), the MQL check for every New lead whose new scores may meet the MQL bar of
+/// the active definition: it moves by the system with its evidence, and routing and clocks follow, as if the lead
+/// had changed. Only score thresholds depend on the model, so only leads at or above the lowest thresholds of the
+/// bars that have some are checked; a definition whose bars have none has nothing to sweep. One lead per
+/// transaction: a lead changed meanwhile by someone else is skipped (its own change ran the check).
+/// </summary>
+public sealed class MqlSweep(HandoffDb db, TimeProvider clock, ActiveDefinitions active, LeadAutomations automations)
+{
+    /// <summary>Runs the check on every candidate; returns how many leads became MQLs.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await active.AtAsync(db, now, ct) is not { } definition)
+        {
+            return 0;
+        }
+
+        var bars = definition.Document.Sources.Select(s => s.Mql).Prepend(definition.Document.Mql)
+            .OfType<MqlCriteria>().Where(m => m.MinFitScore is not null || m.MinEngagementScore is not null).ToList();
+        if (bars.Count == 0)
+        {
+            return 0;
+        }
+
+        var minFit = bars.Min(m => m.MinFitScore ?? int.MinValue);
+        var minEngagement = bars.Min(m => m.MinEngagementScore ?? int.MinValue);
+        // The candidates' ids at once (16 bytes each), then each lead in its own transaction.
+        var candidates = await db.Leads.AsNoTracking()
+            .Where(l => l.Stage == LeadStage.New && l.MergedIntoId == null && l.FitScore >= minFit && l.EngagementScore >= minEngagement)
+            .Select(l => l.Id).ToListAsync(ct);
+        var moved = 0;
+        foreach (var id in candidates)
+        {
+            db.ChangeTracker.Clear();
+            var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id && l.Stage == LeadStage.New, ct);
+            if (lead is null)
+            {
+                continue;
+            }
+
+            var change = new LeadChange(lead, MqlCheck.Actor, now);
+            await automations.RunAsync(change, ct);
+            if (change.StageChanges.Count > 0 && await LeadChanges.SaveAsync(db, ct) is null)
+            {
+                moved++;
+            }
+        }
+
+        db.ChangeTracker.Clear();
+        return moved;
+    }
+}
