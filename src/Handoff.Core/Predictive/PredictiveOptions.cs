@@ -37,5 +37,14 @@ public sealed class PredictiveOptions
     /// <summary>Train one small model without a parameter search (tests, tiny workspaces).</summary>
     public bool Quick { get; set; }
 
-    internal TrainerSettings Trainer => Quick ? TrainerSettings.Quick : new TrainerSettings();
+    /// <summary>
+    /// Values a web form stores when nothing was chosen, read as missing (trimmed, any case); null: the defaults of
+    /// <see cref="FeatureLimits.DefaultPlaceholders"/>. Replaces the defaults when set.
+    /// </summary>
+    public string[]? Placeholders { get; set; }
+
+    internal TrainerSettings Trainer => (Quick ? TrainerSettings.Quick : new TrainerSettings()) with
+    {
+        Limits = new FeatureLimits { Placeholders = Placeholders ?? FeatureLimits.DefaultPlaceholders },
+    };
 }

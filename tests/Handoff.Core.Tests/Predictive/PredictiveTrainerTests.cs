@@ -38,6 +38,85 @@ public sealed class FeatureSchemaTests
     }
 
     [Fact]
+    public void Learn_LeavesOutIdentifiers_AndSaysWhy_ButKeepsMeasurementsThatRarelyRepeat()
+    {
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 120).Select(i => (IReadOnlyDictionary<string, string?>)Row(
+            ("custom.Lead Number", (660_737 - i * 7).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.Prospect ID", Guid.NewGuid().ToString()),
+            ("custom.Page Views Per Visit", (random.Next(1, 4000) / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.Total Time Spent", random.Next(0, 300).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.plan", i % 3 == 0 ? "enterprise" : "starter"))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+
+        Assert.Equal(["custom.Page Views Per Visit", "custom.Total Time Spent", "custom.plan"], schema.Columns.Select(c => c.Field));
+        var leadNumber = Assert.Single(schema.Excluded, e => e.Field == "custom.Lead Number");
+        Assert.Equal("identifier: 120 distinct whole numbers in 120 training leads", leadNumber.Reason);
+        Assert.StartsWith("identifier or free text: 120 distinct values", Assert.Single(schema.Excluded, e => e.Field == "custom.Prospect ID").Reason, StringComparison.Ordinal);
+
+        // Kept in the stored model, so a loaded model says the same.
+        var reloaded = System.Text.Json.JsonSerializer.Deserialize<FeatureSchema>(System.Text.Json.JsonSerializer.Serialize(schema))!;
+        Assert.Equal(schema.Excluded, reloaded.Excluded);
+        Assert.Equal(schema.Columns.Select(c => c.Field), reloaded.Columns.Select(c => c.Field));
+    }
+
+    [Fact]
+    public void Learn_TooFewValues_AreNotCalledIdentifiers()
+    {
+        var rows = Enumerable.Range(0, 20).Select(i => (IReadOnlyDictionary<string, string?>)Row(("custom.seats", (i * 13).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+
+        Assert.Equal(FeatureKind.Numeric, Assert.Single(schema.Columns).Kind);
+        Assert.Empty(schema.Excluded);
+    }
+
+    [Fact]
+    public void Typical_CountsMissingAsAValue_KeepsTheSpellingOfTheData_AndReadsFormPlaceholdersAsMissing()
+    {
+        // 84 % without consent, industry mostly empty or the form default; country mostly "India" in its own casing.
+        var rows = Enumerable.Range(0, 100).Select(i => (IReadOnlyDictionary<string, string?>)Row(
+            ("emailConsent", i < 10 ? "false" : i < 16 ? "true" : null),
+            ("industry", i < 10 ? "Education" : i < 15 ? "Retail" : i < 60 ? " Select " : null),
+            ("country", i < 70 ? "India" : i < 75 ? "india" : i < 90 ? "United States" : "select"),
+            ("score", i < 60 ? null : (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("visits", i < 30 ? null : (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+        var column = schema.Columns.ToDictionary(c => c.Field);
+
+        Assert.Null(column["emailConsent"].Reference);
+        Assert.Null(column["industry"].Reference);
+        Assert.Equal(["education", "retail"], column["industry"].Categories); // "Select" is no category
+        Assert.Equal("India", column["country"].Reference);
+        Assert.Null(column["score"].Reference); // more leads without a number than with one
+        Assert.Equal("3", column["score"].Median);
+        Assert.Equal("2", column["visits"].Reference);
+
+        // A placeholder encodes as missing, like an empty value.
+        Assert.Equal(schema.Encode(Row(("industry", null))), schema.Encode(Row(("industry", "please SELECT"))));
+        Assert.Null(schema.Clean("Select"));
+        Assert.Equal("Retail", schema.Clean(" Retail "));
+    }
+
+    [Fact]
+    public void Learn_UsesTheConfiguredPlaceholders_AndAStoredModelKeepsThem()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => (IReadOnlyDictionary<string, string?>)Row(("source", i % 2 == 0 ? "Google" : i % 4 == 1 ? "n/a" : "Select"))).ToList();
+
+        var custom = FeatureSchema.Learn(rows, new FeatureLimits { Placeholders = ["N/A"] });
+
+        Assert.Equal(["google", "select"], custom.Columns[0].Categories);
+        Assert.Null(custom.Clean("N/A"));
+        var reloaded = System.Text.Json.JsonSerializer.Deserialize<FeatureSchema>(System.Text.Json.JsonSerializer.Serialize(custom))!;
+        Assert.Null(reloaded.Clean("n/a"));
+        Assert.Equal("Select", reloaded.Clean("Select"));
+        // A model stored before placeholders existed reads every value as it did then.
+        Assert.Equal("n/a", new FeatureSchema(custom.Columns).Clean("n/a"));
+    }
+
+    [Fact]
     public void Linear_FillsMissingNumbersWithTheTypicalValue_AndFlagsThem()
     {
         var schema = new FeatureSchema([new FeatureColumn("seats", FeatureKind.Numeric, 0, [], "9")]);
@@ -108,6 +187,14 @@ public sealed class PredictiveTrainerTests
         Assert.True(factors[0].Effect < 0);
         Assert.Equal("starter", factors[0].Value);
 
+        // Industry is missing for a third of the leads, Retail and Software for a third each: the typical lead's
+        // industry is whichever is most frequent, in the data's spelling; a form placeholder reads as no value.
+        var select = result.Model.Explain(new Dictionary<string, string?>(lead) { ["industry"] = "Select" }, top: 3);
+        Assert.Equal(result.Model.Explain(new Dictionary<string, string?>(lead) { ["industry"] = null }, top: 3).Probability, select.Probability);
+        var industry = result.Model.Schema.Columns.Single(c => c.Field == "industry");
+        Assert.Contains(industry.Reference, new[] { "Retail", "Software", null });
+        Assert.All(select.Factors.Where(f => f.Field == "industry"), f => Assert.Null(f.Value));
+
         var loaded = PredictiveEnsemble.Load(result.Model.Save());
         Assert.Equal(result.Model.Predict([lead]), loaded.Predict([lead]));
         Assert.Equal(result.Model.LinearWeight, loaded.LinearWeight);
@@ -123,3 +210,4 @@ public sealed class PredictiveTrainerTests
         Assert.All(counts, c => Assert.InRange(c, 800, 1200));
     }
 }
+
