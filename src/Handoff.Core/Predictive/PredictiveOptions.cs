@@ -38,6 +38,12 @@ public sealed class PredictiveOptions
     public bool Quick { get; set; }
 
     /// <summary>
+    /// A trained model is activated automatically only when its holdout ROC AUC reaches this (and its log loss beats
+    /// always predicting the base rate); otherwise it is kept, with the reason, for an admin to activate explicitly.
+    /// </summary>
+    public double MinimumAuc { get; set; } = 0.6;
+
+    /// <summary>
     /// Values a web form stores when nothing was chosen, read as missing (trimmed, any case); null: the defaults of
     /// <see cref="FeatureLimits.DefaultPlaceholders"/>. Replaces the defaults when set.
     /// </summary>

@@ -179,6 +179,9 @@ public sealed class PredictiveTrainerTests
 
         Assert.True(result.Evaluation.Auc > 0.7, $"AUC {result.Evaluation.Auc}");
         Assert.True(result.Evaluation.LogLoss < 0.69, $"log loss {result.Evaluation.LogLoss}");
+        // The base rate's log loss is the entropy of the outcome share: between 0.5 and ln 2 for a 30-70 % share.
+        Assert.InRange(result.Evaluation.BaseLogLoss, 0.5, Math.Log(2) + 0.01);
+        Assert.True(result.Evaluation.LogLoss < result.Evaluation.BaseLogLoss);
         Assert.Equal(600, result.Evaluation.TrainRows + result.Evaluation.TestRows);
         var lead = new Dictionary<string, string?> { ["custom.plan"] = "starter", ["activities.PageView"] = "2", ["industry"] = "Retail" };
         var (probability, factors) = result.Model.Explain(lead, top: 3);
@@ -211,3 +214,54 @@ public sealed class PredictiveTrainerTests
     }
 }
 
+public sealed class ActivationDecisionTests
+{
+    private static ModelEvaluation Evaluation(double auc, double logLoss, double baseLogLoss = 0.69) =>
+        new(auc, logLoss, baseLogLoss, 187, 47, 109, 125, 1.2, "leaves=8");
+
+    [Fact]
+    public void AModelWorseThanGuessing_IsNotActivated_AndTheReasonSaysWhy()
+    {
+        var decision = ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.SQL, Evaluation(0.54, 0.788), 0.6, null);
+
+        Assert.False(decision.Activate);
+        Assert.StartsWith("Not activated: AUC 0.54 is below 0.60 and log loss 0.788 is not better than always predicting the base rate (0.690)", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("activate it explicitly", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.59, 0.60, false)] // ranks too poorly
+    [InlineData(0.80, 0.70, false)] // ranks, but its probabilities are worse than the base rate's
+    [InlineData(0.80, 0.69, false)] // not better than the base rate
+    [InlineData(0.60, 0.68, true)]
+    public void TheFloor_NeedsBothTheMinimumAuc_AndALogLossBelowTheBaseRates(double auc, double logLoss, bool activated)
+    {
+        Assert.Equal(activated, ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.SQL, Evaluation(auc, logLoss), 0.6, null).Activate);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARetraining_ManualOrScheduled_NeverReplacesAClearlyBetterActiveModel(bool scheduled)
+    {
+        var worse = ActivationDecision.Decide(true, scheduled, Handoff.Leads.LeadStage.SQL, Evaluation(0.80, 0.50), 0.6, (3, Handoff.Leads.LeadStage.SQL, 0.85));
+        var close = ActivationDecision.Decide(true, scheduled, Handoff.Leads.LeadStage.SQL, Evaluation(0.845, 0.50), 0.6, (3, Handoff.Leads.LeadStage.SQL, 0.85));
+
+        Assert.False(worse.Activate);
+        Assert.Equal("Not activated: the active model 3 measured AUC 0.8500, more than 0.01 above this one's 0.8000. An admin can still activate it explicitly.", worse.Reason);
+        Assert.True(close.Activate);
+        Assert.StartsWith("Activated in place of model 3: AUC ", close.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnlyAPerson_ChangesTheTarget_AndActivateFalse_IsRespected()
+    {
+        var active = (3, Handoff.Leads.LeadStage.SQL, (double?)0.85);
+
+        Assert.False(ActivationDecision.Decide(true, true, Handoff.Leads.LeadStage.Won, Evaluation(0.9, 0.3), 0.6, active).Activate);
+        Assert.True(ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.Won, Evaluation(0.9, 0.3), 0.6, active).Activate);
+        var declined = ActivationDecision.Decide(false, false, Handoff.Leads.LeadStage.SQL, Evaluation(0.9, 0.3), 0.6, null);
+        Assert.False(declined.Activate);
+        Assert.StartsWith("Not activated: the request said activate: false", declined.Reason, StringComparison.Ordinal);
+    }
+}
