@@ -12,7 +12,7 @@ namespace Handoff.Bench.Predictive;
 /// </summary>
 internal static class PredictiveCommand
 {
-    public const string Usage = "predictive PATH/TO/x-education/Leads.csv";
+    public const string Usage = "predictive PATH/TO/x-education/Leads.csv [--raw]";
 
     /// <summary>Filled in by sales after contact (see the data set's README): they leak the outcome.</summary>
     private static readonly string[] Leaking =
@@ -25,14 +25,18 @@ internal static class PredictiveCommand
 
     public static int Run(string[] args)
     {
-        if (args.Length != 1 || !File.Exists(args[0]))
+        var raw = args.Length == 2 && args[1] == "--raw";
+        if (args.Length is not (1 or 2) || (args.Length == 2 && !raw) || !File.Exists(args[0]))
         {
             Console.Error.WriteLine("usage: Handoff.Bench " + Usage);
             return 2;
         }
 
-        var rows = Read(args[0]);
+        var rows = Read(args[0], raw);
         Console.WriteLine($"X Education: {rows.Count} leads, {rows.Count(r => r.Label)} converted; split: test = Lead Number mod 5 == 0");
+        Console.WriteLine(raw
+            ? "columns as an import stores them: the ids (Prospect ID, Lead Number) and the form default Select included"
+            : "ids (Prospect ID, Lead Number) left out and Select read as missing by the bench");
         Console.WriteLine($"threads per LightGBM fit: 1; processors: {Environment.ProcessorCount}");
         foreach (var withLeaks in new[] { false, true })
         {
@@ -94,11 +98,17 @@ internal static class PredictiveCommand
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, oursP):F4}  log loss {Metrics.LogLoss(labels, oursP):F4}  training {oursTrain:F1} s  scoring {oursScore * 1000:F1} µs/lead  explain {explainMs:F2} ms/lead");
         Console.WriteLine($"   tuned LightGBM baseline (validation fifth over {settings.Grid.Count(g => !g.Bagged)} settings; chose {best})");
         Console.WriteLine($"     ROC AUC {Metrics.Auc(labels, baseP):F4}  log loss {Metrics.LogLoss(labels, baseP):F4}  training {baselineTrain:F1} s");
+        var ids = schema.Columns.Where(c => c.Field is "Prospect ID" or "Lead Number").Select(c => c.Field).ToList();
+        Console.WriteLine($"   id columns among the inputs: {(ids.Count == 0 ? "none" : string.Join(", ", ids))}");
         var sample = explained[0];
-        Console.WriteLine($"   first test lead: p={sample.Probability:F3}; factors: " + string.Join("; ", sample.Factors.Select(f => $"{f.Field}={f.Value ?? "(missing)"} ({f.Effect:+0.000;-0.000} vs {f.Typical})")));
+        Console.WriteLine($"   first test lead: p={sample.Probability:F3}; factors: " + string.Join("; ", sample.Factors.Select(f => $"{f.Field}={f.Value ?? "(missing)"} ({f.Effect:+0.000;-0.000} vs {f.Typical ?? "usually empty"})")));
     }
 
-    private static List<(long Number, bool Label, Dictionary<string, string?> Values)> Read(string path)
+    /// <summary>
+    /// The rows; with <paramref name="raw"/> every column but the outcome goes in as an import would store it, so
+    /// that the product's own identifier and placeholder handling is what is measured.
+    /// </summary>
+    private static List<(long Number, bool Label, Dictionary<string, string?> Values)> Read(string path, bool raw)
     {
         var records = ParseCsv(File.ReadAllText(path));
         var header = records[0];
@@ -108,10 +118,10 @@ internal static class PredictiveCommand
             var values = new Dictionary<string, string?>(StringComparer.Ordinal);
             for (var i = 0; i < header.Count; i++)
             {
-                if (!NotFeatures.Contains(header[i]))
+                if (raw ? header[i] != "Converted" : !NotFeatures.Contains(header[i]))
                 {
                     // "Select" is the form's default: not answered.
-                    values[header[i]] = record[i] is "" or "Select" ? null : record[i];
+                    values[header[i]] = record[i] is "" || (!raw && record[i] == "Select") ? null : record[i];
                 }
             }
 

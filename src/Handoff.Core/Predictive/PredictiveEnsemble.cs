@@ -8,10 +8,17 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace Handoff.Predictive;
 
 /// <summary>
-/// One factor of a lead's probability: its value of a field, the value of a typical lead, and how much the
-/// probability changes when the lead's value is replaced by the typical one (positive: this value raises it).
+/// One factor of a lead's probability: its value of a field (null: none, or a form placeholder such as "Select"),
+/// the value of a typical lead (null: most leads have none), and how much the probability changes when the lead's
+/// value is replaced by the typical one (positive: this value raises it).
 /// </summary>
-public sealed record PredictionFactor(string Field, string? Value, string? Typical, double Effect);
+public sealed record PredictionFactor(string Field, string? Value, string? Typical, double Effect)
+{
+    /// <summary>The factor in plain words, e.g. <c>emailConsent is false (usually empty): +0.0213</c>.</summary>
+    public string Text => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Field} is {(Value is null ? "empty" : Value)} ({(Typical is null ? "usually empty" : "typically " + Typical)}): {Effect:+0.####;-0.####;0}");
+}
 
 /// <summary>
 /// A trained predictive model: the feature encoding, the averaged LightGBM members and, blended in with
@@ -106,7 +113,7 @@ public sealed class PredictiveEnsemble
             var start = r * (columns.Count + 1);
             var probability = scores[start];
             var factors = columns
-                .Select((c, i) => new PredictionFactor(c.Field, FeatureSchema.Clean(rows[r].GetValueOrDefault(c.Field)), c.Reference, Math.Round(probability - scores[start + 1 + i], 4)))
+                .Select((c, i) => new PredictionFactor(c.Field, Schema.Clean(rows[r].GetValueOrDefault(c.Field)), c.Reference, Math.Round(probability - scores[start + 1 + i], 4)))
                 .Where(f => f.Effect != 0)
                 .OrderByDescending(f => Math.Abs(f.Effect))
                 .ThenBy(f => f.Field, StringComparer.Ordinal)
@@ -160,7 +167,7 @@ public sealed class PredictiveEnsemble
             .Select(LoadModel)
             .ToList();
         var linear = zip.GetEntry("linear.zip") is { } l ? LoadModel(l) : null;
-        return new PredictiveEnsemble(new FeatureSchema(stored.Schema.Columns), members, stored.Parameters, linear, stored.LinearWeight);
+        return new PredictiveEnsemble(stored.Schema, members, stored.Parameters, linear, stored.LinearWeight);
     }
 
     private static ITransformer LoadModel(ZipArchiveEntry entry)

@@ -67,7 +67,10 @@ public sealed class PredictiveModel
     /// <summary>The tree parameters chosen by cross-validation.</summary>
     public string? Parameters { get; private set; }
 
-    /// <summary>JSON: the input fields and how each is encoded.</summary>
+    /// <summary>
+    /// JSON <see cref="ModelReport"/>: the input fields and how each is encoded, the fields left out and why, the
+    /// base-rate log loss and the activation decision (a bare array of fields in versions trained before).
+    /// </summary>
     public string? Features { get; private set; }
     public byte[]? Content { get; private set; }
 
@@ -84,6 +87,11 @@ public sealed class PredictiveModel
         InProgress = 1,
     };
 
+    /// <summary>Stores the trained model, its report (JSON, see <see cref="Features"/>) and its evaluation.</summary>
+    /// <param name="content">The model files.</param>
+    /// <param name="features">The JSON report.</param>
+    /// <param name="evaluation">The holdout measurements.</param>
+    /// <param name="at">When training finished.</param>
     public void Trained(byte[] content, string features, ModelEvaluation evaluation, DateTime at)
     {
         Status = PredictiveModelStatus.Ready;

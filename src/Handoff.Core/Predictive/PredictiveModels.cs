@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Handoff.Common;
 using Handoff.Data;
@@ -29,14 +30,101 @@ public sealed record PredictiveModelView(
     DateTime? FinishedAt,
     DateTime? ActivatedAt,
     string? Error,
+    string? Activation,
     PredictiveEvaluationView? Evaluation,
-    IReadOnlyList<PredictiveFeatureView>? Features);
+    IReadOnlyList<PredictiveFeatureView>? Features,
+    IReadOnlyList<ExcludedField>? Excluded);
 
-/// <summary>Measured on a holdout of the labelled leads before the final fit on all of them.</summary>
-public sealed record PredictiveEvaluationView(double Auc, double LogLoss, double TrainingSeconds, int TrainRows, int TestRows, int Positives, int Negatives, string? Parameters);
+/// <summary>
+/// Measured on a holdout of the labelled leads before the final fit on all of them. <paramref name="BaseLogLoss"/>:
+/// the log loss of always predicting the base rate on the same leads (null for versions trained before it was kept).
+/// </summary>
+public sealed record PredictiveEvaluationView(double Auc, double LogLoss, double? BaseLogLoss, double TrainingSeconds, int TrainRows, int TestRows, int Positives, int Negatives, string? Parameters);
 
 /// <summary>One input field of a model: numeric, or categorical with its number of known categories.</summary>
 public sealed record PredictiveFeatureView(string Field, FeatureKind Kind, int Categories);
+
+/// <summary>
+/// What a trained version stores besides its evaluation columns (as JSON in <see cref="PredictiveModel.Features"/>, so
+/// no schema change): its inputs, the fields left out and why, the base-rate log loss and the activation decision.
+/// </summary>
+public sealed record ModelReport(IReadOnlyList<PredictiveFeatureView> Features, IReadOnlyList<ExcludedField> Excluded, double? BaseLogLoss, string? Activation)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The report as stored; versions trained before it existed stored the bare list of fields.</summary>
+    public static ModelReport? Read(string? json) => json switch
+    {
+        null => null,
+        _ when json.TrimStart().StartsWith('[') => new ModelReport(JsonSerializer.Deserialize<List<PredictiveFeatureView>>(json, Json) ?? [], [], null, null),
+        _ => JsonSerializer.Deserialize<ModelReport>(json, Json),
+    };
+
+    public string Write() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>Whether a freshly trained version becomes active by itself, and why, in plain words.</summary>
+public readonly record struct ActivationDecision(bool Activate, string Reason)
+{
+    /// <summary>A new version may measure this much lower AUC than the active one and still replace it (holdouts differ a little).</summary>
+    public const double Tolerance = 0.01;
+
+    /// <summary>
+    /// The quality gate, the same for manual and scheduled trainings: activated only when asked to, when the
+    /// holdout AUC reaches <paramref name="minimumAuc"/>, when the log loss beats always predicting the base rate,
+    /// and when it does not measure clearly worse than the active version of the same target. A schedule never
+    /// changes the target of the active version.
+    /// </summary>
+    /// <param name="requested">The request asked to activate the version when trained.</param>
+    /// <param name="scheduled">The version was queued by the schedule, not by a person.</param>
+    /// <param name="target">The version's target.</param>
+    /// <param name="evaluation">Its holdout measurements.</param>
+    /// <param name="minimumAuc">The configured floor (<see cref="PredictiveOptions.MinimumAuc"/>).</param>
+    /// <param name="active">The active version (number, target, AUC), if any.</param>
+    public static ActivationDecision Decide(bool requested, bool scheduled, LeadStage target, ModelEvaluation evaluation, double minimumAuc, (int Number, LeadStage Target, double? Auc)? active)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (!requested)
+        {
+            return new(false, "Not activated: the request said activate: false. An admin can activate it (POST /api/predictive/models/{id}/activate).");
+        }
+
+        var problems = new List<string>();
+        if (!(evaluation.Auc >= minimumAuc))
+        {
+            problems.Add(string.Create(c, $"AUC {evaluation.Auc:F2} is below {minimumAuc:F2}"));
+        }
+
+        if (!(evaluation.LogLoss < evaluation.BaseLogLoss))
+        {
+            problems.Add(string.Create(c, $"log loss {evaluation.LogLoss:F3} is not better than always predicting the base rate ({evaluation.BaseLogLoss:F3})"));
+        }
+
+        if (problems.Count > 0)
+        {
+            return new(false, $"Not activated: {string.Join(" and ", problems)} on the held-out leads, so it ranks or predicts no better than guessing. "
+                + "An admin can still activate it explicitly (POST /api/predictive/models/{id}/activate).");
+        }
+
+        var quality = string.Create(c, $"AUC {evaluation.Auc:F2} (minimum {minimumAuc:F2}), log loss {evaluation.LogLoss:F3} (base rate {evaluation.BaseLogLoss:F3})");
+        if (active is { } current)
+        {
+            if (current.Target != target && scheduled)
+            {
+                return new(false, $"Not activated: the active model {current.Number} predicts {current.Target} and a scheduled retraining never changes the target; {quality}.");
+            }
+
+            if (current.Target == target && evaluation.Auc < (current.Auc ?? 0) - Tolerance)
+            {
+                return new(false, string.Create(c, $"Not activated: the active model {current.Number} measured AUC {current.Auc:F4}, more than {Tolerance} above this one's {evaluation.Auc:F4}. An admin can still activate it explicitly."));
+            }
+
+            return new(true, $"Activated in place of model {current.Number}: {quality}.");
+        }
+
+        return new(true, $"Activated: {quality}.");
+    }
+}
 
 /// <summary>Model versions: ask for a training, list and read them, activate one; and the training job itself.</summary>
 public sealed class PredictiveModels(
@@ -46,8 +134,6 @@ public sealed class PredictiveModels(
     TimeProvider clock,
     ILogger<PredictiveModels> log)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private PredictiveOptions Settings => options.Value;
 
     /// <summary>Checks that there is enough history, then queues a training (202: the model version is the job).</summary>
@@ -92,16 +178,27 @@ public sealed class PredictiveModels(
 
     public async Task<IReadOnlyList<PredictiveModelView>> ListAsync(int limit, CancellationToken ct)
     {
-        // Projected: the list never loads the model bytes.
-        return await db.Set<PredictiveModel>().AsNoTracking()
+        // Projected: the list never loads the model bytes (the report is small: it holds the activation decision).
+        var rows = await db.Set<PredictiveModel>().AsNoTracking()
             .OrderByDescending(m => m.Number).Take(Math.Clamp(limit, 1, 200))
-            .Select(m => new PredictiveModelView(
+            .Select(m => new
+            {
                 m.Id, m.Number, m.Target, m.Status, m.IsActive, m.Trigger, m.RequestedBy, m.RequestedAt, m.StartedAt, m.FinishedAt, m.ActivatedAt, m.Error,
-                m.Status == PredictiveModelStatus.Ready
-                    ? new PredictiveEvaluationView(m.Auc ?? 0, m.LogLoss ?? 0, m.TrainingSeconds ?? 0, m.TrainRows, m.TestRows, m.Positives, m.Negatives, m.Parameters)
-                    : null,
-                null))
+                m.Auc, m.LogLoss, m.TrainingSeconds, m.TrainRows, m.TestRows, m.Positives, m.Negatives, m.Parameters, m.Features,
+            })
             .ToListAsync(ct);
+        return rows.Select(m =>
+        {
+            var report = ModelReport.Read(m.Features);
+            return new PredictiveModelView(
+                m.Id, m.Number, m.Target, m.Status, m.IsActive, m.Trigger, m.RequestedBy, m.RequestedAt, m.StartedAt, m.FinishedAt, m.ActivatedAt, m.Error,
+                report?.Activation,
+                m.Status == PredictiveModelStatus.Ready
+                    ? new PredictiveEvaluationView(m.Auc ?? 0, m.LogLoss ?? 0, report?.BaseLogLoss, m.TrainingSeconds ?? 0, m.TrainRows, m.TestRows, m.Positives, m.Negatives, m.Parameters)
+                    : null,
+                null,
+                null);
+        }).ToList();
     }
 
     public async Task<Result<PredictiveModelView>> GetAsync(Guid id, CancellationToken ct)
@@ -110,7 +207,10 @@ public sealed class PredictiveModels(
         return model is null ? NotFound(id) : View(model);
     }
 
-    /// <summary>Makes a trained version the one that scores leads (the previous active one steps down).</summary>
+    /// <summary>
+    /// Makes a trained version the one that scores leads (the previous active one steps down). Explicit: it also
+    /// activates a version that the quality gate kept inactive.
+    /// </summary>
     public async Task<Result<PredictiveModelView>> ActivateAsync(Guid id, CancellationToken ct)
     {
         var model = await db.Set<PredictiveModel>().FirstOrDefaultAsync(m => m.Id == id, ct);
@@ -122,6 +222,11 @@ public sealed class PredictiveModels(
         if (model.Status != PredictiveModelStatus.Ready)
         {
             return new ConflictError("model-not-ready", $"Model {model.Number} is {model.Status}; only a trained (Ready) model can be activated.");
+        }
+
+        if (model.IsActive)
+        {
+            return new ConflictError("already-active", $"Model {model.Number} is already the active predictive model.");
         }
 
         await ActivateAsync(model, ct);
@@ -167,6 +272,7 @@ public sealed class PredictiveModels(
         }
 
         var model = await db.Set<PredictiveModel>().FirstAsync(m => m.Id == id, ct);
+        var activate = false;
         try
         {
             var examples = await outcomes.LabelledAsync(model.Target, Settings.OutcomeDays, Settings.MaxTrainingLeads, now, ct);
@@ -179,21 +285,28 @@ public sealed class PredictiveModels(
                 var records = examples.Select(e => new TrainingRecord(e.LeadId.ToString(), e.Values, e.Label!.Value)).ToList();
                 var watch = Stopwatch.StartNew();
                 var result = await Task.Run(() => PredictiveTrainer.TrainAndEvaluate(records, Settings.Trainer, ct), ct);
-                var features = result.Model.Schema.Columns.Select(c => new PredictiveFeatureView(c.Field, c.Kind, c.Categories.Count)).ToList();
-                model.Trained(result.Model.Save(), JsonSerializer.Serialize(features, Json), result.Evaluation, clock.GetUtcNow().UtcDateTime);
+                var schema = result.Model.Schema;
+                var decision = await DecideAsync(model, result.Evaluation, ct);
+                activate = decision.Activate;
+                var report = new ModelReport(
+                    schema.Columns.Select(c => new PredictiveFeatureView(c.Field, c.Kind, c.Categories.Count)).ToList(),
+                    schema.Excluded,
+                    result.Evaluation.BaseLogLoss,
+                    decision.Reason.Replace("{id}", model.Id.ToString(), StringComparison.Ordinal));
+                model.Trained(result.Model.Save(), report.Write(), result.Evaluation, clock.GetUtcNow().UtcDateTime);
                 log.LogInformation(
-                    "Predictive model {Number} trained on {Rows} leads in {Seconds:F1} s: AUC {Auc:F4}, log loss {LogLoss:F4}",
-                    model.Number, records.Count, watch.Elapsed.TotalSeconds, result.Evaluation.Auc, result.Evaluation.LogLoss);
+                    "Predictive model {Number} trained on {Rows} leads in {Seconds:F1} s: AUC {Auc:F4}, log loss {LogLoss:F4} (base rate {BaseLogLoss:F4}). {Decision}",
+                    model.Number, records.Count, watch.Elapsed.TotalSeconds, result.Evaluation.Auc, result.Evaluation.LogLoss, result.Evaluation.BaseLogLoss, report.Activation);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "Predictive model {Number}: training failed", model.Number);
             model.Failed(e.Message, clock.GetUtcNow().UtcDateTime);
+            activate = false;
         }
 
         // Ready and active in one commit: nobody sees a finished version that is about to become active.
-        var activate = model.Status == PredictiveModelStatus.Ready && await ShouldActivateAsync(model, ct);
         await SaveAsync(model, activate, ct);
         return model.Id;
     }
@@ -223,16 +336,18 @@ public sealed class PredictiveModels(
         return queued.Value!.Id;
     }
 
-    private async Task<bool> ShouldActivateAsync(PredictiveModel model, CancellationToken ct)
+    /// <summary>The quality gate of <see cref="ActivationDecision.Decide"/>, against the version active now.</summary>
+    private async Task<ActivationDecision> DecideAsync(PredictiveModel model, ModelEvaluation evaluation, CancellationToken ct)
     {
-        if (model.Trigger != "schedule")
-        {
-            return model.ActivateWhenReady;
-        }
-
-        // A scheduled retrain replaces the active model unless it measures clearly worse.
-        var active = await db.Set<PredictiveModel>().AsNoTracking().Where(m => m.IsActive).Select(m => new { m.Auc, m.Target }).FirstOrDefaultAsync(ct);
-        return active is null || (active.Target == model.Target && model.Auc >= (active.Auc ?? 0) - 0.01);
+        var active = await db.Set<PredictiveModel>().AsNoTracking().Where(m => m.IsActive && m.Id != model.Id)
+            .Select(m => new { m.Number, m.Target, m.Auc }).FirstOrDefaultAsync(ct);
+        return ActivationDecision.Decide(
+            model.ActivateWhenReady,
+            model.Trigger == "schedule",
+            model.Target,
+            evaluation,
+            Settings.MinimumAuc,
+            active is null ? null : (active.Number, active.Target, active.Auc));
     }
 
     private Task ActivateAsync(PredictiveModel model, CancellationToken ct) => SaveAsync(model, activate: true, ct);
@@ -301,21 +416,27 @@ public sealed class PredictiveModels(
 
     private static NotFoundError NotFound(Guid id) => new($"No predictive model with id {id}.");
 
-    private static PredictiveModelView View(PredictiveModel m) => new(
-        m.Id,
-        m.Number,
-        m.Target,
-        m.Status,
-        m.IsActive,
-        m.Trigger,
-        m.RequestedBy,
-        m.RequestedAt,
-        m.StartedAt,
-        m.FinishedAt,
-        m.ActivatedAt,
-        m.Error,
-        m.Status == PredictiveModelStatus.Ready
-            ? new PredictiveEvaluationView(m.Auc ?? 0, m.LogLoss ?? 0, m.TrainingSeconds ?? 0, m.TrainRows, m.TestRows, m.Positives, m.Negatives, m.Parameters)
-            : null,
-        m.Features is { } f ? JsonSerializer.Deserialize<List<PredictiveFeatureView>>(f, Json) : null);
+    private static PredictiveModelView View(PredictiveModel m)
+    {
+        var report = ModelReport.Read(m.Features);
+        return new PredictiveModelView(
+            m.Id,
+            m.Number,
+            m.Target,
+            m.Status,
+            m.IsActive,
+            m.Trigger,
+            m.RequestedBy,
+            m.RequestedAt,
+            m.StartedAt,
+            m.FinishedAt,
+            m.ActivatedAt,
+            m.Error,
+            report?.Activation,
+            m.Status == PredictiveModelStatus.Ready
+                ? new PredictiveEvaluationView(m.Auc ?? 0, m.LogLoss ?? 0, report?.BaseLogLoss, m.TrainingSeconds ?? 0, m.TrainRows, m.TestRows, m.Positives, m.Negatives, m.Parameters)
+                : null,
+            report?.Features,
+            report?.Excluded);
+    }
 }

@@ -37,5 +37,20 @@ public sealed class PredictiveOptions
     /// <summary>Train one small model without a parameter search (tests, tiny workspaces).</summary>
     public bool Quick { get; set; }
 
-    internal TrainerSettings Trainer => Quick ? TrainerSettings.Quick : new TrainerSettings();
+    /// <summary>
+    /// A trained model is activated automatically only when its holdout ROC AUC reaches this (and its log loss beats
+    /// always predicting the base rate); otherwise it is kept, with the reason, for an admin to activate explicitly.
+    /// </summary>
+    public double MinimumAuc { get; set; } = 0.6;
+
+    /// <summary>
+    /// Values a web form stores when nothing was chosen, read as missing (trimmed, any case); null: the defaults of
+    /// <see cref="FeatureLimits.DefaultPlaceholders"/>. Replaces the defaults when set.
+    /// </summary>
+    public string[]? Placeholders { get; set; }
+
+    internal TrainerSettings Trainer => (Quick ? TrainerSettings.Quick : new TrainerSettings()) with
+    {
+        Limits = new FeatureLimits { Placeholders = Placeholders ?? FeatureLimits.DefaultPlaceholders },
+    };
 }

@@ -8,7 +8,9 @@ public static class PredictiveServices
 {
     public static IServiceCollection AddPredictive(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PredictiveOptions>().Bind(configuration.GetSection(PredictiveOptions.Section));
+        services.AddOptions<PredictiveOptions>().Bind(configuration.GetSection(PredictiveOptions.Section))
+            .Validate(o => o.MinimumAuc is >= 0 and <= 1, $"{PredictiveOptions.Section}:MinimumAuc must be between 0 and 1 (0.5 is guessing).")
+            .ValidateOnStart();
         services.AddSingleton<PredictiveModelCache>();
         services.AddScoped<LeadOutcomes>();
         services.AddScoped<PredictiveModels>();

@@ -38,6 +38,85 @@ public sealed class FeatureSchemaTests
     }
 
     [Fact]
+    public void Learn_LeavesOutIdentifiers_AndSaysWhy_ButKeepsMeasurementsThatRarelyRepeat()
+    {
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 120).Select(i => (IReadOnlyDictionary<string, string?>)Row(
+            ("custom.Lead Number", (660_737 - i * 7).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.Prospect ID", Guid.NewGuid().ToString()),
+            ("custom.Page Views Per Visit", (random.Next(1, 4000) / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.Total Time Spent", random.Next(0, 300).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("custom.plan", i % 3 == 0 ? "enterprise" : "starter"))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+
+        Assert.Equal(["custom.Page Views Per Visit", "custom.Total Time Spent", "custom.plan"], schema.Columns.Select(c => c.Field));
+        var leadNumber = Assert.Single(schema.Excluded, e => e.Field == "custom.Lead Number");
+        Assert.Equal("identifier: 120 distinct whole numbers in 120 training leads", leadNumber.Reason);
+        Assert.StartsWith("identifier or free text: 120 distinct values", Assert.Single(schema.Excluded, e => e.Field == "custom.Prospect ID").Reason, StringComparison.Ordinal);
+
+        // Kept in the stored model, so a loaded model says the same.
+        var reloaded = System.Text.Json.JsonSerializer.Deserialize<FeatureSchema>(System.Text.Json.JsonSerializer.Serialize(schema))!;
+        Assert.Equal(schema.Excluded, reloaded.Excluded);
+        Assert.Equal(schema.Columns.Select(c => c.Field), reloaded.Columns.Select(c => c.Field));
+    }
+
+    [Fact]
+    public void Learn_TooFewValues_AreNotCalledIdentifiers()
+    {
+        var rows = Enumerable.Range(0, 20).Select(i => (IReadOnlyDictionary<string, string?>)Row(("custom.seats", (i * 13).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+
+        Assert.Equal(FeatureKind.Numeric, Assert.Single(schema.Columns).Kind);
+        Assert.Empty(schema.Excluded);
+    }
+
+    [Fact]
+    public void Typical_CountsMissingAsAValue_KeepsTheSpellingOfTheData_AndReadsFormPlaceholdersAsMissing()
+    {
+        // 84 % without consent, industry mostly empty or the form default; country mostly "India" in its own casing.
+        var rows = Enumerable.Range(0, 100).Select(i => (IReadOnlyDictionary<string, string?>)Row(
+            ("emailConsent", i < 10 ? "false" : i < 16 ? "true" : null),
+            ("industry", i < 10 ? "Education" : i < 15 ? "Retail" : i < 60 ? " Select " : null),
+            ("country", i < 70 ? "India" : i < 75 ? "india" : i < 90 ? "United States" : "select"),
+            ("score", i < 60 ? null : (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("visits", i < 30 ? null : (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture)))).ToList();
+
+        var schema = FeatureSchema.Learn(rows, new FeatureLimits());
+        var column = schema.Columns.ToDictionary(c => c.Field);
+
+        Assert.Null(column["emailConsent"].Reference);
+        Assert.Null(column["industry"].Reference);
+        Assert.Equal(["education", "retail"], column["industry"].Categories); // "Select" is no category
+        Assert.Equal("India", column["country"].Reference);
+        Assert.Null(column["score"].Reference); // more leads without a number than with one
+        Assert.Equal("3", column["score"].Median);
+        Assert.Equal("2", column["visits"].Reference);
+
+        // A placeholder encodes as missing, like an empty value.
+        Assert.Equal(schema.Encode(Row(("industry", null))), schema.Encode(Row(("industry", "please SELECT"))));
+        Assert.Null(schema.Clean("Select"));
+        Assert.Equal("Retail", schema.Clean(" Retail "));
+    }
+
+    [Fact]
+    public void Learn_UsesTheConfiguredPlaceholders_AndAStoredModelKeepsThem()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => (IReadOnlyDictionary<string, string?>)Row(("source", i % 2 == 0 ? "Google" : i % 4 == 1 ? "n/a" : "Select"))).ToList();
+
+        var custom = FeatureSchema.Learn(rows, new FeatureLimits { Placeholders = ["N/A"] });
+
+        Assert.Equal(["google", "select"], custom.Columns[0].Categories);
+        Assert.Null(custom.Clean("N/A"));
+        var reloaded = System.Text.Json.JsonSerializer.Deserialize<FeatureSchema>(System.Text.Json.JsonSerializer.Serialize(custom))!;
+        Assert.Null(reloaded.Clean("n/a"));
+        Assert.Equal("Select", reloaded.Clean("Select"));
+        // A model stored before placeholders existed reads every value as it did then.
+        Assert.Equal("n/a", new FeatureSchema(custom.Columns).Clean("n/a"));
+    }
+
+    [Fact]
     public void Linear_FillsMissingNumbersWithTheTypicalValue_AndFlagsThem()
     {
         var schema = new FeatureSchema([new FeatureColumn("seats", FeatureKind.Numeric, 0, [], "9")]);
@@ -100,6 +179,9 @@ public sealed class PredictiveTrainerTests
 
         Assert.True(result.Evaluation.Auc > 0.7, $"AUC {result.Evaluation.Auc}");
         Assert.True(result.Evaluation.LogLoss < 0.69, $"log loss {result.Evaluation.LogLoss}");
+        // The base rate's log loss is the entropy of the outcome share: between 0.5 and ln 2 for a 30-70 % share.
+        Assert.InRange(result.Evaluation.BaseLogLoss, 0.5, Math.Log(2) + 0.01);
+        Assert.True(result.Evaluation.LogLoss < result.Evaluation.BaseLogLoss);
         Assert.Equal(600, result.Evaluation.TrainRows + result.Evaluation.TestRows);
         var lead = new Dictionary<string, string?> { ["custom.plan"] = "starter", ["activities.PageView"] = "2", ["industry"] = "Retail" };
         var (probability, factors) = result.Model.Explain(lead, top: 3);
@@ -107,6 +189,14 @@ public sealed class PredictiveTrainerTests
         Assert.Equal("custom.plan", factors[0].Field);
         Assert.True(factors[0].Effect < 0);
         Assert.Equal("starter", factors[0].Value);
+
+        // Industry is missing for a third of the leads, Retail and Software for a third each: the typical lead's
+        // industry is whichever is most frequent, in the data's spelling; a form placeholder reads as no value.
+        var select = result.Model.Explain(new Dictionary<string, string?>(lead) { ["industry"] = "Select" }, top: 3);
+        Assert.Equal(result.Model.Explain(new Dictionary<string, string?>(lead) { ["industry"] = null }, top: 3).Probability, select.Probability);
+        var industry = result.Model.Schema.Columns.Single(c => c.Field == "industry");
+        Assert.Contains(industry.Reference, new[] { "Retail", "Software", null });
+        Assert.All(select.Factors.Where(f => f.Field == "industry"), f => Assert.Null(f.Value));
 
         var loaded = PredictiveEnsemble.Load(result.Model.Save());
         Assert.Equal(result.Model.Predict([lead]), loaded.Predict([lead]));
@@ -121,5 +211,57 @@ public sealed class PredictiveTrainerTests
         var counts = Enumerable.Range(0, 5000).GroupBy(i => PredictiveTrainer.Bucket(Guid.CreateVersion7().ToString(), 5)).Select(g => g.Count()).ToList();
         Assert.Equal(5, counts.Count);
         Assert.All(counts, c => Assert.InRange(c, 800, 1200));
+    }
+}
+
+public sealed class ActivationDecisionTests
+{
+    private static ModelEvaluation Evaluation(double auc, double logLoss, double baseLogLoss = 0.69) =>
+        new(auc, logLoss, baseLogLoss, 187, 47, 109, 125, 1.2, "leaves=8");
+
+    [Fact]
+    public void AModelWorseThanGuessing_IsNotActivated_AndTheReasonSaysWhy()
+    {
+        var decision = ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.SQL, Evaluation(0.54, 0.788), 0.6, null);
+
+        Assert.False(decision.Activate);
+        Assert.StartsWith("Not activated: AUC 0.54 is below 0.60 and log loss 0.788 is not better than always predicting the base rate (0.690)", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("activate it explicitly", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.59, 0.60, false)] // ranks too poorly
+    [InlineData(0.80, 0.70, false)] // ranks, but its probabilities are worse than the base rate's
+    [InlineData(0.80, 0.69, false)] // not better than the base rate
+    [InlineData(0.60, 0.68, true)]
+    public void TheFloor_NeedsBothTheMinimumAuc_AndALogLossBelowTheBaseRates(double auc, double logLoss, bool activated)
+    {
+        Assert.Equal(activated, ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.SQL, Evaluation(auc, logLoss), 0.6, null).Activate);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARetraining_ManualOrScheduled_NeverReplacesAClearlyBetterActiveModel(bool scheduled)
+    {
+        var worse = ActivationDecision.Decide(true, scheduled, Handoff.Leads.LeadStage.SQL, Evaluation(0.80, 0.50), 0.6, (3, Handoff.Leads.LeadStage.SQL, 0.85));
+        var close = ActivationDecision.Decide(true, scheduled, Handoff.Leads.LeadStage.SQL, Evaluation(0.845, 0.50), 0.6, (3, Handoff.Leads.LeadStage.SQL, 0.85));
+
+        Assert.False(worse.Activate);
+        Assert.Equal("Not activated: the active model 3 measured AUC 0.8500, more than 0.01 above this one's 0.8000. An admin can still activate it explicitly.", worse.Reason);
+        Assert.True(close.Activate);
+        Assert.StartsWith("Activated in place of model 3: AUC ", close.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnlyAPerson_ChangesTheTarget_AndActivateFalse_IsRespected()
+    {
+        var active = (3, Handoff.Leads.LeadStage.SQL, (double?)0.85);
+
+        Assert.False(ActivationDecision.Decide(true, true, Handoff.Leads.LeadStage.Won, Evaluation(0.9, 0.3), 0.6, active).Activate);
+        Assert.True(ActivationDecision.Decide(true, false, Handoff.Leads.LeadStage.Won, Evaluation(0.9, 0.3), 0.6, active).Activate);
+        var declined = ActivationDecision.Decide(false, false, Handoff.Leads.LeadStage.SQL, Evaluation(0.9, 0.3), 0.6, null);
+        Assert.False(declined.Activate);
+        Assert.StartsWith("Not activated: the request said activate: false", declined.Reason, StringComparison.Ordinal);
     }
 }

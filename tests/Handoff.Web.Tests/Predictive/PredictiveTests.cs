@@ -18,6 +18,7 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
     private static readonly string[] FirstNames = ["Maria", "James", "Aisha", "Chen", "Olivia", "Mateo", "Priya", "Lukas", "Sofia", "Kwame", "Elena", "Hiroshi"];
     private static readonly string[] LastNames = ["Garcia", "Okafor", "Nakamura", "Schmidt", "Rossi", "Patel", "Kowalski", "Haddad", "Lindqvist", "Moreau"];
     private static readonly string[] Industries = ["Software", "Retail", "Manufacturing", "Healthcare"];
+    private static int _crmId = 660_000;
 
     protected TApp App { get; } = app;
 
@@ -47,6 +48,13 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         var features = model["features"]!.AsArray();
         Assert.Contains(features, f => f!["field"]!.GetValue<string>() == "custom.plan" && f["kind"]!.GetValue<string>() == "Categorical");
         Assert.Contains(features, f => f!["field"]!.GetValue<string>() == "custom.seats" && f["kind"]!.GetValue<string>() == "Numeric");
+        // The imported CRM number is unique per lead: an identifier, never an input, and the model says so.
+        Assert.DoesNotContain(features, f => f!["field"]!.GetValue<string>() == "custom.crmId");
+        var crmId = Assert.Single(model["excluded"]!.AsArray(), f => f!["field"]!.GetValue<string>() == "custom.crmId")!;
+        Assert.StartsWith("identifier: ", crmId["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(evaluation["baseLogLoss"]!.GetValue<double>() > evaluation["logLoss"]!.GetValue<double>(), $"{evaluation}");
+        Assert.StartsWith("Not activated: the request said activate: false", model["activation"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"/api/predictive/models/{model["id"]}/activate", model["activation"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Not active yet: no prediction, and it says why.
         var enterprise = (await client.CreateLeadAsync(Lead("enterprise", "Software"))).Id();
@@ -69,6 +77,7 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         var planFactor = new[] { high, low }.SelectMany(p => p["factors"]!.AsArray()).First(f => f!["field"]!.GetValue<string>() == "custom.plan")!;
         Assert.NotNull(planFactor["typical"]);
         Assert.NotEqual(0, planFactor["effect"]!.GetValue<double>());
+        Assert.StartsWith($"custom.plan is {planFactor["value"]} (typically {planFactor["typical"]}): ", planFactor["text"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // A changed lead gets a fresh prediction.
         var patched = await client.PatchAsync($"/api/leads/{starter}", Json.Raw("""{"customFields":{"plan":"enterprise","seats":"400"}}""", "application/merge-patch+json"));
@@ -151,15 +160,18 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
-    /// <summary>Enterprise-plan leads mostly reach SQL, starter-plan leads mostly get disqualified; industry and seats are noise.</summary>
-    internal static async Task SeedHistoryAsync(HttpClient client, int leads)
+    /// <summary>
+    /// Enterprise-plan leads mostly reach SQL, starter-plan leads mostly get disqualified; industry and seats are noise.
+    /// With <paramref name="noise"/> the outcome is a coin toss (47 % yes) whatever the plan: nothing to learn.
+    /// </summary>
+    internal static async Task SeedHistoryAsync(HttpClient client, int leads, bool noise = false)
     {
         var random = new Random(42);
         var plans = Enumerable.Range(0, leads).Select(i => (Plan: i % 2 == 0 ? "enterprise" : "starter", Industry: Industries[random.Next(Industries.Length)], Roll: random.NextDouble())).ToList();
         await Parallel.ForEachAsync(plans, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (p, ct) =>
         {
             var id = (await client.CreateLeadAsync(Lead(p.Plan, p.Industry))).Id();
-            var reached = p.Plan == "enterprise" ? p.Roll < 0.9 : p.Roll < 0.1;
+            var reached = noise ? p.Roll < 0.47 : p.Plan == "enterprise" ? p.Roll < 0.9 : p.Roll < 0.1;
             var move = await client.MoveAsync(id, reached ? new { to = "SQL", note = "qualified on the first call" } : new { to = "Disqualified", reason = "poor-fit" });
             Assert.True(move.IsSuccessStatusCode, await move.Content.ReadAsStringAsync(ct));
         });
@@ -178,7 +190,13 @@ public abstract class PredictiveTests<TApp>(TApp app) : IClassFixture<TApp>
             company = "Northwind Traders",
             industry,
             source = "Website",
-            customFields = new Dictionary<string, string> { ["plan"] = plan, ["seats"] = seats.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            customFields = new Dictionary<string, string>
+            {
+                ["plan"] = plan,
+                ["seats"] = seats.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // An imported CRM's lead number: unique per lead, so an identifier that must never be an input.
+                ["crmId"] = Interlocked.Increment(ref _crmId).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
         };
     }
 
@@ -225,6 +243,76 @@ public sealed class PredictivePostgresApp : PostgresApp
 public sealed class PredictiveTests_Sqlite(PredictiveSqliteApp app) : PredictiveTests<PredictiveSqliteApp>(app);
 
 public sealed class PredictiveTests_Postgres(PredictivePostgresApp app) : PredictiveTests<PredictivePostgresApp>(app);
+
+/// <summary>
+/// The activation gate over HTTP: on a history where the outcome is a coin toss, a trained version is kept with its
+/// evaluation and the reason, not activated; an admin may still activate it explicitly, once.
+/// </summary>
+public abstract class PredictiveGateTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Fact]
+    public async Task AModelThatLearnedNothing_IsNotActivated_ButAnAdminMayActivateIt_Once()
+    {
+        var client = app.Admin();
+        await PredictiveTests<TApp>.SeedHistoryAsync(client, leads: 200, noise: true);
+
+        // activate defaults to true: the gate, not the request, keeps it inactive.
+        var first = await (await client.PostAsJsonAsync("/api/predictive/models", new { target = "SQL" })).ReadObjectAsync();
+        var model = await PredictiveTests<TApp>.WaitTrainedAsync(client, first["id"]!.GetValue<string>());
+
+        Assert.False(model["isActive"]!.GetValue<bool>());
+        var auc = model["evaluation"]!["auc"]!.GetValue<double>();
+        var activation = model["activation"]!.GetValue<string>();
+        Assert.StartsWith("Not activated: ", activation, StringComparison.Ordinal);
+        Assert.Contains(FormattableString.Invariant($"AUC {auc:F2} is below 0.90"), activation, StringComparison.Ordinal);
+        Assert.Contains("activate it explicitly", activation, StringComparison.Ordinal);
+        Assert.NotNull(model["evaluation"]!["baseLogLoss"]);
+        var listed = (await (await client.GetAsync("/api/predictive/models")).ReadArrayAsync()).Single(m => m!["id"]!.GetValue<string>() == model["id"]!.GetValue<string>())!;
+        Assert.Equal(activation, listed["activation"]!.GetValue<string>());
+        var lead = (await client.CreateLeadAsync(PredictiveTests<TApp>.Lead("starter", "Retail"))).Id();
+        Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/leads/{lead}/prediction")).StatusCode);
+
+        var activated = await client.PostAsync($"/api/predictive/models/{model["id"]}/activate", null);
+        Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        Assert.True((await activated.ReadObjectAsync())["isActive"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/leads/{lead}/prediction")).StatusCode);
+
+        var again = await client.PostAsync($"/api/predictive/models/{model["id"]}/activate", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("already-active", Json.Problem(await again.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+
+        // A manual retraining goes through the same gate: it does not take over.
+        var second = await (await client.PostAsJsonAsync("/api/predictive/models", new { })).ReadObjectAsync();
+        var retrained = await PredictiveTests<TApp>.WaitTrainedAsync(client, second["id"]!.GetValue<string>());
+        Assert.False(retrained["isActive"]!.GetValue<bool>());
+        Assert.StartsWith("Not activated: ", retrained["activation"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True((await (await client.GetAsync($"/api/predictive/models/{model["id"]}")).ReadObjectAsync())["isActive"]!.GetValue<bool>());
+    }
+}
+
+/// <summary>A strict floor (0.9): a coin-toss history cannot reach it by the luck of a 40-lead holdout, as it can 0.6.</summary>
+public sealed class PredictiveGateSqliteApp : SqliteApp
+{
+    public PredictiveGateSqliteApp()
+    {
+        PredictiveSettings.Apply(this);
+        Settings["Handoff:Predictive:MinimumAuc"] = "0.9";
+    }
+}
+
+public sealed class PredictiveGatePostgresApp : PostgresApp
+{
+    public PredictiveGatePostgresApp()
+    {
+        PredictiveSettings.Apply(this);
+        Settings["Handoff:Predictive:MinimumAuc"] = "0.9";
+    }
+}
+
+public sealed class PredictiveGateTests_Sqlite(PredictiveGateSqliteApp app) : PredictiveGateTests<PredictiveGateSqliteApp>(app);
+
+public sealed class PredictiveGateTests_Postgres(PredictiveGatePostgresApp app) : PredictiveGateTests<PredictiveGatePostgresApp>(app);
 
 /// <summary>Retraining on a schedule: business time (the app's clock) decides when it is due.</summary>
 public abstract class PredictiveScheduleTests<TApp>(TApp app) : IClassFixture<TApp>
