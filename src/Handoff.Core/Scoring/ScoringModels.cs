@@ -46,7 +46,7 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
 
     public async Task<Result<ScoringModelView>> CreateAsync(ScoringDocument? doc, CancellationToken ct)
     {
-        if (ScoringRules.Compile(doc).Error is { } invalid)
+        if (ScoringRules.Validate(doc).Error is { } invalid)
         {
             return invalid;
         }
@@ -64,7 +64,7 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
             return NotFound(id);
         }
 
-        if (ScoringRules.Compile(doc).Error is { } invalid)
+        if (ScoringRules.Validate(doc).Error is { } invalid)
         {
             return invalid;
         }
