@@ -100,7 +100,7 @@ internal static class RescoreCommand
                 EngagementRules = [.. DefaultScoringModel.Document.EngagementRules!.Select(r => r with { Points = r.Points + (run * Math.Sign(r.Points)) })],
             };
             var created = await models.CreateAsync(document, CancellationToken.None);
-            var activated = await models.ActivateAsync(created.Value!.Id, Actor.System("bench"), CancellationToken.None);
+            var activated = await models.ActivateAsync(created.Value!.Id, Actor.System("bench"), expectedRevision: null, CancellationToken.None);
             db.ChangeTracker.Clear();
             var model = await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Id == activated.Value!.Model.Id);
             var rules = cache.Compile(model);

@@ -9,6 +9,11 @@ public sealed record NotFoundError(string Message) : Error(Message);
 /// <summary>The request is well-formed but conflicts with the current state (illegal transition, stale version).</summary>
 public sealed record ConflictError(string Code, string Message) : Error(Message);
 
+/// <summary>
+/// The client's precondition (<c>If-Match</c>) no longer holds: what it read has changed since. Maps to 412.
+/// </summary>
+public sealed record PreconditionFailedError(string Code, string Message) : Error(Message);
+
 /// <summary>The request is invalid; <paramref name="Fields"/> names each bad field and why.</summary>
 public sealed record ValidationError(IReadOnlyDictionary<string, string[]> Fields)
     : Error("One or more fields are invalid.")

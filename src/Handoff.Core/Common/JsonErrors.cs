@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Handoff.Common;
 
@@ -26,7 +27,10 @@ public static class JsonErrors
 
         if (e.Message.Contains("could not be converted to", StringComparison.Ordinal) && path != "body")
         {
-            return (path, "has the wrong type: expected " + Expected(PropertyType(target, path)));
+            var type = PropertyType(target, path);
+            return type is { IsEnum: true }
+                ? (path, "is not one of the allowed values: use one of " + string.Join(", ", EnumNames(type)))
+                : (path, "has the wrong type: expected " + Expected(type));
         }
 
         var where = path == "body" ? "" : $" near '{path}'";
@@ -56,21 +60,34 @@ public static class JsonErrors
                 return null;
             }
 
-            var generic = type.GetInterfaces().Append(type).Where(i => i.IsGenericType).Select(i => i.GetGenericTypeDefinition() == typeof(IDictionary<,>) ? i.GetGenericArguments()[1] : i.GetGenericTypeDefinition() == typeof(IEnumerable<>) && segment.StartsWith('[') ? i.GetGenericArguments()[0] : null)
+            var generic = type.GetInterfaces().Append(type).Where(i => i.IsGenericType).Select(i => i.GetGenericTypeDefinition() == typeof(IDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) ? i.GetGenericArguments()[1] : i.GetGenericTypeDefinition() == typeof(IEnumerable<>) && segment.StartsWith('[') ? i.GetGenericArguments()[0] : null)
                 .FirstOrDefault(t => t is not null);
             type = type != typeof(string) && generic is not null
                 ? generic
-                : type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+                : Property(type, segment)?.PropertyType;
             type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
         }
 
         return type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
     }
 
+    /// <summary>The property a JSON name stands for: its <c>[JsonPropertyName]</c>, or its own name in any case.</summary>
+    private static PropertyInfo? Property(Type type, string name)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        return properties.FirstOrDefault(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name == name)
+            ?? properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>An enum's names as JSON writes them (<c>[JsonStringEnumMemberName]</c> where given).</summary>
+    private static IEnumerable<string> EnumNames(Type type) =>
+        type.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name);
+
     private static string Expected(Type? type) => type switch
     {
         null => "another type",
-        { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+        { IsEnum: true } => "one of " + string.Join(", ", EnumNames(type)),
         _ when type == typeof(string) => "a string",
         _ when type == typeof(int) || type == typeof(long) => "a whole number",
         _ when type == typeof(decimal) || type == typeof(double) => "a number",

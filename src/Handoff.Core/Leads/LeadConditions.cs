@@ -267,6 +267,21 @@ public static class LeadFields
     }
 
     private static Field Text(Func<LeadFacts, string?> get) => new(FieldKind.Text, get);
+
+    /// <summary>Text fields that hold one of a fixed list of values (an enum's names), by field name.</summary>
+    private static readonly Dictionary<string, string[]> Choices = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["seniority"] = Enum.GetNames<Enrichment.Seniority>(),
+        ["department"] = Enum.GetNames<Enrichment.Department>(),
+        ["sizeBand"] = Enum.GetNames<Enrichment.CompanySizeBand>(),
+        ["segment"] = Enum.GetNames<Enrichment.Segment>(),
+        ["region"] = Enum.GetNames<Enrichment.Region>(),
+        ["stage"] = Enum.GetNames<LeadStage>(),
+        ["fitGrade"] = ["A", "B", "C", "D"],
+    };
+
+    /// <summary>The values <paramref name="name"/> can hold when it is one of a fixed list (seniority, department, ...); null for free text, numbers, dates.</summary>
+    public static IReadOnlyList<string>? ValuesOf(string name) => Choices.GetValueOrDefault(name);
 }
 
 internal static class ConditionOperatorNames

@@ -14,7 +14,12 @@ public sealed record OutcomeFit(int Reached, double? Precision, double? Recall);
 /// <summary>What one model would have done over the period.</summary>
 public sealed record BacktestResult(int ModelVersion, string ModelName, MqlBar Bar, int Mqls, OutcomeFit Sql, OutcomeFit Opportunity, OutcomeFit Won);
 
-/// <summary>A candidate model beside the active one over the same leads and history.</summary>
+/// <summary>
+/// A candidate model beside the active one over the same leads and history. <see cref="Leads"/> and the
+/// <c>Reached…</c> counts are the backtest's population: leads created by the end of the period, not Junk, that had
+/// not reached SQL before it began; <c>Reached…</c> counts those that reached the stage within the period (the
+/// denominators of recall).
+/// </summary>
 public sealed record BacktestReport(
     DateTime From,
     DateTime To,
@@ -26,13 +31,16 @@ public sealed record BacktestReport(
     BacktestResult? Active);
 
 /// <summary>
-/// Runs a model over stored history without changing anything: for every lead created by the end of the period
-/// (Junk left out), its activities are replayed in time order and the model's MQL bar is checked at the start of the
-/// period and after every activity within it (the moments a score can rise). Outcomes are the stages the lead
-/// reached according to its stage history (SQL, Opportunity, Won). Fit is taken from the lead's current fields,
-/// since field values are not kept over time.
+/// Runs a model over stored history without changing anything. The population is every lead created by the end of
+/// the period, not Junk, that had not reached SQL (or beyond) before the period began (it was already handed over,
+/// so it cannot become a new MQL). For each, its activities are replayed in time order and the model's MQL bar is
+/// checked at the start of the period (or the lead's creation, if later) and after every activity within the
+/// period, up to the moment the lead first reached SQL: the first moment the bar holds is the would-be MQL moment.
+/// Outcomes are the stages the lead first reached within the period (stage history: SQL, Opportunity, Won); an
+/// MQL "reached" an outcome when it reached it at or after its MQL moment, which the cut-off at the first SQL
+/// guarantees. Fit is taken from the lead's current fields, since field values are not kept over time.
 /// </summary>
-public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveScoring active)
+public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
 {
     private const int BatchSize = 5_000;
 
@@ -61,7 +69,10 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
         }
 
         var candidate = cache.Compile(model);
-        var current = await active.GetAsync(ct);
+        var activeModel = model.Status == ScoringModelStatus.Active
+            ? model
+            : await db.ScoringModels.AsNoTracking().FirstOrDefaultAsync(m => m.Status == ScoringModelStatus.Active, ct);
+        var current = activeModel is null ? null : cache.Compile(activeModel);
         var bar = candidate.Mql ?? current?.Mql;
         if (bar is null)
         {
@@ -75,7 +86,9 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
 
         var from = request.From!.Value.ToUniversalTime();
         var to = request.To!.Value.ToUniversalTime();
-        var models = current is null || current.Version == candidate.Version ? new[] { candidate } : [candidate, current];
+
+        // The active model itself is replayed once and reported on both sides.
+        var models = current is null || activeModel!.Id == model.Id ? new[] { candidate } : [candidate, current];
         var tallies = models.Select(m => new Tally(m, m.Mql ?? bar!)).ToArray();
         var readers = models.Select(m => new ActivityReader(m, db.IsSqlite)).ToArray();
         int leads = 0, sql = 0, opportunity = 0, won = 0;
@@ -102,8 +115,12 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
 
                 var reached = (await db.StageChanges.AsNoTracking()
                         .Where(c => ids.Contains(c.LeadId) && (c.To == LeadStage.SQL || c.To == LeadStage.Opportunity || c.To == LeadStage.Won))
-                        .Select(c => new { c.LeadId, c.To }).ToListAsync(ct))
-                    .GroupBy(c => c.LeadId).ToDictionary(g => g.Key, g => g.Select(c => c.To).ToHashSet());
+                        .Select(c => new { c.LeadId, c.To, c.At }).ToListAsync(ct))
+                    .GroupBy(c => c.LeadId)
+                    .ToDictionary(g => g.Key, g => new Reached(
+                        g.Min(c => c.At),
+                        g.Where(c => c.To is LeadStage.Opportunity or LeadStage.Won).Select(c => (DateTime?)c.At).Min(),
+                        g.Where(c => c.To == LeadStage.Won).Select(c => (DateTime?)c.At).Min()));
                 var accountIds = batch.Where(l => l.AccountId is not null).Select(l => l.AccountId!.Value).Distinct().ToList();
                 var accounts = accountIds.Count == 0 ? [] : await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
 
@@ -116,16 +133,23 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var lead = batch[i];
-                    var stages = reached.GetValueOrDefault(lead.Id) ?? [];
-                    var outcome = (Sql: stages.Count > 0, Opportunity: stages.Contains(LeadStage.Opportunity) || stages.Contains(LeadStage.Won), Won: stages.Contains(LeadStage.Won));
+                    var stages = reached.GetValueOrDefault(lead.Id);
+                    if (stages?.Sql < from)
+                    {
+                        continue; // handed over before the period: not a lead that could become a new MQL in it
+                    }
+
+                    var outcome = (Sql: stages?.Sql <= to, Opportunity: stages?.Opportunity <= to, Won: stages?.Won <= to);
                     leads++;
                     sql += outcome.Sql ? 1 : 0;
                     opportunity += outcome.Opportunity ? 1 : 0;
                     won += outcome.Won ? 1 : 0;
                     var facts = new LeadFacts(lead, lead.AccountId is { } a ? accounts.GetValueOrDefault(a) : null);
+                    var start = lead.CreatedAt > from ? lead.CreatedAt : from;
+                    var end = stages?.Sql < to ? stages.Sql : to;
                     for (var m = 0; m < tallies.Length; m++)
                     {
-                        if (WouldQualify(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], from, to))
+                        if (start <= end && MqlMoment(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], start, end) is not null)
                         {
                             tallies[m].Add(outcome);
                         }
@@ -138,17 +162,27 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
             await db.Database.CloseConnectionAsync();
         }
 
-        var results = tallies.Select(t => t.Result(models[Array.IndexOf(tallies, t)] == candidate ? model.Name : "active", sql, opportunity, won)).ToArray();
-        return new BacktestReport(from, to, leads, sql, opportunity, won, results[0], results.Length > 1 ? results[1] : null);
+        var candidateResult = tallies[0].Result(model.Name, sql, opportunity, won);
+        var activeResult = tallies.Length > 1 ? tallies[1].Result(activeModel!.Name, sql, opportunity, won)
+            : current is not null ? candidateResult
+            : null;
+        return new BacktestReport(from, to, leads, sql, opportunity, won, candidateResult, activeResult);
     }
 
-    /// <summary>Whether the lead met the bar at the start of the period or after any activity within it.</summary>
-    public static bool WouldQualify(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to)
+    /// <summary>Whether the lead met the bar at <paramref name="from"/> or after any activity up to <paramref name="to"/>.</summary>
+    public static bool WouldQualify(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to) =>
+        MqlMoment(rules, bar, facts, activities, from, to) is not null;
+
+    /// <summary>
+    /// The first moment the lead met the bar: <paramref name="from"/> (with every earlier activity counted) or the
+    /// time of an activity up to <paramref name="to"/> (inclusive); null if it never did.
+    /// </summary>
+    public static DateTime? MqlMoment(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to)
     {
         var fit = ScoreEngine.FitOf(rules, facts);
         if ((bar.Fit is { } minFit && fit < minFit) || (bar.Grades is { Count: > 0 } grades && !grades.Contains(rules.GradeOf(fit))))
         {
-            return false;
+            return null;
         }
 
         activities.Sort(static (a, b) => a.OccurredAt != b.OccurredAt ? a.OccurredAt.CompareTo(b.OccurredAt) : a.Id.CompareTo(b.Id));
@@ -161,7 +195,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
 
         if (Meets(rules, bar, fit, state, from))
         {
-            return true;
+            return from;
         }
 
         for (; k < activities.Count && activities[k].OccurredAt <= to; k++)
@@ -169,12 +203,15 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveS
             ScoreEngine.Apply(rules, state, activities[k]);
             if (Meets(rules, bar, fit, state, activities[k].OccurredAt))
             {
-                return true;
+                return activities[k].OccurredAt;
             }
         }
 
-        return false;
+        return null;
     }
+
+    /// <summary>When a lead first reached SQL (or beyond), Opportunity (or Won), and Won.</summary>
+    private sealed record Reached(DateTime Sql, DateTime? Opportunity, DateTime? Won);
 
     private static bool Meets(ScoringRules rules, MqlBar bar, int fit, ScoreState state, DateTime at)
     {

@@ -30,7 +30,7 @@ public sealed class RescoreJob
     public int ModelVersion { get; private set; }
     public RescoreStatus Status { get; private set; }
 
-    /// <summary>Leads to score, counted when the job starts.</summary>
+    /// <summary>Leads to score, counted when a runner claims the job (before it shows as Running).</summary>
     public int Total { get; private set; }
     public int Done { get; private set; }
     public DateTime CreatedAt { get; private set; }

@@ -109,12 +109,16 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         var silentSince = now - Lease;
         var candidates = await db.RescoreJobs.AsNoTracking()
             .Where(j => j.Status == RescoreStatus.Pending || (j.Status == RescoreStatus.Running && j.HeartbeatAt < silentSince))
-            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Status, j.HeartbeatAt }).Take(5).ToListAsync(ct);
+            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Status, j.HeartbeatAt, j.ModelVersion }).Take(5).ToListAsync(ct);
         foreach (var c in candidates)
         {
+            // Counted before the claim, so that a job is never seen Running without its total (the count of a million
+            // leads takes a moment); RunJobAsync starts from this count instead of counting again.
+            var total = await CountStaleAsync(c.ModelVersion, ct);
             var claimed = await db.RescoreJobs
                 .Where(j => j.Id == c.Id && j.Status == c.Status && j.HeartbeatAt == c.HeartbeatAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, RescoreStatus.Running).SetProperty(j => j.Runner, runner).SetProperty(j => j.HeartbeatAt, now), ct);
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, RescoreStatus.Running).SetProperty(j => j.Runner, runner).SetProperty(j => j.HeartbeatAt, now)
+                    .SetProperty(j => j.Total, total).SetProperty(j => j.Done, 0), ct);
             if (claimed == 1)
             {
                 return c.Id;
@@ -138,7 +142,7 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         }
 
         var rules = cache.Compile(model);
-        job.Start(runner, await CountStaleAsync(rules.Version, ct), now);
+        job.Start(runner, job.Total, now);
         await db.SaveChangesAsync(ct);
         try
         {
@@ -192,7 +196,6 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
     public async Task<int> RescoreStaleAsync(ScoringRules rules, Func<int, Task>? progress, CancellationToken ct)
     {
         var started = clock.GetUtcNow().UtcDateTime;
-        var chunkSize = Math.Max(1, options.Value.BatchSize);
         var sqlite = db.IsSqlite;
         if (!await IsActiveAsync(rules.Version, ct))
         {
@@ -229,6 +232,8 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
             {
                 return 0;
             }
+
+            var chunkSize = ChunkSize(options.Value.BatchSize, keys.Count);
 
             var sets = new MatchSets(rules);
             var leadReader = new StaleLeadReader(db, rules);
@@ -335,6 +340,20 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 await db.Database.CloseConnectionAsync();
             }
         }
+    }
+
+    /// <summary>The least leads a chunk holds when the stale leads are split for progress (a transaction per chunk has its cost).</summary>
+    internal const int MinChunk = 1_000;
+
+    /// <summary>
+    /// Leads per chunk: <paramref name="batchSize"/>, but at most a tenth of the stale leads (and at least
+    /// <see cref="MinChunk"/>), so that a rescore of a small workspace reports its progress in about ten steps
+    /// instead of jumping from 0 to 100 %. From ten chunks of the batch size on (200,000 leads by default) nothing changes.
+    /// </summary>
+    internal static int ChunkSize(int batchSize, int stale)
+    {
+        var batch = Math.Max(1, batchSize);
+        return Math.Min(batch, Math.Max(MinChunk, (stale + 9) / 10));
     }
 
     /// <summary>SQLite: a PASSIVE checkpoint every 100 ms on a connection of its own (it never waits for the writer), until stopped.</summary>

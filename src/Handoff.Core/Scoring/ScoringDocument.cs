@@ -8,6 +8,12 @@ namespace Handoff.Scoring;
 /// fit grade thresholds, engagement rules on activities (intent or generic engagement, with caps, count windows and
 /// decay), negative rules, and the MQL bar a backtest applies. Checked and compiled by <see cref="ScoringRules.Compile"/>.
 /// </summary>
+/// <remarks>
+/// Numbers must be JSON numbers (<c>"points": 15</c>, not <c>"15"</c>), although the API otherwise reads numbers
+/// from strings: in a model a quoted number is more often a slip than a convenience, and refusing it keeps what is
+/// stored exactly what was meant.
+/// </remarks>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record ScoringDocument
 {
     /// <summary>A name people recognise ("FY27 inbound"); at most 200 characters.</summary>
@@ -35,6 +41,7 @@ public sealed record ScoringDocument
 }
 
 /// <summary>Points for a lead whose fields meet every condition: <c>{"id":"enterprise","when":[{"field":"employeeCount","op":"gte","value":1000}],"points":20}</c>.</summary>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record FieldRule
 {
     /// <summary>Unique within the model: letters, digits, dashes; shown in the breakdown.</summary>
@@ -49,6 +56,7 @@ public sealed record FieldRule
 }
 
 /// <summary>Fit grade thresholds: a fit score of at least <see cref="A"/> is grade A, and so on; below <see cref="C"/> is D.</summary>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record FitGrades(int A, int B, int C);
 
 /// <summary>
@@ -57,6 +65,7 @@ public sealed record FitGrades(int A, int B, int C);
 /// <see cref="Cap"/>. With <see cref="Count"/> and <see cref="WindowDays"/> the rule gives its points once, while at
 /// least that many matches lie within the window ("pricing page 3 times in 30 days").
 /// </summary>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record EngagementRule
 {
     public string? Id { get; init; }
@@ -87,6 +96,7 @@ public sealed record EngagementRule
 }
 
 /// <summary>The MQL bar of a backtest: every given threshold must be met.</summary>
+[JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record MqlBar
 {
     public int? Fit { get; init; }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Handoff.Common;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +51,13 @@ public sealed class ScoringModel
     public DateTime? RetiredAt { get; private set; }
     public string? ActivatedBy { get; private set; }
 
+    /// <summary>
+    /// The version of this row as <c>ETag</c> and <c>If-Match</c> carry it: a hash of its status, document and last
+    /// change, so that an edit or an activation changes it even when both happen at the same clock reading.
+    /// </summary>
+    public string Revision =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Status}|{UpdatedAt.Ticks}|{Document}"))))[..20];
+
     public ScoringDocument Read() => JsonSerializer.Deserialize<ScoringDocument>(Document, Json)!;
 
     public static ScoringModel Draft(int version, ScoringDocument doc, DateTime at, int? basedOn) => new()
@@ -58,8 +68,8 @@ public sealed class ScoringModel
         Status = ScoringModelStatus.Draft,
         Document = JsonSerializer.Serialize(doc, Json),
         BasedOnVersion = basedOn,
-        CreatedAt = at,
-        UpdatedAt = at,
+        CreatedAt = Stored(at),
+        UpdatedAt = Stored(at),
     };
 
     /// <summary>Replaces a draft's document; active and retired versions are immutable.</summary>
@@ -72,24 +82,30 @@ public sealed class ScoringModel
 
         Name = doc.Name!.Trim();
         Document = JsonSerializer.Serialize(doc, Json);
-        UpdatedAt = at;
+        UpdatedAt = Stored(at);
         return null;
     }
 
     public void Activate(Actor by, DateTime at)
     {
         Status = ScoringModelStatus.Active;
-        ActivatedAt = at;
+        ActivatedAt = Stored(at);
         ActivatedBy = by.Name;
-        UpdatedAt = at;
+        UpdatedAt = Stored(at);
     }
 
     public void Retire(DateTime at)
     {
         Status = ScoringModelStatus.Retired;
-        RetiredAt = at;
-        UpdatedAt = at;
+        RetiredAt = Stored(at);
+        UpdatedAt = Stored(at);
     }
+
+    /// <summary>
+    /// A time as the database keeps it (PostgreSQL to the microsecond), so that the revision computed after a change
+    /// is the one a later read computes, and the change's concurrency token matches the stored value.
+    /// </summary>
+    private static DateTime Stored(DateTime at) => at.AddTicks(-(at.Ticks % 10));
 }
 
 internal sealed class ScoringModelConfiguration : IEntityTypeConfiguration<ScoringModel>
@@ -101,6 +117,13 @@ internal sealed class ScoringModelConfiguration : IEntityTypeConfiguration<Scori
         b.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(m => m.ActivatedBy).HasMaxLength(200);
         b.HasIndex(m => m.Version).IsUnique();
+
+        // Every UPDATE of a version checks that its status, document and last change are still those it read: an
+        // edit of a draft and its activation at the same moment cannot both succeed, so an active (or retired)
+        // version never changes after the fact. No column changes, so no migration.
+        b.Property(m => m.Status).IsConcurrencyToken();
+        b.Property(m => m.Document).IsConcurrencyToken();
+        b.Property(m => m.UpdatedAt).IsConcurrencyToken();
 
         // Exactly one active model: a second activation at the same moment fails on this index.
         b.HasIndex(m => m.Status).IsUnique().HasFilter("status = 'Active'");

@@ -1,10 +1,11 @@
+using System.Text.Json.Serialization;
 using Handoff.Common;
 using Handoff.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Scoring;
 
-/// <summary>A scoring model version as the API shows it.</summary>
+/// <summary>A scoring model version as the API shows it; <see cref="Revision"/> travels as its <c>ETag</c>.</summary>
 public sealed record ScoringModelView(
     Guid Id,
     int Version,
@@ -16,11 +17,12 @@ public sealed record ScoringModelView(
     DateTime? ActivatedAt,
     DateTime? RetiredAt,
     string? ActivatedBy,
-    ScoringDocument? Document)
+    ScoringDocument? Document,
+    [property: JsonIgnore] string Revision)
 {
     public static ScoringModelView From(ScoringModel m, bool withDocument = true) => new(
         m.Id, m.Version, m.Name, m.Status, m.BasedOnVersion, m.CreatedAt, m.UpdatedAt, m.ActivatedAt, m.RetiredAt, m.ActivatedBy,
-        withDocument ? m.Read() : null);
+        withDocument ? m.Read() : null, m.Revision);
 }
 
 /// <summary>The outcome of an edit: the draft, and whether it is a new version (an edit of an active or retired one).</summary>
@@ -46,7 +48,7 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
 
     public async Task<Result<ScoringModelView>> CreateAsync(ScoringDocument? doc, CancellationToken ct)
     {
-        if (ScoringRules.Compile(doc).Error is { } invalid)
+        if (ScoringRules.Validate(doc).Error is { } invalid)
         {
             return invalid;
         }
@@ -56,37 +58,84 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
         return await SaveAsync(ct) is { } conflict ? conflict : ScoringModelView.From(model);
     }
 
-    public async Task<Result<EditedModel>> EditAsync(Guid id, ScoringDocument? doc, CancellationToken ct)
+    /// <summary>
+    /// Edits a draft in place, or makes a new draft from an active or retired version. <paramref name="expectedRevision"/>
+    /// (from <c>If-Match</c>) must still be the version's revision, or nothing is written. The draft is written only
+    /// if it is still the draft that was read (status, document and last change are concurrency tokens): an edit that
+    /// loses a race with the draft's activation becomes a new draft, as an edit of the active version does, and never
+    /// changes the version that is now active.
+    /// </summary>
+    /// <param name="id">The version to edit.</param>
+    /// <param name="doc">The new document.</param>
+    /// <param name="expectedRevision">The revision the client read (its <c>ETag</c>), or null for "whatever it is now".</param>
+    /// <param name="ct">Cancels the edit.</param>
+    public async Task<Result<EditedModel>> EditAsync(Guid id, ScoringDocument? doc, string? expectedRevision, CancellationToken ct)
     {
-        var model = await db.ScoringModels.FirstOrDefaultAsync(m => m.Id == id, ct);
-        if (model is null)
+        if (ScoringRules.Validate(doc).Error is { } invalid)
         {
-            return NotFound(id);
+            return await db.ScoringModels.AnyAsync(m => m.Id == id, ct) ? invalid : NotFound(id);
         }
 
-        if (ScoringRules.Compile(doc).Error is { } invalid)
+        for (var attempt = 0; ; attempt++)
         {
-            return invalid;
-        }
+            var model = await db.ScoringModels.FirstOrDefaultAsync(m => m.Id == id, ct);
+            if (model is null)
+            {
+                return NotFound(id);
+            }
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (model.Status == ScoringModelStatus.Draft)
-        {
+            if (expectedRevision is not null && expectedRevision != model.Revision)
+            {
+                return Stale(model);
+            }
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (model.Status != ScoringModelStatus.Draft)
+            {
+                var draft = ScoringModel.Draft(await NextVersionAsync(ct), doc!, now, basedOn: model.Version);
+                db.ScoringModels.Add(draft);
+                return await SaveAsync(ct) is { } clash ? clash : new EditedModel(ScoringModelView.From(draft), true);
+            }
+
             model.Edit(doc!, now);
-            return await SaveAsync(ct) is { } conflict ? conflict : new EditedModel(ScoringModelView.From(model), false);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return new EditedModel(ScoringModelView.From(model), false);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 2)
+            {
+                // Activated, or edited by someone else, since it was read: read it again and decide again (a new draft
+                // if it is active now; a stale If-Match if one was given).
+                db.ChangeTracker.Clear();
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return ChangedMeanwhile;
+            }
         }
-
-        var draft = ScoringModel.Draft(await NextVersionAsync(ct), doc!, now, basedOn: model.Version);
-        db.ScoringModels.Add(draft);
-        return await SaveAsync(ct) is { } clash ? clash : new EditedModel(ScoringModelView.From(draft), true);
     }
 
-    public async Task<Result<Activation>> ActivateAsync(Guid id, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Makes a version the active one: the active version retires and a rescore job is queued, in one transaction.
+    /// The version is activated only if its document is still the one read here (a concurrent edit of the draft
+    /// makes this a 409), so the job rescores with exactly the document stored as active.
+    /// </summary>
+    /// <param name="id">The version to activate.</param>
+    /// <param name="actor">Who activates it.</param>
+    /// <param name="expectedRevision">The revision the client read (its <c>ETag</c>), or null.</param>
+    /// <param name="ct">Cancels the activation.</param>
+    public async Task<Result<Activation>> ActivateAsync(Guid id, Actor actor, string? expectedRevision, CancellationToken ct)
     {
         var model = await db.ScoringModels.FirstOrDefaultAsync(m => m.Id == id, ct);
         if (model is null)
         {
             return NotFound(id);
+        }
+
+        if (expectedRevision is not null && expectedRevision != model.Revision)
+        {
+            return Stale(model);
         }
 
         if (model.Status == ScoringModelStatus.Active)
@@ -139,7 +188,19 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
         {
             return new ConflictError("concurrent-change", "Another scoring model change happened at the same moment; try again.");
         }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ChangedMeanwhile;
+        }
     }
+
+    private static readonly ConflictError ChangedMeanwhile = new(
+        "concurrent-change",
+        "The scoring model changed while this change was being made (edited or activated at the same moment); nothing was written. Reload it and try again.");
+
+    private static PreconditionFailedError Stale(ScoringModel model) => new(
+        "stale-version",
+        $"Version {model.Version} ({model.Status}) has changed since you read it (If-Match does not match its ETag): reload it and try again.");
 
     private static NotFoundError NotFound(Guid id) => new($"No scoring model with id {id}.");
 }

@@ -131,7 +131,28 @@ public sealed class ScoringRules
     public double Decay(long elapsedTicks) =>
         elapsedTicks <= 0 || double.IsPositiveInfinity(HalfLifeTicks) ? 1 : double.Exp2(-elapsedTicks / HalfLifeTicks);
 
-    public static Result<ScoringRules> Compile(ScoringDocument? doc, int version = 0)
+    /// <summary>The highest MQL bar a model without a finite maximum (an uncapped decaying rule) may set.</summary>
+    public const int MaxBar = 100_000;
+
+    /// <summary>
+    /// Compiles a stored document. Stored documents passed <see cref="Validate"/> when they were saved (or an earlier,
+    /// laxer version of it), so this applies only the checks the engine needs; a version saved before a check was
+    /// added keeps working.
+    /// </summary>
+    /// <param name="doc">The document.</param>
+    /// <param name="version">The model version it is stored as (0 for one not saved yet).</param>
+    public static Result<ScoringRules> Compile(ScoringDocument? doc, int version = 0) => Build(doc, version, strict: false);
+
+    /// <summary>
+    /// Checks a document before it is saved (a new draft or an edit) and compiles it: beyond what
+    /// <see cref="Compile"/> checks, rules that could never fire (a value a field cannot hold, an empty range, a cap
+    /// below the points), conditions on the lead's stage or scores, fit rules without points, and grade and MQL
+    /// thresholds no lead can reach are refused, each with its JSON path.
+    /// </summary>
+    /// <param name="doc">The document as sent.</param>
+    public static Result<ScoringRules> Validate(ScoringDocument? doc) => Build(doc, 0, strict: true);
+
+    private static Result<ScoringRules> Build(ScoringDocument? doc, int version, bool strict)
     {
         var errors = new FieldErrors();
         if (doc is null)
@@ -154,8 +175,8 @@ public sealed class ScoringRules
         }
 
         var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var fit = CompileFieldRules(doc.FitRules, "fitRules", RuleKind.Fit, ids, errors);
-        var negative = CompileFieldRules(doc.NegativeRules, "negativeRules", RuleKind.Negative, ids, errors);
+        var fit = CompileFieldRules(doc.FitRules, "fitRules", RuleKind.Fit, ids, errors, strict);
+        var negative = CompileFieldRules(doc.NegativeRules, "negativeRules", RuleKind.Negative, ids, errors, strict);
         var engagement = new List<CompiledEngagementRule>();
         var rules = doc.EngagementRules ?? [];
         if (rules.Count > MaxRules)
@@ -165,7 +186,7 @@ public sealed class ScoringRules
 
         for (var i = 0; i < rules.Count && i < MaxRules; i++)
         {
-            if (CompileEngagementRule(rules[i], $"engagementRules[{i}]", ids, errors) is { } rule)
+            if (CompileEngagementRule(rules[i], $"engagementRules[{i}]", ids, errors, strict) is { } rule)
             {
                 engagement.Add(rule);
             }
@@ -206,6 +227,11 @@ public sealed class ScoringRules
             }
         }
 
+        if (strict)
+        {
+            CheckReachable(doc, grades, errors);
+        }
+
         if (errors.Any)
         {
             return errors.ToError();
@@ -216,7 +242,7 @@ public sealed class ScoringRules
         return new ScoringRules(version, [.. fit], [.. negative], [.. engagement], grades, halfLife, doc.Mql, fitFields);
     }
 
-    private static List<CompiledFieldRule> CompileFieldRules(IReadOnlyList<FieldRule>? rules, string path, RuleKind kind, HashSet<string> ids, FieldErrors errors)
+    private static List<CompiledFieldRule> CompileFieldRules(IReadOnlyList<FieldRule>? rules, string path, RuleKind kind, HashSet<string> ids, FieldErrors errors, bool strict)
     {
         var compiled = new List<CompiledFieldRule>();
         rules ??= [];
@@ -246,6 +272,10 @@ public sealed class ScoringRules
             {
                 errors.Add(at + ".points", "must be between -1000 and 1000");
             }
+            else if (strict && rule.Points == 0)
+            {
+                errors.Add(at + ".points", "is required: the points this rule gives, a whole number between -1000 and 1000 and not 0");
+            }
 
             if (rule.When is null || rule.When.Count == 0)
             {
@@ -256,14 +286,29 @@ public sealed class ScoringRules
             var conditions = new List<Func<LeadFacts, bool>>();
             for (var c = 0; c < rule.When.Count; c++)
             {
-                if (rule.When[c] is null)
+                var condition = rule.When[c];
+                var where = $"{at}.when[{c}]";
+                if (condition is null)
                 {
-                    errors.Add($"{at}.when[{c}]", "must be a condition object");
+                    errors.Add(where, "must be a condition object");
                 }
-                else if (rule.When[c].Compile(errors, $"{at}.when[{c}]") is { } test)
+                else if (strict && IsOutcome(condition.Field))
+                {
+                    errors.Add(where + ".field", $"a score cannot depend on the lead's stage or scores: rule '{rule.Id}' tests '{condition.Field}', which scoring and qualification produce; test what the lead is (fields, custom fields, account) instead");
+                }
+                else if (condition.Compile(errors, where) is { } test)
                 {
                     conditions.Add(test);
+                    if (strict)
+                    {
+                        ScoringConditions.CheckValue(condition, where, errors);
+                    }
                 }
+            }
+
+            if (strict && conditions.Count == rule.When.Count)
+            {
+                ScoringConditions.CheckSatisfiable(rule.When, at + ".when", errors);
             }
 
             if (conditions.Count == rule.When.Count && rule.Id is not null)
@@ -275,7 +320,7 @@ public sealed class ScoringRules
         return compiled;
     }
 
-    private static CompiledEngagementRule? CompileEngagementRule(EngagementRule? rule, string at, HashSet<string> ids, FieldErrors errors)
+    private static CompiledEngagementRule? CompileEngagementRule(EngagementRule? rule, string at, HashSet<string> ids, FieldErrors errors, bool strict)
     {
         if (rule is null)
         {
@@ -329,6 +374,11 @@ public sealed class ScoringRules
             errors.Add(at + ".cap", "must be more than 0 and at most 100000 (leave it out for no cap)");
             ok = false;
         }
+        else if (strict && rule.Cap is { } small && rule.Points != 0 && small < Math.Abs(rule.Points))
+        {
+            errors.Add(at + ".cap", $"a cap of {small} is below the rule's {Math.Abs(rule.Points)} points, so the rule could never give its points: give a cap of at least {Math.Abs(rule.Points)}, or leave it out");
+            ok = false;
+        }
 
         long window = 0;
         if (rule.Count is not null || rule.WindowDays is not null)
@@ -360,6 +410,93 @@ public sealed class ScoringRules
             ? new CompiledEngagementRule(rule.Id!, rule.Label, rule.Intent, types, url, [.. properties], rule.Points, rule.Cap, rule.Count, window)
             : null;
     }
+
+    /// <summary>
+    /// Fields a score must not test: the lead's stage and scores are what scoring and qualification produce (a fit
+    /// rule on them feeds the outcome back into its own prediction, and a backtest would measure that leak).
+    /// </summary>
+    private static bool IsOutcome(string? field) =>
+        field is not null && !field.StartsWith("custom.", StringComparison.OrdinalIgnoreCase) && !field.StartsWith("account.", StringComparison.OrdinalIgnoreCase)
+        && (field.Equals("stage", StringComparison.OrdinalIgnoreCase) || field.Equals("scoredAt", StringComparison.OrdinalIgnoreCase)
+            || field.Contains("score", StringComparison.OrdinalIgnoreCase) || field.Contains("grade", StringComparison.OrdinalIgnoreCase)
+            || field.Contains("predict", StringComparison.OrdinalIgnoreCase) || field.Contains("probability", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The range of fit scores the rules can give: every positive rule at once, every negative one at once.</summary>
+    private static (int Min, int Max) FitRange(ScoringDocument doc)
+    {
+        var points = (doc.FitRules ?? []).Concat(doc.NegativeRules ?? []).Where(r => r is not null).Select(r => r.Points).ToList();
+        return (points.Where(p => p < 0).Sum(), points.Where(p => p > 0).Sum());
+    }
+
+    /// <summary>The most engagement the rules can hold at one moment; null when an uncapped decaying rule makes it unbounded.</summary>
+    private static long? MaxEngagement(ScoringDocument doc)
+    {
+        long max = 0;
+        foreach (var rule in (doc.EngagementRules ?? []).Where(r => r is { Points: > 0 }))
+        {
+            if (rule.Count is null && rule.Cap is null)
+            {
+                return null;
+            }
+
+            max += rule.Count is null ? rule.Cap!.Value : rule.Points;
+        }
+
+        return max;
+    }
+
+    /// <summary>Grade thresholds and MQL bars no lead can reach (or below 0) are refused, naming the most a lead can score.</summary>
+    private static void CheckReachable(ScoringDocument doc, FitGrades grades, FieldErrors errors)
+    {
+        var (minFit, maxFit) = FitRange(doc);
+        if (doc.Grades is not null)
+        {
+            var unreachable = new[] { ("A", grades.A), ("B", grades.B), ("C", grades.C) }.Where(g => g.Item2 > maxFit).Select(g => $"{g.Item1}={g.Item2}").ToList();
+            if (unreachable.Count > 0)
+            {
+                errors.Add("grades", $"no lead can reach {string.Join(", ", unreachable)}: the fit rules give at most {maxFit} points together; lower the thresholds or add fit rules");
+            }
+        }
+
+        if (doc.Mql is not { } bar)
+        {
+            return;
+        }
+
+        var maxEngagement = MaxEngagement(doc);
+        CheckBar(bar.Fit, "mql.fit", maxFit, "the fit rules give", errors);
+        CheckBar(bar.Engagement, "mql.engagement", maxEngagement, "the engagement rules' caps and windowed points add up to", errors);
+        CheckBar(bar.Total, "mql.total", maxEngagement is { } e ? maxFit + e : null, "fit and engagement add up to", errors);
+        if (bar.Grades is { Count: > 0 } wanted && wanted.All(g => g is "A" or "B" or "C" or "D"))
+        {
+            var best = Order(GradeOf(grades, maxFit));
+            var worst = Order(GradeOf(grades, minFit));
+            if (!wanted.Any(g => Order(g) >= best && Order(g) <= worst))
+            {
+                errors.Add("mql.grades", $"no lead can get {string.Join(" or ", wanted)}: with these fit rules (fit {minFit} to {maxFit}) the grades run from {GradeOf(grades, maxFit)} to {GradeOf(grades, minFit)}");
+            }
+        }
+
+        static int Order(string grade) => grade[0] - 'A';
+    }
+
+    private static void CheckBar(int? threshold, string path, long? max, string what, FieldErrors errors)
+    {
+        if (threshold is not { } t)
+        {
+            return;
+        }
+
+        var limit = Math.Min(max ?? MaxBar, MaxBar);
+        if (t < 0 || t > limit)
+        {
+            errors.Add(path, max is { } m && m <= MaxBar
+                ? $"must be between 0 and {m}: {what} at most {m}, so {t} could never be met"
+                : $"must be between 0 and {MaxBar}");
+        }
+    }
+
+    private static string GradeOf(FitGrades grades, int fit) => fit >= grades.A ? "A" : fit >= grades.B ? "B" : fit >= grades.C ? "C" : "D";
 
     private static Regex? Pattern(string? pattern, string path, FieldErrors errors, ref bool ok)
     {

@@ -37,6 +37,11 @@ internal static class ApiResults
             title: "Conflict.",
             detail: c.Message,
             extensions: new Dictionary<string, object?> { ["code"] = c.Code }),
+        PreconditionFailedError p => TypedResults.Problem(
+            statusCode: StatusCodes.Status412PreconditionFailed,
+            title: "Precondition failed.",
+            detail: p.Message,
+            extensions: new Dictionary<string, object?> { ["code"] = p.Code }),
         _ => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, detail: error.Message),
     };
 

@@ -32,26 +32,29 @@ internal static class ScoringApi
             .AddEndpointFilter<Idempotency>()
             .WithSummary("Create a draft scoring model")
             .Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem();
-        models.MapGet("/{id:guid}", async (Guid id, ScoringModels m, CancellationToken ct) => (await m.GetAsync(id, ct)).ToHttp(TypedResults.Ok))
+        models.MapGet("/{id:guid}", async (Guid id, ScoringModels m, HttpContext http, CancellationToken ct) =>
+                (await m.GetAsync(id, ct)).ToHttp(v => WithETag(http, TypedResults.Ok(v), v)))
             .RequireAuthorization(nameof(ApiScope.Read))
-            .WithSummary("A scoring model version with its document")
+            .WithSummary("A scoring model version with its document; the ETag header is its revision")
             .Produces<ScoringModelView>().ProducesProblem(StatusCodes.Status404NotFound);
-        models.MapPut("/{id:guid}", async (Guid id, ScoringDocument body, ScoringModels m, CancellationToken ct) =>
-                (await m.EditAsync(id, body, ct)).ToHttp(e => e.NewVersion
+        models.MapPut("/{id:guid}", async (Guid id, ScoringDocument body, ScoringModels m, HttpContext http, CancellationToken ct) =>
+                (await m.EditAsync(id, body, IfMatch(http), ct)).ToHttp(e => WithETag(http, e.NewVersion
                     ? TypedResults.Created($"/api/scoring/models/{e.Model.Id}", e.Model)
-                    : (IResult)TypedResults.Ok(e.Model)))
+                    : TypedResults.Ok(e.Model), e.Model)))
             .RequireAuthorization(nameof(ApiScope.Admin))
-            .WithSummary("Edit a draft (200); editing an active or retired version makes a new draft version (201)")
-            .Produces<ScoringModelView>().Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem();
-        models.MapPost("/{id:guid}/activate", async (Guid id, ScoringModels m, RescoreWorker worker, ClaimsPrincipal user, CancellationToken ct) =>
-                (await m.ActivateAsync(id, user.ActorOf(), ct)).ToHttp(a =>
+            .WithSummary("Edit a draft (200); editing an active or retired version makes a new draft version (201). If-Match: the ETag you read (412 when it changed since)")
+            .Produces<ScoringModelView>().Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        models.MapPost("/{id:guid}/activate", async (Guid id, ScoringModels m, RescoreWorker worker, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
+                (await m.ActivateAsync(id, user.ActorOf(), IfMatch(http), ct)).ToHttp(a =>
                 {
                     worker.Wake();
                     return TypedResults.Accepted(a.RescoreUrl, a);
                 }))
             .RequireAuthorization(nameof(ApiScope.Admin))
-            .WithSummary("Make this version the active model (the previous one retires) and rescore every lead in the background")
-            .Produces<Activation>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Make this version the active model (the previous one retires) and rescore every lead in the background. If-Match: the ETag you read (412 when it changed since)")
+            .Produces<Activation>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         models.MapPost("/{id:guid}/backtest", async (Guid id, BacktestRequest body, BacktestModel backtest, CancellationToken ct) =>
                 (await backtest.HandleAsync(id, body, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Admin))
@@ -68,6 +71,25 @@ internal static class ScoringApi
             .RequireAuthorization(nameof(ApiScope.Read)).WithTags("Scoring")
             .WithSummary("The lead's score at a moment (default now): fit, grade, engagement, intent, total and every rule that fired with its evidence")
             .Produces<LeadScore>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>The revision in <c>If-Match</c> (quotes and a weak prefix dropped); null when absent or <c>*</c>.</summary>
+    private static string? IfMatch(HttpContext http)
+    {
+        var header = http.Request.Headers.IfMatch.ToString().Trim();
+        if (header.StartsWith("W/", StringComparison.Ordinal))
+        {
+            header = header[2..];
+        }
+
+        header = header.Trim('"');
+        return header is "" or "*" ? null : header;
+    }
+
+    private static IResult WithETag(HttpContext http, IResult result, ScoringModelView model)
+    {
+        http.Response.Headers.ETag = $"\"{model.Revision}\"";
+        return result;
     }
 
     private static async Task<IResult> Score(Guid id, string? at, GetLeadScore score, CancellationToken ct)

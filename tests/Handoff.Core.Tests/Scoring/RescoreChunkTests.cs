@@ -6,6 +6,21 @@ namespace Handoff.Core.Tests.Scoring;
 /// <summary>The pieces of the chunked rescore that hold its memory down: the id → place table and the spill file.</summary>
 public class RescoreChunkTests
 {
+    [Theory]
+    [InlineData(20_000, 500, 1_000, 1)]
+    [InlineData(20_000, 5_000, 1_000, 5)]
+    [InlineData(20_000, 15_000, 1_500, 10)]
+    [InlineData(20_000, 150_001, 15_001, 10)]
+    [InlineData(20_000, 1_000_000, 20_000, 50)]
+    [InlineData(7, 50, 7, 8)]
+    public void ChunkSize_SplitsASmallWorkspaceIntoAboutTenSteps_OfAtLeastAThousand_AndLeavesLargeOnesAtTheBatchSize(int batchSize, int stale, int chunk, int steps)
+    {
+        var size = RescoreLeads.ChunkSize(batchSize, stale);
+
+        Assert.Equal(chunk, size);
+        Assert.Equal(steps, (stale + size - 1) / size);
+    }
+
     [Fact]
     public void LeadPlaces_FindsEveryLeadAtItsPlace_AndNoOther()
     {

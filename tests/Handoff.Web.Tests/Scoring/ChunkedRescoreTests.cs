@@ -95,6 +95,52 @@ public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
             await RescoreTests<TApp>.AssertScoredAsIfAloneAsync(App, leads);
         }
     }
+    [Fact]
+    public async Task RescoreJob_IsNeverRunningWithoutItsTotal_AndEndsWithEveryStaleLeadDone()
+    {
+        var client = App.Admin();
+        var leads = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            leads.Add(Guid.Parse((await client.CreateLeadAsync()).Id()));
+        }
+
+        Guid job;
+        await using (var scope = App.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var active = await db.ScoringModels.AsNoTracking().SingleAsync(m => m.Status == ScoringModelStatus.Active);
+            await LeadScoreRows.ForgetAsync(db, leads);
+            var queued = RescoreJob.Queue(active.Version, App.Clock.GetUtcNow().UtcDateTime);
+            db.RescoreJobs.Add(queued);
+            await db.SaveChangesAsync();
+            job = queued.Id;
+        }
+
+        await using (var scope = App.Scope())
+        {
+            var rescore = scope.ServiceProvider.GetRequiredService<RescoreLeads>();
+            var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+            var version = await db.RescoreJobs.Where(j => j.Id == job).Select(j => j.ModelVersion).SingleAsync();
+            var stale = await rescore.CountStaleAsync(version, CancellationToken.None);
+            Assert.True(stale >= leads.Count);
+            while (await rescore.ClaimAsync("test-runner", CancellationToken.None) is { } claimed && claimed != job)
+            {
+                await rescore.RunJobAsync(claimed, "test-runner", CancellationToken.None);
+            }
+
+            // Claimed: Running, and its total is already there for anyone who asks.
+            var running = await db.RescoreJobs.AsNoTracking().SingleAsync(j => j.Id == job);
+            Assert.Equal(RescoreStatus.Running, running.Status);
+            Assert.Equal(stale, running.Total);
+            Assert.Equal(0, running.Done);
+
+            var finished = await rescore.RunJobAsync(job, "test-runner", CancellationToken.None);
+            Assert.Equal(RescoreStatus.Completed, finished.Status);
+            Assert.Equal(stale, finished.Total);
+            Assert.Equal(stale, finished.Done);
+        }
+    }
 }
 
 /// <summary>Without the background rescore worker: the test runs its passes itself, and nothing sweeps behind its back.</summary>

@@ -103,6 +103,92 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task Model_WithRulesThatCouldNeverFire_OrOnTheLeadsStageOrScores_IsRefused_NamingEachPath()
+    {
+        var client = App.Admin();
+        var bad = """
+            {
+              "name": "Never fires",
+              "grades": { "a": 500, "b": 20, "c": 10 },
+              "fitRules": [
+                { "id": "emperor", "when": [{ "field": "seniority", "op": "in", "value": ["Emperor", "VP"] }], "points": 10 },
+                { "id": "c-level", "when": [{ "field": "seniority", "op": "eq", "value": "C-Level" }], "points": 10 },
+                { "id": "empty-range", "when": [{ "field": "employeeCount", "op": "gte", "value": 200 }, { "field": "employeeCount", "op": "lte", "value": 10 }], "points": 10 },
+                { "id": "no-points", "when": [{ "field": "country", "op": "eq", "value": "DE" }] },
+                { "id": "free-mail", "when": [{ "field": "isFreeMail", "op": "eq", "value": "no" }], "points": 5 },
+                { "id": "stage-leak", "when": [{ "field": "stage", "op": "eq", "value": "SQL" }], "points": 50 },
+                { "id": "score-leak", "when": [{ "field": "engagementScore", "op": "gte", "value": 40 }], "points": 20 },
+                { "id": "grade-q", "when": [{ "field": "fitGrade", "op": "eq", "value": "Q" }], "points": 5 },
+                { "id": "scored", "when": [{ "field": "scoredAt", "op": "exists" }], "points": 5 },
+                { "id": "size-text", "when": [{ "field": "employeeCount", "op": "eq", "value": "500" }], "points": 5 }
+              ],
+              "engagementRules": [
+                { "id": "pricing", "activityTypes": ["PageView"], "urlPattern": "/pricing", "points": 8, "cap": 5 },
+                { "id": "blog", "activityTypes": ["PageView"], "urlPattern": "/blog/", "points": 1, "cap": 10 }
+              ],
+              "mql": { "fit": 900, "engagement": 20, "total": -5 }
+            }
+            """;
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(bad));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        string Error(string path)
+        {
+            Assert.True(errors.ContainsKey(path), $"no error on {path}: {errors.ToJsonString()}");
+            return errors[path]![0]!.GetValue<string>();
+        }
+
+        Assert.Contains("'Emperor' is not a value of 'seniority'", Error("fitRules[0].when[0].value"), StringComparison.Ordinal);
+        Assert.Contains("CLevel", Error("fitRules[0].when[0].value"), StringComparison.Ordinal);
+        Assert.Contains("'C-Level'", Error("fitRules[1].when[0].value"), StringComparison.Ordinal);
+        Assert.Contains("at least 200 and at most 10", Error("fitRules[2].when"), StringComparison.Ordinal);
+        Assert.Contains("is required", Error("fitRules[3].points"), StringComparison.Ordinal);
+        Assert.Contains("give true or false", Error("fitRules[4].when[0].value"), StringComparison.Ordinal);
+        foreach (var (rule, field) in new[] { (5, "stage"), (6, "engagementScore"), (7, "fitGrade"), (8, "scoredAt") })
+        {
+            var message = Error($"fitRules[{rule}].when[0].field");
+            Assert.StartsWith("a score cannot depend on the lead's stage or scores", message, StringComparison.Ordinal);
+            Assert.Contains($"'{field}'", message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("is a number", Error("fitRules[9].when[0].value"), StringComparison.Ordinal);
+        Assert.Contains("below the rule's 8 points", Error("engagementRules[0].cap"), StringComparison.Ordinal);
+        Assert.Contains("A=500", Error("grades"), StringComparison.Ordinal);
+        Assert.Contains("could never be met", Error("mql.fit"), StringComparison.Ordinal);
+        Assert.Contains("between 0 and 15", Error("mql.engagement"), StringComparison.Ordinal);
+        Assert.True(errors.ContainsKey("mql.total"));
+        Assert.Equal(15, errors.Count);
+
+        // Values that differ from the field's only in case are the same value.
+        var fine = ScoringModels.Test("Case does not matter").Replace(
+            """{ "field": "employeeCount", "op": "gte", "value": 500 }""",
+            """{ "field": "seniority", "op": "in", "value": ["clevel", "VP"] }, { "field": "isFreeMail", "op": "eq", "value": false }""",
+            StringComparison.Ordinal);
+        var accepted = await client.PostAsync("/api/scoring/models", Json.Raw(fine));
+        Assert.True(accepted.StatusCode == HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("\"points\": 30", "\"points\": \"30\"", "fitRules[0].points", "a whole number")]
+    [InlineData("\"halfLifeDays\": 10", "\"halfLifeDays\": \"10\"", "halfLifeDays", "a number")]
+    [InlineData("\"op\": \"gte\"", "\"op\": \"between\"", "fitRules[0].when[0].op", "eq, neq, in, notIn")]
+    [InlineData("\"points\": 4 }", "\"points\": 4, \"properties\": { \"topic\": 5 } }", "engagementRules[2].properties.topic", "a string")]
+    public async Task Model_WithAValueOfTheWrongType_IsRefused_SayingWhatTheFieldTakes(string part, string replacement, string path, string expected)
+    {
+        var client = App.Admin();
+        var text = ScoringModels.Test("Wrong type").Replace(part, replacement, StringComparison.Ordinal);
+        Assert.NotEqual(ScoringModels.Test("Wrong type"), text);
+
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(text));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey(path), errors.ToJsonString());
+        Assert.Contains(expected, errors[path]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Score_GrowsWithActivities_WithBreakdownAndEvidence_AndHalvesEveryHalfLife()
     {
         var client = App.Admin();
