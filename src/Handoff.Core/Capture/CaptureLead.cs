@@ -77,6 +77,9 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     private const string VisitorLinkSql = "SELECT lead_id FROM visitor_links WHERE visitor_id = ?";
 
+    /// <summary>The most anonymous touches a capture joins and scores at once; more (a bot's history) join after it, scored at the lead's next rebuild.</summary>
+    internal const int MaxJoinedTouches = 1_000;
+
     private const string AnonymousByVisitorSql = "SELECT 1 FROM activities WHERE lead_id IS NULL AND visitor_id = ? LIMIT 1";
 
     private const string AnonymousByEmailKeySql = "SELECT 1 FROM activities WHERE lead_id IS NULL AND email_key = ? LIMIT 1";
@@ -322,11 +325,13 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
         var change = new LeadChange(lead, actor, now) { Created = existing is null, FieldsChanged = fieldsChanged };
         change.Activities.Add(activity);
+        var more = false;
         if (junk is null)
         {
             // The person's anonymous touches (by visitor id or email) join the lead now, so they count in its score and
             // its MQL check at once. Junk takes no one's history.
-            change.Activities.AddRange(await JoinAnonymousTouchesAsync(lead.Id, key, context.VisitorId, prepared, ct));
+            (var joined, more) = await JoinAnonymousTouchesAsync(lead.Id, key, context.VisitorId, prepared, ct);
+            change.Activities.AddRange(joined);
         }
 
         if (junkMove is not null)
@@ -350,7 +355,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         if (junk is null)
         {
             // Junk takes no one's history: a real person's anonymous touches, and their visitor id, wait for their lead.
-            await StitchAsync(lead.Id, key, context.VisitorId, now, prepared, ct);
+            await StitchAsync(lead.Id, key, context.VisitorId, more, now, prepared, ct);
         }
 
         return answer;
@@ -376,37 +381,48 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     }
 
     /// <summary>
-    /// The anonymous touches of the lead's visitor id or email key, loaded and joined to the lead. On the writer prepared
-    /// look-ups ask first, and EF loads them only when there are some.
+    /// The anonymous touches of the lead's visitor id or email key (the latest <see cref="MaxJoinedTouches"/>), loaded
+    /// and joined to the lead; <c>More</c> when there are more, which <see cref="StitchAsync"/> moves after the save.
+    /// On the writer prepared look-ups ask first, and EF loads them only when there are some. On PostgreSQL the rows
+    /// are locked, and a concurrent capture that claimed one first makes it drop out, so a touch joins one lead.
     /// </summary>
-    private async Task<List<Activity>> JoinAnonymousTouchesAsync(Guid leadId, string? emailKey, string? visitorId, PreparedStatements? prepared, CancellationToken ct)
+    private async Task<(List<Activity> Touches, bool More)> JoinAnonymousTouchesAsync(Guid leadId, string? emailKey, string? visitorId, PreparedStatements? prepared, CancellationToken ct)
     {
         var byVisitor = visitorId is not null && (prepared is null || prepared.Statement(AnonymousByVisitorSql).Any(visitorId));
         var byEmail = emailKey is not null && (prepared is null || prepared.Statement(AnonymousByEmailKeySql).Any(emailKey));
         if (!byVisitor && !byEmail)
         {
-            return [];
+            return ([], false);
         }
 
-        var anonymous = db.Activities.Where(a => a.LeadId == null);
-        anonymous = byVisitor && byEmail ? anonymous.Where(a => a.VisitorId == visitorId || a.EmailKey == emailKey)
-            : byVisitor ? anonymous.Where(a => a.VisitorId == visitorId)
-            : anonymous.Where(a => a.EmailKey == emailKey);
+        var anonymous = !db.IsSqlite
+            ? db.Activities.FromSql($"SELECT * FROM activities WHERE lead_id IS NULL AND (visitor_id = {visitorId} OR email_key = {emailKey}) ORDER BY occurred_at DESC LIMIT {MaxJoinedTouches + 1} FOR UPDATE")
+            : (byVisitor && byEmail ? db.Activities.Where(a => a.LeadId == null && (a.VisitorId == visitorId || a.EmailKey == emailKey))
+                : byVisitor ? db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitorId)
+                : db.Activities.Where(a => a.LeadId == null && a.EmailKey == emailKey))
+                .OrderByDescending(a => a.OccurredAt).Take(MaxJoinedTouches + 1);
         var touches = await anonymous.ToListAsync(ct);
+        var more = touches.Count > MaxJoinedTouches;
+        if (more)
+        {
+            db.Entry(touches[^1]).State = EntityState.Detached;
+            touches.RemoveAt(touches.Count - 1);
+        }
+
         foreach (var touch in touches)
         {
             touch.JoinLead(leadId);
         }
 
-        return touches;
+        return (touches, more);
     }
 
     /// <summary>
-    /// Links the visitor to the lead. On PostgreSQL it also moves onto the lead the touches recorded anonymously while
-    /// this capture ran (those recorded before it joined it in <see cref="JoinAnonymousTouchesAsync"/>); on SQLite
-    /// nothing is written between the two, the capture holding the one write lock.
+    /// Links the visitor to the lead, and moves onto it the anonymous touches <see cref="JoinAnonymousTouchesAsync"/>
+    /// did not join: past its limit, and on PostgreSQL those recorded while this capture ran (on SQLite nothing is
+    /// written between the two, the capture holding the one write lock).
     /// </summary>
-    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, DateTime now, PreparedStatements? prepared, CancellationToken ct)
+    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, bool more, DateTime now, PreparedStatements? prepared, CancellationToken ct)
     {
         if (visitorId is not null)
         {
@@ -420,7 +436,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             }
         }
 
-        if (db.IsSqlite)
+        if (db.IsSqlite && !more)
         {
             return;
         }

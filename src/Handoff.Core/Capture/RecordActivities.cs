@@ -68,7 +68,11 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
 
         var leadIds = items.Where(a => a.LeadId is not null).Select(a => a.LeadId!.Value).Distinct().ToList();
-        var known = leadIds.Count == 0 ? [] : (await db.Leads.Where(l => leadIds.Contains(l.Id)).Select(l => l.Id).ToListAsync(ct)).ToHashSet();
+        var knownLeads = leadIds.Count == 0 ? [] : await db.Leads.Where(l => leadIds.Contains(l.Id)).Select(l => new { l.Id, l.Stage }).ToListAsync(ct);
+        var known = knownLeads.Select(l => l.Id).ToHashSet();
+
+        // Junk takes no one's history: a touch may be recorded on a junk lead, but its visitor is not tied to it.
+        var junk = knownLeads.Where(l => l.Stage == LeadStage.Junk).Select(l => l.Id).ToHashSet();
         var missing = leadIds.Where(id => !known.Contains(id)).ToList();
         if (missing.Count > 0)
         {
@@ -82,7 +86,16 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
             : (await db.Leads.Where(l => l.EmailKey != null && emailKeys.Contains(l.EmailKey))
                     .Select(l => new { l.EmailKey, l.Id, l.Stage, l.CreatedAt }).ToListAsync(ct))
                 .GroupBy(l => l.EmailKey!)
-                .ToDictionary(g => g.Key, g => g.OrderByDescending(l => StageRules.IsOpen(l.Stage)).ThenByDescending(l => l.CreatedAt).First().Id);
+                .ToDictionary(g => g.Key, g =>
+                {
+                    var lead = g.OrderByDescending(l => StageRules.IsOpen(l.Stage)).ThenByDescending(l => l.CreatedAt).First();
+                    if (lead.Stage == LeadStage.Junk)
+                    {
+                        junk.Add(lead.Id);
+                    }
+
+                    return lead.Id;
+                });
 
         var visitorIds = items.Where(a => a.VisitorId is not null).Select(a => a.VisitorId!.Trim()).Distinct().ToList();
         var byVisitor = visitorIds.Count == 0
@@ -103,7 +116,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
                 : visitor is not null && (byVisitor.TryGetValue(visitor, out var v) || newLinks.TryGetValue(visitor, out v)) ? (v, ActivityMatch.Visitor)
                 : ((Guid?)null, ActivityMatch.Anonymous);
 
-            if (leadId is { } lead && visitor is not null && !byVisitor.ContainsKey(visitor) && !newLinks.ContainsKey(visitor))
+            if (leadId is { } lead && visitor is not null && !junk.Contains(lead) && !byVisitor.ContainsKey(visitor) && !newLinks.ContainsKey(visitor))
             {
                 newLinks[visitor] = lead; // the visitor identified: its earlier and later touches join this lead
             }
@@ -132,12 +145,19 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
 
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        var capped = false;
         foreach (var (visitor, lead) in newLinks)
         {
             // The visitor identified: its anonymous touches, stored and earlier in this batch, join the lead and count in
             // its score now.
             db.VisitorLinks.Add(VisitorLink.Create(visitor, lead, now));
-            var joined = await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor).ToListAsync(ct);
+            // PostgreSQL: locked, so a touch another request claimed first drops out (it joins one lead); the latest
+            // CaptureLead.MaxJoinedTouches, the rest joining after the save.
+            var joined = await (db.IsSqlite
+                    ? db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor).OrderByDescending(a => a.OccurredAt).Take(CaptureLead.MaxJoinedTouches)
+                    : db.Activities.FromSql($"SELECT * FROM activities WHERE lead_id IS NULL AND visitor_id = {visitor} ORDER BY occurred_at DESC LIMIT {CaptureLead.MaxJoinedTouches} FOR UPDATE"))
+                .ToListAsync(ct);
+            capped |= joined.Count == CaptureLead.MaxJoinedTouches;
             foreach (var (index, _, activity) in anonymous.Where(a => a.Visitor == visitor))
             {
                 joined.Add(activity);
@@ -169,9 +189,9 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
 
         await db.SaveChangesAsync(ct);
-        if (!db.IsSqlite)
+        if (!db.IsSqlite || capped)
         {
-            // PostgreSQL: touches of these visitors recorded anonymously by another request meanwhile join them too.
+            // Touches past the limit, and on PostgreSQL those recorded anonymously by another request meanwhile.
             foreach (var (visitor, lead) in newLinks)
             {
                 await db.Activities.Where(a => a.LeadId == null && a.VisitorId == visitor)

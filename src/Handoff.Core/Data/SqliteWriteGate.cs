@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Handoff.Data;
 
 /// <summary>
@@ -6,8 +8,15 @@ namespace Handoff.Data;
 /// instead, in process and in order, and each gets the lock the moment the previous one commits. On PostgreSQL the
 /// gate is open: row locks and the unique indexes do the work there.
 /// </summary>
-public sealed class SqliteWriteGate : IDisposable
+public sealed class SqliteWriteGate(ILogger<SqliteWriteGate>? log = null) : IDisposable
 {
+    /// <summary>
+    /// Longer than any writer holds the turn in normal running (a capture writer's 250 ms, an import's batch of a
+    /// second or so). A writer that waits longer goes ahead without the turn (SQLite's lock still keeps writers apart)
+    /// and says so: a turn that was never passed on must not stop every writer.
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _waiting;
     private int _bulk;
@@ -41,21 +50,8 @@ public sealed class SqliteWriteGate : IDisposable
         return turn;
     }
 
-    /// <summary>Waits for the write turn (a SQLite writer's); dispose the result to pass it on.</summary>
-    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct)
-    {
-        Interlocked.Increment(ref _waiting);
-        try
-        {
-            await _gate.WaitAsync(ct);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiting);
-        }
-
-        return new Turn(_gate);
-    }
+    /// <summary>Waits for the write turn (a SQLite writer's), at most <see cref="MaxWait"/>; dispose the result to pass it on.</summary>
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct) => await TryEnterAsync(MaxWait, ct) ?? WentAhead();
 
     /// <summary>
     /// The transactions of <paramref name="db"/> run in <paramref name="turn"/>, which its caller holds, until the turn
@@ -67,10 +63,7 @@ public sealed class SqliteWriteGate : IDisposable
         ((Turn)turn).Borrower = db;
     }
 
-    /// <summary>
-    /// For <see cref="SqliteWriteTurns"/>: the write turn for one transaction, or null when it did not come within
-    /// <paramref name="wait"/>; the transaction then waits for SQLite's lock in its busy handler, as it would without the gate.
-    /// </summary>
+    /// <summary>The write turn, or null when it did not come within <paramref name="wait"/>.</summary>
     internal async ValueTask<IDisposable?> TryEnterAsync(TimeSpan wait, CancellationToken ct)
     {
         Interlocked.Increment(ref _waiting);
@@ -98,7 +91,23 @@ public sealed class SqliteWriteGate : IDisposable
         }
     }
 
+    /// <summary>A writer that waited <see cref="MaxWait"/> goes ahead without the turn; its "turn" passes nothing on.</summary>
+    internal IDisposable WentAhead()
+    {
+        log?.LogError("Waited {Seconds} s for SQLite's write turn; going ahead without it (a writer kept the turn: a bug to report)", MaxWait.TotalSeconds);
+        return NoTurn.Instance;
+    }
+
     public void Dispose() => _gate.Dispose();
+
+    private sealed class NoTurn : IDisposable
+    {
+        public static readonly NoTurn Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
 
     private sealed class Bulk(SqliteWriteGate gate) : IDisposable
     {

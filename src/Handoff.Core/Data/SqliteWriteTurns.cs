@@ -10,18 +10,15 @@ namespace Handoff.Data;
 /// transaction of 25,000 rows. The turn is passed on when the transaction commits, rolls back or fails, or when its
 /// connection closes (a transaction disposed without either). Contexts that already hold the turn
 /// (<see cref="SqliteWriteGate.Lend"/>) are left alone. A transaction that does not get the turn within
-/// <see cref="MaxWait"/> goes ahead without it and waits for SQLite's lock, as it did before the gate.
+/// <see cref="SqliteWriteGate.MaxWait"/> goes ahead without it and waits for SQLite's lock, as it did before the gate.
 /// </summary>
 internal sealed class SqliteWriteTurns(SqliteWriteGate gate) : DbConnectionInterceptor, IDbTransactionInterceptor
 {
-    /// <summary>Longer than any turn is held in normal running (a capture writer's 250 ms, an import batch's second).</summary>
-    internal static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
-
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         if (eventData.Context is HandoffDb { WriteTurn: null } db)
         {
-            Took(db, gate.TryEnter(MaxWait, CancellationToken.None));
+            Took(db, gate.TryEnter(SqliteWriteGate.MaxWait, CancellationToken.None) ?? gate.WentAhead());
         }
 
         return result;
@@ -32,7 +29,7 @@ internal sealed class SqliteWriteTurns(SqliteWriteGate gate) : DbConnectionInter
     {
         if (eventData.Context is HandoffDb { WriteTurn: null } db)
         {
-            Took(db, await gate.TryEnterAsync(MaxWait, cancellationToken));
+            Took(db, await gate.TryEnterAsync(SqliteWriteGate.MaxWait, cancellationToken) ?? gate.WentAhead());
         }
 
         return result;
@@ -46,19 +43,23 @@ internal sealed class SqliteWriteTurns(SqliteWriteGate gate) : DbConnectionInter
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) => End(eventData);
 
-    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => End(eventData);
+    // A failed savepoint leaves the transaction open (and its lock held): only a failed commit or rollback ends it.
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Failed(eventData);
 
-    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) => End(eventData);
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) => Failed(eventData);
 
     public override void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => End(eventData);
 
     public override Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData) => End(eventData);
 
-    private static void Took(HandoffDb db, IDisposable? turn)
+    private static void Took(HandoffDb db, IDisposable turn)
     {
         db.WriteTurn = turn;
-        db.TurnEndsWithTransaction = turn is not null;
+        db.TurnEndsWithTransaction = true;
     }
+
+    private static Task Failed(TransactionErrorEventData eventData) =>
+        eventData.Action.Contains("Savepoint", StringComparison.OrdinalIgnoreCase) ? Task.CompletedTask : End(eventData);
 
     private static Task End(DbContextEventData eventData)
     {

@@ -33,6 +33,12 @@ public sealed class WebhookDispatch(HandoffDb db, TimeProvider clock, IHttpClien
             return 0; // nobody listens: the events stay in the outbox for whoever subscribes or reads it next
         }
 
+        // Nothing pending: no write transaction (on SQLite it would queue for the write turn, and make an import commit early).
+        if (!await db.Outbox.AnyAsync(m => m.Status == OutboxStatus.Pending, ct))
+        {
+            return 0;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var batch = !db.IsSqlite
             ? await db.Outbox.FromSql($"SELECT * FROM outbox WHERE status = 'Pending' ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED").AsNoTracking().ToListAsync(ct)

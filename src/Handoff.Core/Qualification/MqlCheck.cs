@@ -46,11 +46,13 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
         }
 
         var (mql, variation) = await evaluator.EvaluateMqlAsync(lead, definition, change.Activities, change.At, ct);
+        // The score with its breakdown, for the evidence of a move (the rules are cached; the account is tracked already).
         var rules = mql.Passed ? await scoring.GetAsync(ct) : null;
         var account = rules is not null && lead.AccountId is { } accountId ? await db.Accounts.FindAsync([accountId], ct) : null;
-        var score = rules is not null && ScoreState.FromText(lead.ScoreState) is { } state && state.ModelVersion == rules.Version
-            ? () => ScoreEngine.Read(rules, new LeadFacts(lead, account), state, change.At)
-            : (Func<LeadScore>?)null;
+        Func<LeadScore?>? score = rules is null ? null : () =>
+            ScoreState.FromText(lead.ScoreState) is { } state && state.ModelVersion == rules.Version
+                ? ScoreEngine.Read(rules, new LeadFacts(lead, account), state, change.At)
+                : null;
         if (Move(lead, definition, mql, variation, wakers, change.At, score) is not { } stageChange)
         {
             return;
@@ -68,7 +70,7 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
     /// <paramref name="score"/> reads the lead's score with its breakdown, for the evidence: the scoring model, the rules
     /// that fired with their points and the touches behind them, so "why an MQL" can be answered after the model changes.
     /// </summary>
-    internal static StageChange? Move(Lead lead, CompiledDefinition definition, MqlEvaluation mql, string? variation, IReadOnlyList<Guid> wakers, DateTime at, Func<LeadScore>? score)
+    internal static StageChange? Move(Lead lead, CompiledDefinition definition, MqlEvaluation mql, string? variation, IReadOnlyList<Guid> wakers, DateTime at, Func<LeadScore?>? score)
     {
         string? note;
         LeadStage to;

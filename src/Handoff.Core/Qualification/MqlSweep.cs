@@ -7,8 +7,8 @@ namespace Handoff.Qualification;
 /// <summary>
 /// After a rescore (a new scoring model), the MQL check for every New lead whose new scores may meet the MQL bar of
 /// the active definition: it moves by the system with its evidence, and routing and clocks follow, as if the lead
-/// had changed. Only score thresholds depend on the model, so only leads at or above the lowest thresholds of the
-/// bars that have some are checked; a definition whose bars have none has nothing to sweep. One lead per
+/// had changed. Only score thresholds depend on the model, so only leads that meet the thresholds of a bar that has
+/// some are checked; a definition whose bars have none has nothing to sweep. One lead per
 /// transaction: a lead changed meanwhile by someone else is skipped (its own change ran the check).
 /// </summary>
 public sealed class MqlSweep(HandoffDb db, TimeProvider clock, ActiveDefinitions active, LeadAutomations automations)
@@ -29,12 +29,19 @@ public sealed class MqlSweep(HandoffDb db, TimeProvider clock, ActiveDefinitions
             return 0;
         }
 
-        var minFit = bars.Min(m => m.MinFitScore ?? int.MinValue);
-        var minEngagement = bars.Min(m => m.MinEngagementScore ?? int.MinValue);
-        // The candidates' ids at once (16 bytes each), then each lead in its own transaction.
-        var candidates = await db.Leads.AsNoTracking()
-            .Where(l => l.Stage == LeadStage.New && l.MergedIntoId == null && l.FitScore >= minFit && l.EngagementScore >= minEngagement)
-            .Select(l => l.Id).ToListAsync(ct);
+        // Candidates: New leads whose stored scores meet the thresholds of at least one bar (its other rules are the check's).
+        var candidates = new List<Guid>();
+        var newLeads = db.Leads.AsNoTracking()
+            .Where(l => l.Stage == LeadStage.New && l.MergedIntoId == null)
+            .Select(l => new { l.Id, l.FitScore, l.EngagementScore }).AsAsyncEnumerable();
+        await foreach (var l in newLeads.WithCancellation(ct))
+        {
+            if (bars.Any(m => l.FitScore >= (m.MinFitScore ?? int.MinValue) && l.EngagementScore >= (m.MinEngagementScore ?? int.MinValue)))
+            {
+                candidates.Add(l.Id);
+            }
+        }
+
         var moved = 0;
         foreach (var id in candidates)
         {

@@ -44,8 +44,8 @@ public sealed class ScoreLead(HandoffDb db, ActiveScoring active) : ILeadAutomat
         }
         else
         {
-            // In the order they happened, not the order they arrived (a batch of touches, stitched anonymous ones).
-            foreach (var activity in change.Activities.Count > 1 ? change.Activities.OrderBy(a => a.OccurredAt) : (IEnumerable<Activities.Activity>)change.Activities)
+            // In the order they happened, not the order they arrived (a batch of touches, stitched anonymous ones), as a rebuild folds them.
+            foreach (var activity in change.Activities.Count > 1 ? change.Activities.OrderBy(a => a.OccurredAt).ThenBy(a => a.Id) : (IEnumerable<Activities.Activity>)change.Activities)
             {
                 ScoreEngine.Apply(rules, state!, ActivityFact.Of(activity));
             }

@@ -62,7 +62,7 @@ public sealed class WriteTurnTests(SqliteApp app) : IClassFixture<SqliteApp>
             Assert.NotNull(turn);
             for (var i = 0; i < 2; i++)
             {
-                // Would wait for the turn its own caller holds (and give up only after SqliteWriteTurns.MaxWait).
+                // Would wait for the turn its own caller holds (and go ahead without it only after SqliteWriteGate.MaxWait).
                 await using var transaction = await db.Database.BeginTransactionAsync().WaitAsync(TimeSpan.FromSeconds(5));
                 await db.Database.ExecuteSqlRawAsync("UPDATE leads SET title = title WHERE 0");
                 await transaction.CommitAsync();
@@ -102,7 +102,7 @@ public sealed class WriteTurnTests(SqliteApp app) : IClassFixture<SqliteApp>
         await Task.Delay(200); // the writer is past its check after batch 1 and waits for batch 2, its transaction open
 
         // Gets the turn while the reader is still stalled: the import committed its first batch and passed it on.
-        using (await gate.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)))
+        using (await gate.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)))
         {
             Assert.False(running.IsCompleted);
         }

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Handoff.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Handoff.Web.Tests.Scoring;
 
@@ -47,6 +49,43 @@ public abstract class EarlierTouchTests<TApp>(TApp app) : IClassFixture<TApp>
 
         var stored = await (await client.GetAsync($"/api/leads/{lead}")).ReadObjectAsync();
         Assert.Equal(48, stored["intentScore"]!.GetValue<int>()); // the demo request before, the pricing view in the batch
+    }
+
+    [Fact]
+    public async Task AVisitorWithAHistoryPastTheLimit_HasAllOfItJoined_TheLatestScoredAtOnce()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var history = Enumerable.Range(0, 1_050).Select(i => new { type = "PageView", visitorId = visitor, url = $"https://handoff.io/blog/{i}", occurredAt = DateTime.UtcNow.AddMinutes(-2_000 + i) });
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/activities", history)).StatusCode);
+
+        var captured = await (await client.PostAsJsonAsync("/api/leads", new { firstName = "Gil", email = $"gil.{Guid.NewGuid():N}@northwind-traders.com", visitorId = visitor })).ReadObjectAsync();
+
+        var id = captured["lead"]!.AsObject().Id();
+        Assert.Equal(1_000, (await (await client.GetAsync($"/api/leads/{id}/activities?limit=1000")).ReadArrayAsync()).Count);
+        Assert.Equal(10, captured["lead"]!["engagementScore"]!.GetValue<int>()); // blog reads: 1 point each, capped at 10
+        var left = await (await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = $"v-{Guid.NewGuid():N}" })).ReadObjectAsync();
+        Assert.Equal(1, left["anonymous"]!.GetValue<int>());
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+        Assert.Equal(0, await db.Activities.CountAsync(a => a.VisitorId == visitor && a.LeadId == null));
+        Assert.Equal(1_051, await db.Activities.CountAsync(a => a.LeadId == Guid.Parse(id)));
+    }
+
+    [Fact]
+    public async Task ATouchOfAJunkLeadsEmail_DoesNotTieItsVisitorToTheJunkLead()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = $"hal.{Guid.NewGuid():N}@northwind-traders.com";
+        var junk = await (await client.PostAsJsonAsync("/api/leads", new { firstName = "http://spam.example", email })).ReadObjectAsync();
+        Assert.Equal("Junk", junk["lead"]!["stage"]!.GetValue<string>());
+        await client.PostAsJsonAsync("/api/activities", new { type = "DemoRequest", visitorId = visitor });
+
+        await client.PostAsJsonAsync("/api/activities", new { type = "EmailClick", email, visitorId = visitor });
+
+        var real = await (await client.PostAsJsonAsync("/api/leads", new { firstName = "Hal", email, visitorId = visitor })).ReadObjectAsync();
+        Assert.Equal(40, real["lead"]!["intentScore"]!.GetValue<int>()); // the demo request waited for the real person
     }
 
     [Fact]
