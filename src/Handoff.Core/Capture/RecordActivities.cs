@@ -104,7 +104,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
 
         var recorded = new List<RecordedActivity>(items.Count);
         var newLinks = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        var anonymous = new List<(int Index, string Visitor, Activity Activity)>();
+        var anonymous = new Dictionary<string, List<(int Index, Activity Activity)>>(StringComparer.Ordinal);
         var latestTouch = new Dictionary<Guid, ActivityInput>();
         var touches = new Dictionary<Guid, List<Activity>>();
         foreach (var item in items)
@@ -128,7 +128,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
             db.Activities.Add(activity);
             if (leadId is null && visitor is not null)
             {
-                anonymous.Add((recorded.Count, visitor, activity));
+                (anonymous.TryGetValue(visitor, out var earlier) ? earlier : anonymous[visitor] = []).Add((recorded.Count, activity));
             }
 
             recorded.Add(new RecordedActivity(activity.Id, leadId, match));
@@ -158,7 +158,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
                     : db.Activities.FromSql($"SELECT * FROM activities WHERE lead_id IS NULL AND visitor_id = {visitor} ORDER BY occurred_at DESC LIMIT {CaptureLead.MaxJoinedTouches} FOR UPDATE"))
                 .ToListAsync(ct);
             capped |= joined.Count == CaptureLead.MaxJoinedTouches;
-            foreach (var (index, _, activity) in anonymous.Where(a => a.Visitor == visitor))
+            foreach (var (index, activity) in anonymous.GetValueOrDefault(visitor) ?? [])
             {
                 joined.Add(activity);
                 recorded[index] = recorded[index] with { LeadId = lead, MatchedBy = ActivityMatch.Visitor };

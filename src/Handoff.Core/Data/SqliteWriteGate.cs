@@ -57,7 +57,7 @@ public sealed class SqliteWriteGate(ILogger<SqliteWriteGate>? log = null) : IDis
     /// The transactions of <paramref name="db"/> run in <paramref name="turn"/>, which its caller holds, until the turn
     /// ends or the context is disposed.
     /// </summary>
-    public static void Lend(HandoffDb db, IDisposable turn)
+    internal static void Lend(HandoffDb db, IDisposable turn)
     {
         db.WriteTurn = turn;
         ((Turn)turn).Borrower = db;
