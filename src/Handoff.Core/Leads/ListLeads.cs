@@ -13,6 +13,14 @@ public sealed record LeadFilter
     public DateTime? CreatedFrom { get; init; }
     public DateTime? CreatedTo { get; init; }
 
+    /// <summary>Fit grades (A–D) of which the lead has one.</summary>
+    public IReadOnlyList<string> FitGrades { get; init; } = [];
+
+    /// <summary>Stored scores at least this high (as of the lead's last scoring: engagement decays after it).</summary>
+    public int? MinFitScore { get; init; }
+    public int? MinEngagementScore { get; init; }
+    public int? MinIntentScore { get; init; }
+
     /// <summary>Free text matched against name, email and company.</summary>
     public string? Text { get; init; }
     public string? Cursor { get; init; }
@@ -74,6 +82,27 @@ public sealed class ListLeads(HandoffDb db)
         if (filter.CreatedTo is { } to)
         {
             query = query.Where(l => l.CreatedAt < to);
+        }
+
+        if (filter.FitGrades.Count > 0)
+        {
+            var grades = filter.FitGrades;
+            query = query.Where(l => l.FitGrade != null && grades.Contains(l.FitGrade));
+        }
+
+        if (filter.MinFitScore is { } minFit)
+        {
+            query = query.Where(l => l.FitScore >= minFit);
+        }
+
+        if (filter.MinEngagementScore is { } minEngagement)
+        {
+            query = query.Where(l => l.EngagementScore >= minEngagement);
+        }
+
+        if (filter.MinIntentScore is { } minIntent)
+        {
+            query = query.Where(l => l.IntentScore >= minIntent);
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Text))

@@ -20,6 +20,10 @@ internal sealed record LeadQuery(
     [property: FromQuery(Name = "source")] string? Source,
     [property: FromQuery(Name = "createdFrom")] string? CreatedFrom,
     [property: FromQuery(Name = "createdTo")] string? CreatedTo,
+    [property: FromQuery(Name = "fitGrade")] string[]? FitGrade,
+    [property: FromQuery(Name = "minFitScore")] string? MinFitScore,
+    [property: FromQuery(Name = "minEngagementScore")] string? MinEngagementScore,
+    [property: FromQuery(Name = "minIntentScore")] string? MinIntentScore,
     [property: FromQuery(Name = "q")] string? Q,
     [property: FromQuery(Name = "cursor")] string? Cursor,
     [property: FromQuery(Name = "limit")] string? Limit);
@@ -181,6 +185,22 @@ internal static class LeadsApi
             }
         }
 
+        var grades = new List<string>();
+        foreach (var value in (query.FitGrade ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (value.ToUpperInvariant() is "A" or "B" or "C" or "D")
+            {
+                grades.Add(value.ToUpperInvariant());
+            }
+            else
+            {
+                errors.Add("fitGrade", $"'{value}' is not a fit grade; use A, B, C or D");
+            }
+        }
+
+        var minFit = Score(query.MinFitScore, "minFitScore");
+        var minEngagement = Score(query.MinEngagementScore, "minEngagementScore");
+        var minIntent = Score(query.MinIntentScore, "minIntentScore");
         var createdFrom = ApiResults.QueryTime(query.CreatedFrom, "createdFrom", errors);
         var createdTo = ApiResults.QueryTime(query.CreatedTo, "createdTo", errors);
         var limit = LeadFilter.DefaultLimit;
@@ -201,11 +221,31 @@ internal static class LeadsApi
             Source = string.IsNullOrWhiteSpace(query.Source) ? null : query.Source.Trim(),
             CreatedFrom = createdFrom,
             CreatedTo = createdTo,
+            FitGrades = grades,
+            MinFitScore = minFit,
+            MinEngagementScore = minEngagement,
+            MinIntentScore = minIntent,
             Text = query.Q,
             Cursor = string.IsNullOrEmpty(query.Cursor) ? null : query.Cursor,
             Limit = limit,
         };
         return (await list.HandleAsync(filter, ct)).ToHttp(TypedResults.Ok);
+
+        int? Score(string? value, string name)
+        {
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var score))
+            {
+                return score;
+            }
+
+            errors.Add(name, "must be a whole number");
+            return null;
+        }
     }
 
     private static async Task<IResult> Patch(Guid id, JsonObject body, UpdateLead update, HttpContext http, ClaimsPrincipal user, CancellationToken ct)

@@ -358,13 +358,42 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task List_FiltersByFitGradeAndScores_SoSalesCanWorkTheBestLeadsFirst()
+    {
+        var client = App.Admin();
+        var source = $"grades-{Guid.NewGuid():N}";
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await (await client.PostAsJsonAsync("/api/leads", new { firstName = $"Kim{i}", email = $"kim{i}.{Guid.NewGuid():N}@fjord-shipping.no", source })).ReadObjectAsync())["lead"]!.AsObject().Id());
+        }
+
+        await client.PostAsJsonAsync("/api/activities", new { type = "DemoRequest", leadId = ids[1] });
+        var stored = await (await client.GetAsync($"/api/leads/{ids[1]}")).ReadObjectAsync();
+        var intent = stored["intentScore"]!.GetValue<int>();
+        Assert.True(intent > 0, stored.ToJsonString());
+
+        var hot = await (await client.GetAsync($"/api/leads?source={source}&minIntentScore={intent}")).ReadObjectAsync();
+        Assert.Equal([ids[1]], hot["items"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+        var engaged = await (await client.GetAsync($"/api/leads?source={source}&minEngagementScore=1&minFitScore={stored["fitScore"]!.GetValue<int>()}")).ReadObjectAsync();
+        Assert.Equal([ids[1]], engaged["items"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+
+        var grade = stored["fitGrade"]!.GetValue<string>();
+        var other = grade == "D" ? "A" : "D";
+        var byGrade = await (await client.GetAsync($"/api/leads?source={source}&fitGrade={grade.ToLowerInvariant()},{other}")).ReadObjectAsync();
+        Assert.All(byGrade["items"]!.AsArray(), l => Assert.Contains(l!["fitGrade"]!.GetValue<string>(), new[] { grade, other }));
+        Assert.Contains(ids[1], byGrade["items"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+        Assert.Empty((await (await client.GetAsync($"/api/leads?source={source}&fitGrade={(grade == "C" ? "B" : "C")}&minFitScore=100000")).ReadObjectAsync())["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task List_NamesEveryBadFilter()
     {
-        var response = await App.Admin().GetAsync("/api/leads?stage=Banana&ownerId=x&createdFrom=yesterday&limit=0&cursor=%%%");
+        var response = await App.Admin().GetAsync("/api/leads?stage=Banana&ownerId=x&createdFrom=yesterday&limit=0&cursor=%%%&fitGrade=Z&minFitScore=high");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
-        foreach (var field in new[] { "stage", "ownerId", "createdFrom" })
+        foreach (var field in new[] { "stage", "ownerId", "createdFrom", "fitGrade", "minFitScore" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
