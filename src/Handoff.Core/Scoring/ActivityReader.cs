@@ -20,7 +20,10 @@ internal sealed class ActivityReader
     private readonly bool _properties;
     private readonly string _sql;
 
-    public ActivityReader(ScoringRules rules, bool sqlite)
+    /// <param name="rules">The model whose rules say which activities and columns to read.</param>
+    /// <param name="sqlite">Whether the database is SQLite.</param>
+    /// <param name="alsoTypes">Types to read besides those the rules match (an MQL bar's activity rules).</param>
+    public ActivityReader(ScoringRules rules, bool sqlite, IEnumerable<ActivityType>? alsoTypes = null)
     {
         _sqlite = sqlite;
         _url = rules.Engagement.Any(r => r.UsesUrl);
@@ -28,7 +31,7 @@ internal sealed class ActivityReader
         var typeNumber = "CASE type " + string.Join(" ", Enum.GetValues<ActivityType>().Select(t => $"WHEN '{t}' THEN {(int)t}")) + " ELSE -1 END";
         var types = rules.Engagement.Any(r => r.MatchedTypes is null)
             ? null
-            : rules.Engagement.SelectMany(r => r.MatchedTypes!).Distinct().Select(t => $"'{t}'").ToList();
+            : rules.Engagement.SelectMany(r => r.MatchedTypes!).Concat(alsoTypes ?? []).Distinct().Select(t => $"'{t}'").ToList();
         var filter = types is null ? "" : types.Count == 0 ? " AND 1 = 0" : $" AND type IN ({string.Join(", ", types)})";
         var range = sqlite ? "lead_id >= ?1 AND lead_id <= ?2" : "lead_id >= @first AND lead_id <= @last";
         _sql = $"SELECT lead_id, id, {typeNumber}, occurred_at, {(_url ? "url" : "NULL")}, {(_properties ? "properties" : "NULL")} " +

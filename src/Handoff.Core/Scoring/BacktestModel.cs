@@ -1,6 +1,7 @@
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Leads;
+using Handoff.Qualification;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Scoring;
@@ -12,7 +13,44 @@ public sealed record BacktestRequest(DateTime? From, DateTime? To);
 public sealed record OutcomeFit(int Reached, double? Precision, double? Recall);
 
 /// <summary>What one model would have done over the period.</summary>
-public sealed record BacktestResult(int ModelVersion, string ModelName, MqlBar Bar, int Mqls, OutcomeFit Sql, OutcomeFit Opportunity, OutcomeFit Won);
+/// <param name="ModelVersion">The model replayed.</param>
+/// <param name="ModelName">Its name.</param>
+/// <param name="Bar">The score thresholds applied.</param>
+/// <param name="BarFrom">Where the bar comes from: <c>model</c> (the model's own <c>mql</c>) or <c>definition vN</c> (the active qualification definition's MQL bar, with its conditions and activity rules).</param>
+/// <param name="Mqls">Leads that would have become MQLs in the period.</param>
+/// <param name="Sql">How those reached SQL.</param>
+/// <param name="Opportunity">How those reached Opportunity.</param>
+/// <param name="Won">How those were won.</param>
+public sealed record BacktestResult(int ModelVersion, string ModelName, MqlBar Bar, string BarFrom, int Mqls, OutcomeFit Sql, OutcomeFit Opportunity, OutcomeFit Won);
+
+/// <summary>An MQL bar for a backtest: score thresholds, and (from a definition) conditions on the lead and activity rules.</summary>
+internal sealed record BacktestBar(MqlBar Scores, string From, IReadOnlyList<CompiledRule> Conditions, IReadOnlyList<ActivityRule> Activities)
+{
+    public static BacktestBar OfModel(MqlBar bar) => new(bar, "model", [], []);
+
+    /// <summary>The default MQL bar of <paramref name="definition"/> (its source variations are not replayed).</summary>
+    public static BacktestBar OfDefinition(CompiledDefinition definition)
+    {
+        var mql = definition.Document.Mql;
+        var conditions = Qualification.Conditions.Compile(mql.Conditions, new FieldErrors(), "mql.conditions");
+        return new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, $"definition v{definition.Version}", conditions, mql.Activities);
+    }
+
+    public bool Holds(LeadFacts facts) => Conditions.All(c => c.Check(facts).Passed);
+
+    /// <summary>Whether the activity rules hold at <paramref name="at"/> over the lead's activities up to index <paramref name="upTo"/> (exclusive), in time order.</summary>
+    public bool ActivitiesHold(List<ActivityFact> activities, int upTo, DateTime at) => Activities.All(rule =>
+    {
+        var since = rule.WithinDays is { } days ? at.AddDays(-days) : DateTime.MinValue;
+        var count = 0;
+        for (var i = upTo - 1; i >= 0 && activities[i].OccurredAt > since && count < rule.AtLeast; i--)
+        {
+            count += rule.Types.Contains(activities[i].Type) ? 1 : 0;
+        }
+
+        return count >= rule.AtLeast;
+    });
+}
 
 /// <summary>
 /// A candidate model beside the active one over the same leads and history. <see cref="Leads"/> and the
@@ -40,7 +78,7 @@ public sealed record BacktestReport(
 /// MQL "reached" an outcome when it reached it at or after its MQL moment, which the cut-off at the first SQL
 /// guarantees. Fit is taken from the lead's current fields, since field values are not kept over time.
 /// </summary>
-public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
+public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveDefinitions definitions, TimeProvider clock)
 {
     private const int BatchSize = 5_000;
 
@@ -73,10 +111,13 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
             ? model
             : await db.ScoringModels.AsNoTracking().FirstOrDefaultAsync(m => m.Status == ScoringModelStatus.Active, ct);
         var current = activeModel is null ? null : cache.Compile(activeModel);
-        var bar = candidate.Mql ?? current?.Mql;
-        if (bar is null)
+
+        // A model's own mql bar is what it is tested against; without one, the MQL bar of the active definition (as live).
+        var definition = await definitions.AtAsync(db, clock.GetUtcNow().UtcDateTime, ct);
+        var fallback = definition is not null ? BacktestBar.OfDefinition(definition) : current?.Mql is { } activeBar ? BacktestBar.OfModel(activeBar) : null;
+        if (candidate.Mql is null && fallback is null)
         {
-            errors.Add("mql", "the model has no MQL bar (mql: {fit, engagement, total, grades}) and neither has the active one");
+            errors.Add("mql", "the model has no MQL bar (mql: {fit, engagement, total, grades}), and there is no active qualification definition nor an active model with one");
         }
 
         if (errors.Any)
@@ -89,8 +130,8 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
 
         // The active model itself is replayed once and reported on both sides.
         var models = current is null || activeModel!.Id == model.Id ? new[] { candidate } : [candidate, current];
-        var tallies = models.Select(m => new Tally(m, m.Mql ?? bar!)).ToArray();
-        var readers = models.Select(m => new ActivityReader(m, db.IsSqlite)).ToArray();
+        var tallies = models.Select(m => new Tally(m, m.Mql is { } own ? BacktestBar.OfModel(own) : fallback!)).ToArray();
+        var readers = tallies.Select(t => new ActivityReader(t.Rules, db.IsSqlite, t.Bar.Activities.SelectMany(r => r.Types))).ToArray();
         int leads = 0, sql = 0, opportunity = 0, won = 0;
 
         await db.Database.OpenConnectionAsync(ct);
@@ -149,7 +190,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
                     var end = stages?.Sql < to ? stages.Sql : to;
                     for (var m = 0; m < tallies.Length; m++)
                     {
-                        if (start <= end && MqlMoment(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], start, end) is not null)
+                        if (start <= end && tallies[m].Bar.Holds(facts) && MqlMoment(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], start, end) is not null)
                         {
                             tallies[m].Add(outcome);
                         }
@@ -171,14 +212,15 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
 
     /// <summary>Whether the lead met the bar at <paramref name="from"/> or after any activity up to <paramref name="to"/>.</summary>
     public static bool WouldQualify(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to) =>
-        MqlMoment(rules, bar, facts, activities, from, to) is not null;
+        MqlMoment(rules, BacktestBar.OfModel(bar), facts, activities, from, to) is not null;
 
     /// <summary>
     /// The first moment the lead met the bar: <paramref name="from"/> (with every earlier activity counted) or the
     /// time of an activity up to <paramref name="to"/> (inclusive); null if it never did.
     /// </summary>
-    public static DateTime? MqlMoment(ScoringRules rules, MqlBar bar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to)
+    internal static DateTime? MqlMoment(ScoringRules rules, BacktestBar backtestBar, LeadFacts facts, List<ActivityFact> activities, DateTime from, DateTime to)
     {
+        var bar = backtestBar.Scores;
         var fit = ScoreEngine.FitOf(rules, facts);
         if ((bar.Fit is { } minFit && fit < minFit) || (bar.Grades is { Count: > 0 } grades && !grades.Contains(rules.GradeOf(fit))))
         {
@@ -193,7 +235,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
             ScoreEngine.Apply(rules, state, activities[k]);
         }
 
-        if (Meets(rules, bar, fit, state, from))
+        if (Meets(rules, bar, fit, state, from) && backtestBar.ActivitiesHold(activities, k, from))
         {
             return from;
         }
@@ -201,7 +243,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
         for (; k < activities.Count && activities[k].OccurredAt <= to; k++)
         {
             ScoreEngine.Apply(rules, state, activities[k]);
-            if (Meets(rules, bar, fit, state, activities[k].OccurredAt))
+            if (Meets(rules, bar, fit, state, activities[k].OccurredAt) && backtestBar.ActivitiesHold(activities, k + 1, activities[k].OccurredAt))
             {
                 return activities[k].OccurredAt;
             }
@@ -233,7 +275,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
         return [.. ids.Select(leads.GetValueOrDefault).OfType<Lead>()];
     }
 
-    private sealed class Tally(ScoringRules rules, MqlBar bar)
+    private sealed class Tally(ScoringRules rules, BacktestBar bar)
     {
         private int _mqls;
         private int _sql;
@@ -241,7 +283,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
         private int _won;
 
         public ScoringRules Rules { get; } = rules;
-        public MqlBar Bar { get; } = bar;
+        public BacktestBar Bar { get; } = bar;
 
         public void Add((bool Sql, bool Opportunity, bool Won) outcome)
         {
@@ -252,7 +294,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache)
         }
 
         public BacktestResult Result(string name, int sql, int opportunity, int won) => new(
-            Rules.Version, name, Bar, _mqls, Fit(_sql, sql), Fit(_opportunity, opportunity), Fit(_won, won));
+            Rules.Version, name, Bar.Scores, Bar.From, _mqls, Fit(_sql, sql), Fit(_opportunity, opportunity), Fit(_won, won));
 
         private OutcomeFit Fit(int hits, int all) => new(
             hits,
