@@ -3,20 +3,25 @@ using System.Buffers.Text;
 
 namespace Handoff.Common;
 
-/// <summary>Where a page ended: the sort key of its last item.</summary>
-public readonly record struct CursorPosition(DateTime At, Guid Id);
+/// <summary>Where a page ended: the sort key of its last item (a score first, when the list is sorted by one).</summary>
+public readonly record struct CursorPosition(DateTime At, Guid Id, int? Score = null);
 
-/// <summary>Opaque keyset cursors (time and id of the last item of a page), URL-safe.</summary>
+/// <summary>Opaque keyset cursors (time and id of the last item of a page, after its score when sorted by one), URL-safe.</summary>
 public static class Cursor
 {
     private const int Size = 8 + 16;
 
-    public static string Encode(DateTime at, Guid id)
+    public static string Encode(DateTime at, Guid id, int? score = null)
     {
-        Span<byte> bytes = stackalloc byte[Size];
+        Span<byte> bytes = stackalloc byte[Size + 4];
         BinaryPrimitives.WriteInt64BigEndian(bytes, at.Ticks);
         id.TryWriteBytes(bytes[8..]);
-        return Base64Url.EncodeToString(bytes);
+        if (score is { } value)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(bytes[Size..], value);
+        }
+
+        return Base64Url.EncodeToString(bytes[..(score is null ? Size : Size + 4)]);
     }
 
     public static bool TryDecode(string? cursor, out CursorPosition position)
@@ -29,7 +34,7 @@ public static class Cursor
 
         // TryDecodeFromChars throws on characters outside the alphabet; IsValid turns those into a plain "no".
         Span<byte> bytes = stackalloc byte[48];
-        if (!Base64Url.IsValid(cursor) || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written != Size)
+        if (!Base64Url.IsValid(cursor) || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written) || written is not (Size or Size + 4))
         {
             return false;
         }
@@ -40,7 +45,7 @@ public static class Cursor
             return false;
         }
 
-        position = new CursorPosition(new DateTime(ticks, DateTimeKind.Utc), new Guid(bytes[8..Size]));
+        position = new CursorPosition(new DateTime(ticks, DateTimeKind.Utc), new Guid(bytes[8..Size]), written == Size ? null : BinaryPrimitives.ReadInt32BigEndian(bytes[Size..]));
         return true;
     }
 }

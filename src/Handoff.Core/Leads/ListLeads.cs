@@ -23,11 +23,22 @@ public sealed record LeadFilter
 
     /// <summary>Free text matched against name, email and company.</summary>
     public string? Text { get; init; }
+    /// <summary>Newest first (by capture time), or highest score first (ties newest first).</summary>
+    public LeadSort Sort { get; init; } = LeadSort.Newest;
     public string? Cursor { get; init; }
     public int Limit { get; init; } = DefaultLimit;
 
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
+}
+
+/// <summary>The order of a lead list.</summary>
+public enum LeadSort
+{
+    Newest,
+    FitScore,
+    EngagementScore,
+    IntentScore,
 }
 
 /// <summary>Lists leads newest first (by capture time) with keyset pagination: page 10,000 costs what page 1 costs.</summary>
@@ -42,9 +53,9 @@ public sealed class ListLeads(HandoffDb db)
         }
 
         CursorPosition after = default;
-        if (filter.Cursor is not null && !Common.Cursor.TryDecode(filter.Cursor, out after))
+        if (filter.Cursor is not null && (!Common.Cursor.TryDecode(filter.Cursor, out after) || (after.Score is null) != (filter.Sort == LeadSort.Newest)))
         {
-            errors.Add("cursor", "is not a cursor returned by this list");
+            errors.Add("cursor", "is not a cursor returned by this list in this order");
         }
 
         if (filter.Text is { Length: > 200 })
@@ -111,16 +122,35 @@ public sealed class ListLeads(HandoffDb db)
             query = query.Where(l => EF.Functions.Like(l.SearchText, pattern, "\\"));
         }
 
-        if (filter.Cursor is not null)
+        // Keyset pagination: after the last item's (score,) time and id, in the same order.
+        var (at, id, score) = (after.At, after.Id, after.Score ?? 0);
+        var cursor = filter.Cursor is not null;
+        var ordered = filter.Sort switch
         {
-            query = query.Where(l => l.CreatedAt < after.At || (l.CreatedAt == after.At && l.Id.CompareTo(after.Id) < 0));
-        }
+            LeadSort.FitScore => (cursor ? query.Where(l => l.FitScore < score || (l.FitScore == score && (l.CreatedAt < at || (l.CreatedAt == at && l.Id.CompareTo(id) < 0)))) : query)
+                .OrderByDescending(l => l.FitScore),
+            LeadSort.EngagementScore => (cursor ? query.Where(l => l.EngagementScore < score || (l.EngagementScore == score && (l.CreatedAt < at || (l.CreatedAt == at && l.Id.CompareTo(id) < 0)))) : query)
+                .OrderByDescending(l => l.EngagementScore),
+            LeadSort.IntentScore => (cursor ? query.Where(l => l.IntentScore < score || (l.IntentScore == score && (l.CreatedAt < at || (l.CreatedAt == at && l.Id.CompareTo(id) < 0)))) : query)
+                .OrderByDescending(l => l.IntentScore),
+            _ => (cursor ? query.Where(l => l.CreatedAt < at || (l.CreatedAt == at && l.Id.CompareTo(id) < 0)) : query)
+                .OrderByDescending(l => l.CreatedAt),
+        };
 
-        var rows = await query.OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.Id).Take(filter.Limit + 1).ToListAsync(ct);
+        var rows = await (filter.Sort == LeadSort.Newest ? ordered.ThenByDescending(l => l.Id) : ordered.ThenByDescending(l => l.CreatedAt).ThenByDescending(l => l.Id))
+            .Take(filter.Limit + 1).ToListAsync(ct);
         var items = rows.Take(filter.Limit).Select(LeadView.From).ToList();
-        var next = rows.Count > filter.Limit ? Common.Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
+        var next = rows.Count > filter.Limit ? Common.Cursor.Encode(items[^1].CreatedAt, items[^1].Id, ScoreOf(items[^1], filter.Sort)) : null;
         return new Page<LeadView>(items, next);
     }
+
+    private static int? ScoreOf(LeadView lead, LeadSort sort) => sort switch
+    {
+        LeadSort.FitScore => lead.FitScore,
+        LeadSort.EngagementScore => lead.EngagementScore,
+        LeadSort.IntentScore => lead.IntentScore,
+        _ => null,
+    };
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal)

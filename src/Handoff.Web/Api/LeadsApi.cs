@@ -24,6 +24,7 @@ internal sealed record LeadQuery(
     [property: FromQuery(Name = "minFitScore")] string? MinFitScore,
     [property: FromQuery(Name = "minEngagementScore")] string? MinEngagementScore,
     [property: FromQuery(Name = "minIntentScore")] string? MinIntentScore,
+    [property: FromQuery(Name = "sort")] string? Sort,
     [property: FromQuery(Name = "q")] string? Q,
     [property: FromQuery(Name = "cursor")] string? Cursor,
     [property: FromQuery(Name = "limit")] string? Limit);
@@ -201,6 +202,12 @@ internal static class LeadsApi
         var minFit = Score(query.MinFitScore, "minFitScore");
         var minEngagement = Score(query.MinEngagementScore, "minEngagementScore");
         var minIntent = Score(query.MinIntentScore, "minIntentScore");
+        var sort = LeadSort.Newest;
+        if (query.Sort is not null && !(Enum.TryParse(query.Sort, ignoreCase: true, out sort) && Enum.IsDefined(sort)))
+        {
+            errors.Add("sort", $"'{query.Sort}' is not an order; use one of {string.Join(", ", Enum.GetNames<LeadSort>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}");
+        }
+
         var createdFrom = ApiResults.QueryTime(query.CreatedFrom, "createdFrom", errors);
         var createdTo = ApiResults.QueryTime(query.CreatedTo, "createdTo", errors);
         var limit = LeadFilter.DefaultLimit;
@@ -221,6 +228,7 @@ internal static class LeadsApi
             Source = string.IsNullOrWhiteSpace(query.Source) ? null : query.Source.Trim(),
             CreatedFrom = createdFrom,
             CreatedTo = createdTo,
+            Sort = sort,
             FitGrades = grades,
             MinFitScore = minFit,
             MinEngagementScore = minEngagement,

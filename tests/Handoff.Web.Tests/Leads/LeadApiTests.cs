@@ -387,13 +387,47 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task List_SortedByAScore_PagesThroughEveryLeadOnce_HighestFirst()
+    {
+        var client = App.Admin();
+        var source = $"sorted-{Guid.NewGuid():N}";
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            var id = (await (await client.PostAsJsonAsync("/api/leads", new { firstName = $"Lou{i}", email = $"lou{i}.{Guid.NewGuid():N}@fjord-shipping.no", source })).ReadObjectAsync())["lead"]!.AsObject().Id();
+            ids.Add(id);
+            for (var p = 0; p < i % 4; p++)
+            {
+                await client.PostAsJsonAsync("/api/activities", new { type = "PageView", leadId = id, url = "https://handoff.io/pricing" }); // ties on purpose
+            }
+        }
+
+        var seen = new List<(string Id, int Intent)>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await client.GetAsync($"/api/leads?source={source}&sort=intentScore&limit=2{(cursor is null ? "" : $"&cursor={cursor}")}")).ReadObjectAsync();
+            seen.AddRange(page["items"]!.AsArray().Select(l => (l!["id"]!.GetValue<string>(), l["intentScore"]!.GetValue<int>())));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        Assert.Equal(ids.Order(), seen.Select(s => s.Id).Order());
+        Assert.Equal(seen.Select(s => s.Intent).OrderDescending(), seen.Select(s => s.Intent));
+        Assert.True(seen[0].Intent > seen[^1].Intent);
+        var newest = await (await client.GetAsync($"/api/leads?source={source}&limit=2")).ReadObjectAsync();
+        var mixed = await client.GetAsync($"/api/leads?source={source}&sort=fitScore&cursor={newest["nextCursor"]!.GetValue<string>()}");
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode); // a cursor of another order
+    }
+
+    [Fact]
     public async Task List_NamesEveryBadFilter()
     {
-        var response = await App.Admin().GetAsync("/api/leads?stage=Banana&ownerId=x&createdFrom=yesterday&limit=0&cursor=%%%&fitGrade=Z&minFitScore=high");
+        var response = await App.Admin().GetAsync("/api/leads?stage=Banana&ownerId=x&createdFrom=yesterday&limit=0&cursor=%%%&fitGrade=Z&minFitScore=high&sort=loudest");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
-        foreach (var field in new[] { "stage", "ownerId", "createdFrom", "fitGrade", "minFitScore" })
+        foreach (var field in new[] { "stage", "ownerId", "createdFrom", "fitGrade", "minFitScore", "sort" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
