@@ -117,6 +117,43 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
     }
 
     /// <summary>
+    /// Deletes a draft nobody activated (a version that was active or retired is history: it scored leads, and stays).
+    /// Only while it is still that draft (the concurrency tokens): a draft activated meanwhile is a 409.
+    /// </summary>
+    /// <param name="id">The draft to delete.</param>
+    /// <param name="expectedRevision">The revision the client read (its <c>ETag</c>), or null.</param>
+    /// <param name="ct">Cancels the deletion.</param>
+    public async Task<Result<bool>> DeleteDraftAsync(Guid id, string? expectedRevision, CancellationToken ct)
+    {
+        var model = await db.ScoringModels.FirstOrDefaultAsync(m => m.Id == id, ct);
+        if (model is null)
+        {
+            return NotFound(id);
+        }
+
+        if (expectedRevision is not null && expectedRevision != model.Revision)
+        {
+            return Stale(model);
+        }
+
+        if (model.Status != ScoringModelStatus.Draft)
+        {
+            return new ConflictError("not-a-draft", $"Version {model.Version} is {model.Status}: only drafts can be deleted; active and retired versions are the scores' history.");
+        }
+
+        db.ScoringModels.Remove(model);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return ChangedMeanwhile;
+        }
+    }
+
+    /// <summary>
     /// Makes a version the active one: the active version retires and a rescore job is queued, in one transaction.
     /// The version is activated only if its document is still the one read here (a concurrent edit of the draft
     /// makes this a 409), so the job rescores with exactly the document stored as active.

@@ -45,6 +45,12 @@ internal static class ScoringApi
             .WithSummary("Edit a draft (200); editing an active or retired version makes a new draft version (201). If-Match: the ETag you read (412 when it changed since)")
             .Produces<ScoringModelView>().Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        models.MapDelete("/{id:guid}", async (Guid id, ScoringModels m, HttpContext http, CancellationToken ct) =>
+                (await m.DeleteDraftAsync(id, IfMatch(http), ct)).ToHttp(_ => TypedResults.NoContent()))
+            .RequireAuthorization(nameof(ApiScope.Admin))
+            .WithSummary("Delete a draft version (204); active and retired versions stay (409 not-a-draft). If-Match: the ETag you read")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         models.MapPost("/{id:guid}/activate", async (Guid id, ScoringModels m, RescoreWorker worker, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 (await m.ActivateAsync(id, user.ActorOf(), IfMatch(http), ct)).ToHttp(a =>
                 {

@@ -56,6 +56,22 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ADraft_CanBeDeleted_AnActiveVersionCannot()
+    {
+        var client = App.Admin();
+        var draft = await (await client.PostAsync("/api/scoring/models", Json.Raw(ScoringModels.Test("Scratch draft")))).ReadObjectAsync();
+
+        var deleted = await client.DeleteAsync($"/api/scoring/models/{draft.Id()}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/scoring/models/{draft.Id()}")).StatusCode);
+
+        var active = (await (await client.GetAsync("/api/scoring/models")).ReadArrayAsync()).Single(m => m!["status"]!.GetValue<string>() == "Active")!;
+        var refused = await client.DeleteAsync($"/api/scoring/models/{active["id"]!.GetValue<string>()}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("not-a-draft", Json.Problem(await refused.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Model_WithMistakes_IsRefused_WithEveryFieldNamed()
     {
         var client = App.Admin();
