@@ -31,11 +31,30 @@ internal static class JsonBody
             throw new BadHttpRequestException("Send the body as application/json.", StatusCodes.Status415UnsupportedMediaType);
         }
 
-        var length = request.ContentLength is > 0 and <= HandoffApi.MaxJsonBody ? (int)request.ContentLength.Value : 4096;
-        var buffer = ArrayPool<byte>.Shared.Rent(length + 1); // one spare byte: a full buffer means "read on"
+        var (buffer, filled) = await ReadPooledAsync(request, ct);
         try
         {
-            var filled = 0;
+            return Parse<T>(Utf8Of(request, buffer.AsSpan(0, filled)), options);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The whole body in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (return it), sized by its
+    /// <c>Content-Length</c> and grown as needed; the server's request size limit bounds it.
+    /// </summary>
+    /// <param name="request">The request whose body is read, from where it stands.</param>
+    /// <param name="ct">The request's cancellation.</param>
+    public static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(HttpRequest request, CancellationToken ct)
+    {
+        var length = request.ContentLength is > 0 and <= HandoffApi.MaxJsonBody ? (int)request.ContentLength.Value : 4096;
+        var buffer = ArrayPool<byte>.Shared.Rent(length + 1); // one spare byte: a full buffer means "read on"
+        var filled = 0;
+        try
+        {
             int read;
             while ((read = await request.Body.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
             {
@@ -49,11 +68,12 @@ internal static class JsonBody
                 }
             }
 
-            return Parse<T>(Utf8Of(request, buffer.AsSpan(0, filled)), options);
+            return (buffer, filled);
         }
-        finally
+        catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Handoff.Capture;
 using Handoff.Data;
+using Handoff.Web.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -167,39 +168,12 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         }
 
         request.Body.Position = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= MaxCanonicalBody ? (int)request.ContentLength.Value + 1 : 16 * 1024);
+        var (buffer, filled) = await JsonBody.ReadPooledAsync(request, CancellationToken.None);
         try
         {
-            var json = request.HasJsonContentType();
-            var filled = 0;
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(filled))) > 0)
-            {
-                filled += read;
-                if (filled < buffer.Length)
-                {
-                    continue;
-                }
-
-                if (json && buffer.Length <= MaxCanonicalBody)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, filled).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-                else
-                {
-                    // Too large to canonicalize (or not JSON): hashed as sent, a buffer at a time.
-                    json = false;
-                    raw.AppendData(buffer, 0, filled);
-                    filled = 0;
-                }
-            }
-
             raw.AppendData(buffer, 0, filled);
             var asSent = Convert.ToHexStringLower(raw.GetHashAndReset());
-            if (json && Canonical(buffer.AsSpan(0, filled)) is { } canonical)
+            if (filled <= MaxCanonicalBody && request.HasJsonContentType() && Canonical(buffer.AsSpan(0, filled)) is { } canonical)
             {
                 using var semantic = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 semantic.AppendData(line);
