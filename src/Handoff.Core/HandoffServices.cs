@@ -30,6 +30,10 @@ public static class HandoffServices
         services.AddScoped<CaptureLead>();
         services.AddScoped<RecordActivities>();
         services.AddScoped<WebForms>();
+        services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero, $"{IdempotencyOptions.Section}:Retention and SweepInterval must be above zero (e.g. \"1.00:00:00\" for a day).")
+            .ValidateOnStart();
+        services.AddScoped<IdempotencyExpiry>();
         services.AddScoped<Activities.LeadActivities>();
         services.AddScoped<GetLead>();
         services.AddScoped<ListLeads>();

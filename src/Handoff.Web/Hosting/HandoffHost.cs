@@ -33,6 +33,7 @@ internal static class HandoffHost
         services.AddHostedService(provider => provider.GetRequiredService<ImportWorker>());
         services.AddSingleton<RescoreWorker>().AddHostedService(provider => provider.GetRequiredService<RescoreWorker>());
         services.AddSingleton<WakeWorker>().AddHostedService(provider => provider.GetRequiredService<WakeWorker>());
+        services.AddSingleton<IdempotencyExpiryWorker>().AddHostedService(provider => provider.GetRequiredService<IdempotencyExpiryWorker>());
         services.AddSlaWorkers();
         services.AddSingleton<PredictiveWorker>().AddHostedService(provider => provider.GetRequiredService<PredictiveWorker>());
         services.AddHostedService<CheckpointWorker>();
