@@ -13,8 +13,11 @@ namespace Handoff.Qualification;
 /// </summary>
 public sealed class MqlSweep(HandoffDb db, TimeProvider clock, ActiveDefinitions active, LeadAutomations automations)
 {
-    /// <summary>Runs the check on every candidate; returns how many leads became MQLs.</summary>
-    public async Task<int> RunAsync(CancellationToken ct)
+    /// <summary>How many candidates are checked between two calls of the heartbeat.</summary>
+    internal const int HeartbeatEvery = 500;
+
+    /// <summary>Runs the check on every candidate; returns how many leads became MQLs. <paramref name="heartbeat"/>, when given, runs every <see cref="HeartbeatEvery"/> candidates (a job keeps its claim).</summary>
+    public async Task<int> RunAsync(Func<Task>? heartbeat, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (await active.AtAsync(db, now, ct) is not { } definition)
@@ -43,8 +46,14 @@ public sealed class MqlSweep(HandoffDb db, TimeProvider clock, ActiveDefinitions
         }
 
         var moved = 0;
-        foreach (var id in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            if (heartbeat is not null && i > 0 && i % HeartbeatEvery == 0)
+            {
+                await heartbeat();
+            }
+
+            var id = candidates[i];
             db.ChangeTracker.Clear();
             var lead = await db.Leads.FirstOrDefaultAsync(l => l.Id == id && l.Stage == LeadStage.New, ct);
             if (lead is null)

@@ -128,8 +128,13 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
         return null;
     }
 
-    /// <summary>Runs a claimed job to the end with the active model, recording progress as it goes.</summary>
-    public async Task<RescoreJob> RunJobAsync(Guid id, string runner, CancellationToken ct)
+    /// <summary>
+    /// Runs a claimed job to the end with the active model, recording progress as it goes. <paramref name="afterScored"/>
+    /// (the MQL sweep) runs once every lead is scored and before the job is Completed, given a heartbeat that keeps the
+    /// claim: if it fails, or the process stops during it, the job stays Running and is taken over after the lease, when
+    /// the rescore finds nothing stale and <paramref name="afterScored"/> runs again.
+    /// </summary>
+    public async Task<RescoreJob> RunJobAsync(Guid id, string runner, Func<Func<Task>, Task>? afterScored, CancellationToken ct)
     {
         var job = await db.RescoreJobs.SingleAsync(j => j.Id == id, ct);
         var model = await db.ScoringModels.AsNoTracking().Where(m => m.Status == ScoringModelStatus.Active).FirstOrDefaultAsync(ct);
@@ -151,18 +156,30 @@ public sealed class RescoreLeads(HandoffDb db, ScoringModelCache cache, TimeProv
                 job.Progress(done, clock.GetUtcNow().UtcDateTime);
                 await db.SaveChangesAsync(ct);
             }, ct);
-            if (await db.ScoringModels.AnyAsync(m => m.Status == ScoringModelStatus.Active && m.Version == rules.Version, ct))
-            {
-                job.Complete(clock.GetUtcNow().UtcDateTime);
-            }
-            else
-            {
-                job.Fail("Superseded: another model was activated while this job ran; its own job rescores.", clock.GetUtcNow().UtcDateTime);
-            }
         }
         catch (Exception e) when (e is DbException or InvalidOperationException or JsonException)
         {
             job.Fail(e.Message, clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync(ct);
+            return job;
+        }
+
+        if (!await IsActiveAsync(rules.Version, ct))
+        {
+            job.Fail("Superseded: another model was activated while this job ran; its own job rescores.", clock.GetUtcNow().UtcDateTime);
+        }
+        else
+        {
+            if (afterScored is not null)
+            {
+                await afterScored(async () =>
+                {
+                    job.Progress(job.Done, clock.GetUtcNow().UtcDateTime);
+                    await db.SaveChangesAsync(ct);
+                });
+            }
+
+            job.Complete(clock.GetUtcNow().UtcDateTime);
         }
 
         await db.SaveChangesAsync(ct);

@@ -21,14 +21,15 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
             var rescore = scope.ServiceProvider.GetRequiredService<RescoreLeads>();
             while (await rescore.ClaimAsync(RunnerId, ct) is { } id)
             {
-                var job = await rescore.RunJobAsync(id, RunnerId, ct);
-                log.LogInformation("Rescore {JobId} (model version {Version}): {Status}, {Done} leads {Error}", id, job.ModelVersion, job.Status, job.Done, job.Error);
-                if (job.Status == RescoreStatus.Completed)
+                // New scores may meet the MQL bar: those leads move before the job is Completed, not at their next touch
+                // (in a scope of its own: the sweep clears its context's tracked entities, the job among them otherwise).
+                var job = await rescore.RunJobAsync(id, RunnerId, async heartbeat =>
                 {
-                    // New scores may meet the MQL bar: those leads move now, not at their next touch.
-                    var mqls = await scope.ServiceProvider.GetRequiredService<MqlSweep>().RunAsync(ct);
+                    await using var sweep = scopes.CreateAsyncScope();
+                    var mqls = await sweep.ServiceProvider.GetRequiredService<MqlSweep>().RunAsync(heartbeat, ct);
                     log.LogInformation("Rescore {JobId}: {Count} leads met the MQL bar with their new scores and moved to MQL", id, mqls);
-                }
+                }, ct);
+                log.LogInformation("Rescore {JobId} (model version {Version}): {Status}, {Done} leads {Error}", id, job.ModelVersion, job.Status, job.Done, job.Error);
             }
         }
 

@@ -126,7 +126,7 @@ public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.True(stale >= leads.Count);
             while (await rescore.ClaimAsync("test-runner", CancellationToken.None) is { } claimed && claimed != job)
             {
-                await rescore.RunJobAsync(claimed, "test-runner", CancellationToken.None);
+                await rescore.RunJobAsync(claimed, "test-runner", afterScored: null, CancellationToken.None);
             }
 
             // Claimed: Running, and its total is already there for anyone who asks.
@@ -135,7 +135,7 @@ public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal(stale, running.Total);
             Assert.Equal(0, running.Done);
 
-            var finished = await rescore.RunJobAsync(job, "test-runner", CancellationToken.None);
+            var finished = await rescore.RunJobAsync(job, "test-runner", afterScored: null, CancellationToken.None);
             Assert.Equal(RescoreStatus.Completed, finished.Status);
             Assert.Equal(stale, finished.Total);
             Assert.Equal(stale, finished.Done);
