@@ -201,6 +201,38 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ConcurrentCapturesOfOneVisitor_JoinAndScoreEachAnonymousTouchOnOneLeadOnly()
+    {
+        // Eight people captured at once with the same visitor id (a shared browser): the visitor's five pricing views
+        // join one of them, and only that one scores them (on PostgreSQL the touches are claimed FOR UPDATE; without
+        // it two captures could both load them, and both leads scored them).
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var touches = Enumerable.Range(0, 5).Select(i => new { type = "PageView", visitorId = visitor, url = $"/pricing?plan={i}" }).ToArray();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/activities", touches)).StatusCode);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            client.PostAsJsonAsync("/api/leads", new { email = UniqueEmail($"shared{i}"), firstName = "Robin", visitorId = visitor })));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        var ids = await Task.WhenAll(answers.Select(async a => (await a.ReadObjectAsync())["lead"]!.AsObject().Id()));
+
+        var joined = new List<int>();
+        var intents = new List<int>();
+        foreach (var id in ids)
+        {
+            var activities = await (await client.GetAsync($"/api/leads/{id}/activities")).ReadArrayAsync();
+            joined.Add(activities.Count(a => a!["url"]?.GetValue<string>()?.StartsWith("/pricing?plan=", StringComparison.Ordinal) == true));
+            intents.Add((await (await client.GetAsync($"/api/leads/{id}")).ReadObjectAsync())["intentScore"]!.GetValue<int>());
+        }
+
+        Assert.Equal(5, joined.Sum());
+        Assert.Single(joined, n => n > 0);
+        var taker = joined.FindIndex(n => n > 0);
+        Assert.True(intents[taker] > 0);
+        Assert.All(intents.Where((_, i) => i != taker), intent => Assert.Equal(0, intent));
+    }
+
+    [Fact]
     public async Task AVisitorWhoIdentifiesInsideABatch_HasEveryTouchOfTheBatchOnTheLead_AndTheAnswerSaysSo()
     {
         var client = app.Admin();
