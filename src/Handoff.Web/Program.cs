@@ -11,6 +11,14 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     Args = args,
     ContentRootPath = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory,
 });
+
+// Loopback on 5080 unless told otherwise (--urls, Urls, ASPNETCORE_URLS, or Kestrel endpoints in configuration). Not in
+// appsettings.json: there it overrode ASPNETCORE_URLS, which is read before it.
+if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
 builder.AddHandoff();
 
 var app = builder.Build();

@@ -337,6 +337,11 @@ public static class DemoWorkspace
 
     private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 
-    private static string Ascii(string name) =>
-        new(name.Normalize(System.Text.NormalizationForm.FormD).Where(char.IsAsciiLetter).ToArray());
+    /// <summary>"Tomás" → "tomas": accents folded the way matching folds them (the runtime's normalization is not available under invariant globalization).</summary>
+    private static string Ascii(string name)
+    {
+        var folded = new char[Hygiene.TextFold.MaxOutput(name.Length)];
+        var length = Hygiene.TextFold.Fold(name, folded, dropDots: true);
+        return new string(folded.AsSpan(0, length).ToArray().Where(char.IsAsciiLetter).ToArray());
+    }
 }

@@ -115,9 +115,14 @@ public sealed class ImportJobs(HandoffDb db, TimeProvider clock, IOptions<Handof
             : new NotFoundError($"There is no import {id}.");
 
     /// <summary>The latest jobs, newest first.</summary>
-    public async Task<IReadOnlyList<ImportJobView>> ListAsync(int limit, CancellationToken ct) =>
-        (await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(Math.Clamp(limit, 1, 200)).ToListAsync(ct))
-            .Select(j => running.Show(ImportJobView.From(j))).ToList();
+    /// <summary>The most jobs one list answers.</summary>
+    public const int MaxLimit = 200;
+
+    public async Task<Result<IReadOnlyList<ImportJobView>>> ListAsync(int limit, CancellationToken ct) =>
+        limit is < 1 or > MaxLimit
+            ? ValidationError.For("limit", $"must be between 1 and {MaxLimit}")
+            : (await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(limit).ToListAsync(ct))
+                .Select(j => running.Show(ImportJobView.From(j))).ToList();
 
     /// <summary>
     /// Writes the job's row errors as CSV (row, column, reason, value, line), in row order, streamed from the database.

@@ -184,10 +184,14 @@ public sealed class Lead
 
         if (!StageRules.CanMove(Stage, to))
         {
-            var allowed = string.Join(", ", StageRules.NextStages(Stage));
+            // The stages a transition may reach; those only the pipeline sets (conversion, the opportunity's outcome) apart.
+            var next = StageRules.NextStages(Stage);
+            var allowed = string.Join(", ", next.Where(s => !StageRules.IsSetByPipelineOnly(s)));
+            var byPipeline = string.Join(", ", next.Where(StageRules.IsSetByPipelineOnly));
             return new ConflictError(
                 "illegal-transition",
-                $"A lead in {Stage} cannot move to {to}. Allowed from {Stage}: {(allowed.Length == 0 ? "none" : allowed)}.");
+                $"A lead in {Stage} cannot move to {to}. Allowed from {Stage}: {(allowed.Length == 0 ? "none" : allowed)}" +
+                (byPipeline.Length == 0 ? "." : $"; {byPipeline} only through the pipeline (conversion to an opportunity and its outcome)."));
         }
 
         var errors = new FieldErrors();

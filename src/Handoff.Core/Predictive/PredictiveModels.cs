@@ -176,11 +176,19 @@ public sealed class PredictiveModels(
         return View(model);
     }
 
-    public async Task<IReadOnlyList<PredictiveModelView>> ListAsync(int limit, CancellationToken ct)
+    /// <summary>The most versions one list answers.</summary>
+    public const int MaxLimit = 200;
+
+    public async Task<Result<IReadOnlyList<PredictiveModelView>>> ListAsync(int limit, CancellationToken ct)
     {
+        if (limit is < 1 or > MaxLimit)
+        {
+            return ValidationError.For("limit", $"must be between 1 and {MaxLimit}");
+        }
+
         // Projected: the list never loads the model bytes (the report is small: it holds the activation decision).
         var rows = await db.Set<PredictiveModel>().AsNoTracking()
-            .OrderByDescending(m => m.Number).Take(Math.Clamp(limit, 1, 200))
+            .OrderByDescending(m => m.Number).Take(limit)
             .Select(m => new
             {
                 m.Id, m.Number, m.Target, m.Status, m.IsActive, m.Trigger, m.RequestedBy, m.RequestedAt, m.StartedAt, m.FinishedAt, m.ActivatedAt, m.Error,

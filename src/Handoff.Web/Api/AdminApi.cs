@@ -28,6 +28,7 @@ internal static class AdminApi
                 (await catalogue.SaveAsync(body, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Admin))
             .WithSummary("Add, relabel or retire a reason code")
+            .Produces<ReasonCodeView>()
             .ProducesValidationProblem();
 
         var people = routes.MapGroup("/api").WithTags("People and queues");
@@ -36,6 +37,7 @@ internal static class AdminApi
         people.MapPost("/users", async (CreateUserRequest body, People p, CancellationToken ct) =>
                 (await p.CreateUserAsync(body, ct)).ToHttp(u => TypedResults.Created($"/api/users/{u.Id}", u)))
             .RequireAuthorization(nameof(ApiScope.Admin))
+            .Produces<UserView>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
         people.MapGet("/teams", async (People p, CancellationToken ct) => TypedResults.Ok(await p.TeamsAsync(ct)))
             .RequireAuthorization(nameof(ApiScope.Read));

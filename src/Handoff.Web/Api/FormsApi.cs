@@ -31,7 +31,7 @@ internal static class FormsApi
         var admin = routes.MapGroup("/api/forms").WithTags("Forms").RequireAuthorization(nameof(ApiScope.Admin));
         admin.MapPost("/", async (WebFormRequest body, WebForms forms, CancellationToken ct) =>
                 (await forms.CreateAsync(body, ct)).ToHttp(f => TypedResults.Created($"/api/forms/{f.Id}", f)))
-            .WithSummary("Create a hosted form").ProducesValidationProblem();
+            .WithSummary("Create a hosted form").Produces<WebFormView>(StatusCodes.Status201Created).ProducesValidationProblem();
         admin.MapGet("/", async (WebForms forms, CancellationToken ct) => TypedResults.Ok(await forms.ListAsync(ct)));
         admin.MapGet("/{id:guid}", async (Guid id, WebForms forms, CancellationToken ct) => (await forms.GetAsync(id, ct)).ToHttp(TypedResults.Ok));
         admin.MapGet("/{id:guid}/embed", async (Guid id, WebForms forms, HttpRequest request, CancellationToken ct) =>

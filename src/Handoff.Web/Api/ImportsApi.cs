@@ -29,9 +29,11 @@ internal static class ImportsApi
             .Produces<ImportJobView>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapGet("/", async (int? limit, ImportJobs jobs, CancellationToken ct) => TypedResults.Ok(await jobs.ListAsync(limit ?? 50, ct)))
+        group.MapGet("/", async (int? limit, ImportJobs jobs, CancellationToken ct) => (await jobs.ListAsync(limit ?? 50, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Read))
-            .WithSummary("The latest imports, newest first (limit 1-200, default 50)");
+            .WithSummary("The latest imports, newest first (limit 1-200, default 50)")
+            .Produces<IReadOnlyList<ImportJobView>>()
+            .ProducesValidationProblem();
         group.MapGet("/{id:guid}", async (Guid id, ImportJobs jobs, CancellationToken ct) => (await jobs.GetAsync(id, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("An import's status, progress and counts")

@@ -26,7 +26,7 @@ internal static class NotificationsApi
             .Produces<WebhookView>(StatusCodes.Status201Created).ProducesValidationProblem();
         webhooks.MapDelete("/{id:guid}", async (Guid id, WebhookSubscriptions subscriptions, CancellationToken ct) =>
                 (await subscriptions.DeleteAsync(id, ct)).ToHttp(_ => TypedResults.NoContent()))
-            .WithSummary("Stop a subscription").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Stop a subscription").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         webhooks.MapGet("/{id:guid}/deliveries", async (Guid id, WebhookSubscriptions subscriptions, CancellationToken ct) =>
                 (await subscriptions.DeliveriesAsync(id, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("The latest deliveries of a subscription: delivered, pending (with the next attempt) or dead")

@@ -18,9 +18,11 @@ internal static class PredictiveApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/", async (int? limit, PredictiveModels models, CancellationToken ct) => TypedResults.Ok(await models.ListAsync(limit ?? 50, ct)))
+        group.MapGet("/", async (int? limit, PredictiveModels models, CancellationToken ct) => (await models.ListAsync(limit ?? 50, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Read))
-            .WithSummary("Model versions, newest first, with status and evaluation (limit 1-200, default 50)");
+            .WithSummary("Model versions, newest first, with status and evaluation (limit 1-200, default 50)")
+            .Produces<IReadOnlyList<PredictiveModelView>>()
+            .ProducesValidationProblem();
         group.MapGet("/{id:guid}", async (Guid id, PredictiveModels models, CancellationToken ct) => (await models.GetAsync(id, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("One model version: status, evaluation (AUC, log loss, training time, rows) and its input fields")

@@ -54,6 +54,22 @@ public class LeadLifecycleTests
         Assert.False(StageRules.CanMove(from, to));
 
     [Fact]
+    public void MoveTo_IllegalTransition_NamesThePipelineStagesApart_AsATransitionCannotReachThem()
+    {
+        var lead = NewLead(out _);
+        foreach (var stage in new[] { LeadStage.MQL, LeadStage.SAL, LeadStage.SQL })
+        {
+            Assert.Null(lead.MoveTo(stage, Sdr, T0.AddHours(1), null, null, null).Error);
+        }
+
+        var conflict = Assert.IsType<ConflictError>(lead.MoveTo(LeadStage.New, Sdr, T0.AddHours(2), null, null, null).Error);
+
+        var allowed = conflict.Message[(conflict.Message.IndexOf("Allowed from SQL: ", StringComparison.Ordinal) + "Allowed from SQL: ".Length)..];
+        Assert.DoesNotContain("Opportunity", allowed.Split(';')[0], StringComparison.Ordinal);
+        Assert.Contains("Opportunity only through the pipeline", conflict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MoveTo_IllegalTransition_IsAConflictNamingTheAllowedStages()
     {
         var lead = NewLead(out _);

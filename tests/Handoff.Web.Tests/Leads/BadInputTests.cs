@@ -31,6 +31,22 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Theory]
+    [InlineData("/api/leads?limit=0")]
+    [InlineData("/api/imports?limit=0")]
+    [InlineData("/api/imports?limit=-1")]
+    [InlineData("/api/imports?limit=201")]
+    [InlineData("/api/predictive/models?limit=-5")]
+    [InlineData("/api/predictive/models?limit=1000")]
+    public async Task AList_WithALimitOutOfRange_Answers400NamingTheLimit(string path)
+    {
+        var response = await app.Admin().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("limit", out _), $"expected an error for 'limit', got {errors}");
+    }
+
+    [Theory]
     [InlineData("", "the body is empty")]
     [InlineData("   ", "the body is empty")]
     [InlineData("[]", "must be a JSON object, not an array")]
