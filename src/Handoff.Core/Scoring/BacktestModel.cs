@@ -1,3 +1,4 @@
+using Handoff.Activities;
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Leads;
@@ -26,15 +27,43 @@ public sealed record BacktestResult(int ModelVersion, string ModelName, MqlBar B
 /// <summary>An MQL bar for a backtest: score thresholds, and (from a definition) conditions on the lead and activity rules.</summary>
 internal sealed record BacktestBar(MqlBar Scores, string From, IReadOnlyList<CompiledRule> Conditions, IReadOnlyList<ActivityRule> Activities)
 {
+    /// <summary>A definition's source variations, in its order, each with its own bar when it has one (null: the default bar).</summary>
+    public IReadOnlyList<(Func<LeadFacts, bool> Applies, BacktestBar? Bar)> Variations { get; init; } = [];
+
     public static BacktestBar OfModel(MqlBar bar) => new(bar, "model", [], []);
 
-    /// <summary>The default MQL bar of <paramref name="definition"/> (its source variations are not replayed).</summary>
+    /// <summary>The MQL bar of <paramref name="definition"/>, with those of its source variations.</summary>
     public static BacktestBar OfDefinition(CompiledDefinition definition)
     {
-        var mql = definition.Document.Mql;
-        var conditions = Qualification.Conditions.Compile(mql.Conditions, new FieldErrors(), "mql.conditions");
-        return new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, $"definition v{definition.Version}", conditions, mql.Activities);
+        var from = $"definition v{definition.Version}";
+        var sources = definition.Document.Sources;
+        return Of(definition.Document.Mql, from) with
+        {
+            // Compile makes one variation per source, in order.
+            Variations = [.. definition.Variations.Select((v, i) => (v.Applies, sources[i].Mql is { } mql ? Of(mql, $"{from}, {v.Name}") : null))],
+        };
     }
+
+    private static BacktestBar Of(MqlCriteria mql, string from) =>
+        new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, from, Qualification.Conditions.Compile(mql.Conditions, new FieldErrors(), "mql.conditions"), mql.Activities);
+
+    /// <summary>The bar a lead is held to, as live: that of the first variation that applies to it, when it has one of its own.</summary>
+    public BacktestBar For(LeadFacts facts)
+    {
+        foreach (var (applies, bar) in Variations)
+        {
+            if (applies(facts))
+            {
+                return bar ?? this;
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>The activity types any of the bars' activity rules count (the reader loads those too).</summary>
+    public IEnumerable<ActivityType> ActivityTypes =>
+        Activities.Concat(Variations.SelectMany(v => v.Bar?.Activities ?? [])).SelectMany(r => r.Types);
 
     public bool Holds(LeadFacts facts) => Conditions.All(c => c.Check(facts).Passed);
 
@@ -131,7 +160,7 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveD
         // The active model itself is replayed once and reported on both sides.
         var models = current is null || activeModel!.Id == model.Id ? new[] { candidate } : [candidate, current];
         var tallies = models.Select(m => new Tally(m, m.Mql is { } own ? BacktestBar.OfModel(own) : fallback!)).ToArray();
-        var readers = tallies.Select(t => new ActivityReader(t.Rules, db.IsSqlite, t.Bar.Activities.SelectMany(r => r.Types))).ToArray();
+        var readers = tallies.Select(t => new ActivityReader(t.Rules, db.IsSqlite, t.Bar.ActivityTypes)).ToArray();
         int leads = 0, sql = 0, opportunity = 0, won = 0;
 
         await db.Database.OpenConnectionAsync(ct);
@@ -190,7 +219,8 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveD
                     var end = stages?.Sql < to ? stages.Sql : to;
                     for (var m = 0; m < tallies.Length; m++)
                     {
-                        if (start <= end && tallies[m].Bar.Holds(facts) && MqlMoment(tallies[m].Rules, tallies[m].Bar, facts, activities[m][i], start, end) is not null)
+                        var bar = tallies[m].Bar.For(facts);
+                        if (start <= end && bar.Holds(facts) && MqlMoment(tallies[m].Rules, bar, facts, activities[m][i], start, end) is not null)
                         {
                             tallies[m].Add(outcome);
                         }

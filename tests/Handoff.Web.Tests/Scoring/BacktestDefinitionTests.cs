@@ -62,6 +62,50 @@ public abstract class BacktestDefinitionTests<TApp>(TApp app) : IClassFixture<TA
     }
 }
 
+/// <summary>A lead from a source with a variation of its own is held to that variation's MQL bar, as live.</summary>
+public abstract class BacktestSourceVariationTests<TApp>(TApp app) : IClassFixture<TApp>
+    where TApp : HandoffApp
+{
+    [Fact]
+    public async Task Backtest_HoldsALeadFromAVariedSource_ToItsVariationsBar()
+    {
+        var client = app.Admin();
+        var start = app.Clock.GetUtcNow().UtcDateTime;
+        var definition = await client.DraftAsync(new
+        {
+            mql = new { minEngagementScore = 10 },
+            sql = new { framework = "BANT" },
+            sources = new[]
+            {
+                new { name = "Events", when = new[] { new { field = "source", op = "eq", value = "Event" } }, mql = new { minEngagementScore = 30 } },
+            },
+        });
+        await client.SignBothAsync(definition);
+        await client.ActivateAsync(definition);
+
+        // A pricing view is worth 10 under the candidate: enough for the default bar, not for the events' one.
+        foreach (var (name, source) in new[] { ("Ada", "Website"), ("Eve", "Event") })
+        {
+            var id = (await client.CreateLeadAsync(new { firstName = name, email = $"{name.ToLowerInvariant()}.{Guid.NewGuid():N}@oslo-freight.no", source })).Id();
+            await ScoringApiTests<TApp>.TouchAsync(client, id, "https://handoff.io/pricing");
+        }
+
+        var own = ScoringModels.Test("No bar of its own").Replace("\"mql\": { \"fit\": 20, \"engagement\": 20 }", "\"description\": \"tested against the definition\"", StringComparison.Ordinal);
+        var candidate = await client.PostAsync("/api/scoring/models", Json.Raw(own));
+        Assert.True(candidate.StatusCode == HttpStatusCode.Created, await candidate.Content.ReadAsStringAsync());
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        var response = await client.PostAsJsonAsync($"/api/scoring/models/{(await candidate.ReadObjectAsync()).Id()}/backtest", new { from = start.AddDays(-1), to = app.Clock.GetUtcNow().UtcDateTime });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(1, Json.Problem(text).GetProperty("candidate").GetProperty("mqls").GetInt32());
+    }
+}
+
+public sealed class BacktestSourceVariationTests_Sqlite(ClockedSqliteApp app) : BacktestSourceVariationTests<ClockedSqliteApp>(app);
+
+public sealed class BacktestSourceVariationTests_Postgres(ClockedPostgresApp app) : BacktestSourceVariationTests<ClockedPostgresApp>(app);
+
 public sealed class BacktestDefinitionTests_Sqlite(ClockedSqliteApp app) : BacktestDefinitionTests<ClockedSqliteApp>(app);
 
 public sealed class BacktestDefinitionTests_Postgres(ClockedPostgresApp app) : BacktestDefinitionTests<ClockedPostgresApp>(app);
