@@ -296,19 +296,15 @@ public sealed class ScoringRules
                 {
                     errors.Add(where + ".field", $"a score cannot depend on the lead's stage or scores: rule '{rule.Id}' tests '{condition.Field}', which scoring and qualification produce; test what the lead is (fields, custom fields, account) instead");
                 }
-                else if (condition.Compile(errors, where) is { } test)
+                else if (condition.Compile(errors, where, strict) is { } test)
                 {
                     conditions.Add(test);
-                    if (strict)
-                    {
-                        ScoringConditions.CheckValue(condition, where, errors);
-                    }
                 }
             }
 
             if (strict && conditions.Count == rule.When.Count)
             {
-                ScoringConditions.CheckSatisfiable(rule.When, at + ".when", errors);
+                LeadConditionChecks.CheckTogether(rule.When, at + ".when", errors);
             }
 
             if (conditions.Count == rule.When.Count && rule.Id is not null)
