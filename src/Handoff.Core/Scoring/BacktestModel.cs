@@ -32,7 +32,7 @@ internal sealed record BacktestBar(MqlBar Scores, string From, IReadOnlyList<Com
     public static BacktestBar OfDefinition(CompiledDefinition definition)
     {
         var mql = definition.Document.Mql;
-        var conditions = Qualification.Conditions.Compile(mql.Conditions, new FieldErrors(), "mql.conditions");
+        var conditions = Qualification.Conditions.Compile(mql.Conditions ?? [], new FieldErrors(), "mql.conditions");
         return new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, $"definition v{definition.Version}", conditions, mql.Activities);
     }
 

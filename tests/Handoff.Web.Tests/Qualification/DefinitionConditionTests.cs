@@ -164,7 +164,7 @@ public abstract class DefinitionConditionTests<TApp>(TApp app) : IClassFixture<T
         await using var scope = App.Scope();
         var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
         var version = (await db.QualificationDefinitions.MaxAsync(d => (int?)d.Version) ?? 0) + 1;
-        var at = DateTime.UtcNow.AddMinutes(-5);
+        var at = DateTime.UtcNow.AddSeconds(-1);
         var definition = QualificationDefinition.Draft(version, "Saved by release 1.0", StoredDocument, "migration", at);
         if (active)
         {
