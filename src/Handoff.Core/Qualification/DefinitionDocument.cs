@@ -259,7 +259,7 @@ internal static class Conditions
     /// </summary>
     public static List<(LeadCondition Condition, LeadFields.Field Field, Func<LeadFacts, bool> Test)> CompileTests(IReadOnlyList<LeadCondition> conditions, FieldErrors errors, string path, bool strict)
     {
-        var tests = new List<(LeadCondition, LeadFields.Field, Func<LeadFacts, bool>)>();
+        var tests = new List<(LeadCondition Condition, LeadFields.Field Field, Func<LeadFacts, bool> Test)>();
         for (var i = 0; i < conditions.Count; i++)
         {
             var condition = conditions[i];
@@ -281,9 +281,10 @@ internal static class Conditions
             }
         }
 
-        if (strict && tests.Count == conditions.Count)
+        if (strict)
         {
-            LeadConditionChecks.CheckTogether(conditions, path, errors);
+            // Over the conditions that compiled: if those cannot hold together, neither can the whole list.
+            LeadConditionChecks.CheckTogether([.. tests.Select(t => t.Condition)], path, errors);
         }
 
         return tests;

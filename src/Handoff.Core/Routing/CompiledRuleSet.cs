@@ -142,9 +142,10 @@ public sealed class CompiledRuleSet
             conditions.Add(new CompiledCondition(condition, test, field));
         }
 
-        if (strict && !broken)
+        if (strict)
         {
-            LeadConditionChecks.CheckTogether(list, path + ".conditions", errors);
+            // Over the conditions that compiled: if those cannot hold together, neither can the whole rule.
+            LeadConditionChecks.CheckTogether([.. conditions.Select(c => c.Source)], path + ".conditions", errors);
         }
 
         var name = string.IsNullOrWhiteSpace(rule.Name) ? $"rule {index + 1}" : rule.Name.Trim();

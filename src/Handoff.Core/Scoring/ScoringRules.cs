@@ -284,6 +284,7 @@ public sealed class ScoringRules
             }
 
             var conditions = new List<Func<LeadFacts, bool>>();
+            var compiledWhen = new List<LeadCondition>();
             for (var c = 0; c < rule.When.Count; c++)
             {
                 var condition = rule.When[c];
@@ -299,12 +300,14 @@ public sealed class ScoringRules
                 else if (condition.Compile(errors, where, strict) is { } test)
                 {
                     conditions.Add(test);
+                    compiledWhen.Add(condition);
                 }
             }
 
-            if (strict && conditions.Count == rule.When.Count)
+            if (strict)
             {
-                LeadConditionChecks.CheckTogether(rule.When, at + ".when", errors);
+                // Over the conditions that compiled: if those cannot hold together, neither can the whole rule.
+                LeadConditionChecks.CheckTogether(compiledWhen, at + ".when", errors);
             }
 
             if (conditions.Count == rule.When.Count && rule.Id is not null)

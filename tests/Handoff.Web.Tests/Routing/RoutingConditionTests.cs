@@ -40,6 +40,7 @@ public abstract class RoutingConditionTests<TApp>(TApp app) : IClassFixture<TApp
                 Rule("Qualified", new { field = "stage", op = "eq", value = "Qualified" }),
                 Rule("Business mail", new { field = "isFreeMail", op = "eq", value = "false" }),
                 Rule("Fine", new { field = "seniority", op = "in", value = new[] { "vp", "CLevel" } }),
+                Rule("Two problems", new { field = "employeeCount", op = "gt", value = 500 }, new { field = "employeeCount", op = "lt", value = 100 }, new { field = "region", op = "gte", value = 2 }),
             },
         });
 
@@ -64,7 +65,9 @@ public abstract class RoutingConditionTests<TApp>(TApp app) : IClassFixture<TApp
         Assert.Contains("without quotes", Error("rules[4].conditions[0].value"), StringComparison.Ordinal);
         Assert.Contains("'Qualified' is not a value of 'stage'", Error("rules[5].conditions[0].value"), StringComparison.Ordinal);
         Assert.Contains("give true or false", Error("rules[6].conditions[0].value"), StringComparison.Ordinal);
-        Assert.Equal(7, errors.Count);
+        Assert.Contains("'region' holds one of", Error("rules[8].conditions[2].op"), StringComparison.Ordinal);
+        Assert.Contains("no value of 'employeeCount' is more than 500 and less than 100", Error("rules[8].conditions"), StringComparison.Ordinal);
+        Assert.Equal(9, errors.Count);
         Assert.Equal(before.Count, (await (await client.GetAsync("/api/routing/rules/versions")).ReadArrayAsync()).Count);
     }
 
