@@ -55,9 +55,31 @@ public sealed record LeadCondition
     /// <summary>A string, number or boolean; an array for <c>in</c> / <c>notIn</c>; absent for <c>exists</c> / <c>missing</c>.</summary>
     public JsonElement? Value { get; init; }
 
-    /// <summary>Checks the condition once and turns it into a fast test; problems go to <paramref name="errors"/> under <paramref name="path"/>.</summary>
-    public Func<LeadFacts, bool>? Compile(FieldErrors errors, string path)
+    /// <summary>
+    /// Checks the condition once and turns it into a fast test, as a stored document is loaded: only what the test
+    /// needs to run is checked, so a document saved before a stricter check existed keeps loading and tests leads as
+    /// it did. Problems go to <paramref name="errors"/> under <paramref name="path"/>.
+    /// </summary>
+    /// <param name="errors">Where problems are reported.</param>
+    /// <param name="path">The condition's JSON path in its document (<c>rules[3].conditions[0]</c>).</param>
+    public Func<LeadFacts, bool>? Compile(FieldErrors errors, string path) => Compile(errors, path, strict: false);
+
+    /// <summary>
+    /// Checks the condition once and turns it into a fast test. With <paramref name="strict"/> (a document being
+    /// saved: created, edited, activated) a condition that could never hold as meant is refused too
+    /// (<see cref="LeadConditionChecks.CheckValue"/>); the document's feature checks its conditions together with
+    /// <see cref="LeadConditionChecks.CheckTogether"/>.
+    /// </summary>
+    /// <param name="errors">Where problems are reported.</param>
+    /// <param name="path">The condition's JSON path in its document (<c>rules[3].conditions[0]</c>).</param>
+    /// <param name="strict">True when the document is being saved; false when a stored one is loaded.</param>
+    public Func<LeadFacts, bool>? Compile(FieldErrors errors, string path, bool strict)
     {
+        if (strict && !LeadConditionChecks.CheckValue(this, path, errors))
+        {
+            return null;
+        }
+
         if (!LeadFields.TryGet(Field, out var field))
         {
             errors.Add(path + ".field", $"'{Field}' is not a lead field; use one of: {string.Join(", ", LeadFields.Names)}, or custom.<name>");
@@ -168,7 +190,7 @@ public sealed record LeadCondition
 
     private static bool IsEmpty(object? value) => value is null || (value is string s && s.Length == 0);
 
-    private static string Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText();
+    internal static string Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText();
 
     private static string? Format(object? value) => value switch
     {

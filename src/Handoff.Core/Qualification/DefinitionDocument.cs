@@ -78,32 +78,56 @@ public sealed record DefinitionDocument
 
     public int ReviewEveryDays { get; init; } = 91;
 
-    /// <summary>Checks everything once and compiles the rules; null with <paramref name="errors"/> filled when it is not valid.</summary>
-    public CompiledDefinition? Compile(int version, FieldErrors errors)
+    /// <summary>
+    /// Compiles a stored version; null with <paramref name="errors"/> filled when it is not valid. Stored versions
+    /// passed <see cref="Validate"/> (or an earlier, laxer version of it) when they were saved, so only what the rules
+    /// need to run is checked: a version saved before a check existed keeps judging leads as it did.
+    /// </summary>
+    /// <param name="version">The version it is stored as.</param>
+    /// <param name="errors">Where problems are reported.</param>
+    public CompiledDefinition? Compile(int version, FieldErrors errors) => Build(version, errors, strict: false);
+
+    /// <summary>
+    /// Checks a document before it is drafted or activated, and compiles it: beyond <see cref="Compile"/>, conditions
+    /// that could never hold (a value the field cannot take, conditions of one list that exclude each other; see
+    /// <see cref="LeadConditionChecks"/>) and conditions on the lead's stage are refused, each with its JSON path.
+    /// </summary>
+    /// <param name="errors">Where problems are reported.</param>
+    public CompiledDefinition? Validate(FieldErrors errors) => Build(0, errors, strict: true);
+
+    private CompiledDefinition? Build(int version, FieldErrors errors, bool strict)
     {
-        var mql = CompiledMql.From(Mql, errors, "document.mql");
-        var sql = CompiledSql.From(Sql, errors, "document.sql");
+        var mql = CompiledMql.From(Mql, errors, "document.mql", strict);
+        var sql = CompiledSql.From(Sql, errors, "document.sql", strict);
         var variations = new List<CompiledVariation>();
-        for (var i = 0; i < Sources.Count; i++)
+        var sources = Sources ?? [];
+        for (var i = 0; i < sources.Count; i++)
         {
-            var s = Sources[i];
+            var s = sources[i];
             var path = $"document.sources[{i}]";
+            if (s is null)
+            {
+                errors.Add(path, "must be a source variation object");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > 100)
             {
                 errors.Add(path + ".name", "is required, at most 100 characters");
             }
 
-            if (s.When.Count == 0)
+            if (s.When is not { Count: > 0 })
             {
                 errors.Add(path + ".when", "needs at least one condition that picks the leads it applies to");
             }
 
-            var when = s.When.Select((c, j) => c.Compile(errors, $"{path}.when[{j}]")).ToList();
+            var when = Conditions.CompileTests(s.When ?? [], errors, path + ".when", strict);
+            var count = s.When?.Count ?? 0;
             variations.Add(new CompiledVariation(
-                s.Name,
-                f => when.All(w => w is not null && w(f)),
-                s.Mql is null ? null : CompiledMql.From(s.Mql, errors, path + ".mql"),
-                s.Sql is null ? null : CompiledSql.From(s.Sql, errors, path + ".sql"),
+                s.Name ?? "",
+                f => when.Count == count && when.All(w => w.Test(f)),
+                s.Mql is null ? null : CompiledMql.From(s.Mql, errors, path + ".mql", strict),
+                s.Sql is null ? null : CompiledSql.From(s.Sql, errors, path + ".sql", strict),
                 s.FastTrack));
         }
 
@@ -155,7 +179,7 @@ public sealed record CompiledRule(string Rule, Func<LeadFacts, (bool Passed, str
 /// <summary>The MQL bar, compiled.</summary>
 public sealed record CompiledMql(IReadOnlyList<CompiledRule> Rules, IReadOnlyList<ActivityRule> Activities)
 {
-    public static CompiledMql? From(MqlCriteria m, FieldErrors errors, string path)
+    public static CompiledMql? From(MqlCriteria m, FieldErrors errors, string path, bool strict = false)
     {
         var rules = new List<CompiledRule>();
         if (m.MinFitScore is { } fit)
@@ -168,9 +192,10 @@ public sealed record CompiledMql(IReadOnlyList<CompiledRule> Rules, IReadOnlyLis
             rules.Add(new CompiledRule($"engagementScore >= {engagement}", f => (f.Lead.EngagementScore >= engagement, $"engagement score is {f.Lead.EngagementScore}")));
         }
 
-        rules.AddRange(Conditions.Compile(m.Conditions, errors, path + ".conditions"));
+        rules.AddRange(Conditions.Compile(m.Conditions ?? [], errors, path + ".conditions", strict));
         Conditions.CheckActivities(m.Activities, errors, path + ".activities");
-        if (rules.Count == 0 && m.Activities.Count == 0)
+        // A condition that was refused has its own error: the bar is not empty for want of it.
+        if (rules.Count == 0 && m.Conditions is not { Count: > 0 } && m.Activities.Count == 0)
         {
             errors.Add(path, "needs at least one threshold, condition or activity rule");
         }
@@ -182,7 +207,7 @@ public sealed record CompiledMql(IReadOnlyList<CompiledRule> Rules, IReadOnlyLis
 /// <summary>The SQL bar, compiled.</summary>
 public sealed record CompiledSql(Scorecard Scorecard, IReadOnlyList<CompiledRule> Rules, IReadOnlyList<ActivityRule> Activities, IReadOnlyList<string> RequiredFields)
 {
-    public static CompiledSql? From(SqlCriteria s, FieldErrors errors, string path)
+    public static CompiledSql? From(SqlCriteria s, FieldErrors errors, string path, bool strict = false)
     {
         Scorecard? scorecard = s.Scorecard;
         if (scorecard is not null)
@@ -198,7 +223,7 @@ public sealed record CompiledSql(Scorecard Scorecard, IReadOnlyList<CompiledRule
             scorecard = builtIn;
         }
 
-        var rules = Conditions.Compile(s.Conditions, errors, path + ".conditions");
+        var rules = Conditions.Compile(s.Conditions ?? [], errors, path + ".conditions", strict);
         Conditions.CheckActivities(s.Activities, errors, path + ".activities");
         for (var i = 0; i < s.RequiredFields.Count; i++)
         {
@@ -222,11 +247,19 @@ public sealed record CompiledDefinition(int Version, DefinitionDocument Document
     public CompiledVariation? VariationFor(LeadFacts facts) => Variations.FirstOrDefault(v => v.Applies(facts));
 }
 
+/// <summary>A definition's conditions: compiled leniently when a stored version is loaded, checked strictly when one is saved.</summary>
 internal static class Conditions
 {
-    public static List<CompiledRule> Compile(IReadOnlyList<LeadCondition> conditions, FieldErrors errors, string path)
+    /// <summary>
+    /// Compiles one list of conditions that must all hold together; what does not compile is left out, with its
+    /// error. With <paramref name="strict"/> (a draft or an activation), every condition's value is checked against
+    /// its field and the list as a whole (<see cref="LeadConditionChecks"/>), and the lead's stage may not be tested:
+    /// the definition is what decides it (the MQL check looks only at New and Nurture leads, the SQL gate wants SAL
+    /// unless the source fast-tracks), so a condition on it could only repeat or contradict those rules.
+    /// </summary>
+    public static List<(LeadCondition Condition, LeadFields.Field Field, Func<LeadFacts, bool> Test)> CompileTests(IReadOnlyList<LeadCondition> conditions, FieldErrors errors, string path, bool strict)
     {
-        var rules = new List<CompiledRule>();
+        var tests = new List<(LeadCondition Condition, LeadFields.Field Field, Func<LeadFacts, bool> Test)>();
         for (var i = 0; i < conditions.Count; i++)
         {
             var condition = conditions[i];
@@ -236,12 +269,32 @@ internal static class Conditions
                 continue;
             }
 
-            var test = condition.Compile(errors, $"{path}[{i}]");
-            if (test is null || !LeadFields.TryGet(condition.Field, out var field))
+            if (strict && string.Equals(condition.Field, "stage", StringComparison.OrdinalIgnoreCase))
             {
+                errors.Add($"{path}[{i}].field", "a qualification definition cannot test the lead's stage, since it is what decides it: the MQL check looks only at New and Nurture leads, and the SQL gate wants SAL unless the source variation has fastTrack");
                 continue;
             }
 
+            if (condition.Compile(errors, $"{path}[{i}]", strict) is { } test && LeadFields.TryGet(condition.Field, out var field))
+            {
+                tests.Add((condition, field, test));
+            }
+        }
+
+        if (strict)
+        {
+            // Over the conditions that compiled: if those cannot hold together, neither can the whole list.
+            LeadConditionChecks.CheckTogether([.. tests.Select(t => t.Condition)], path, errors);
+        }
+
+        return tests;
+    }
+
+    public static List<CompiledRule> Compile(IReadOnlyList<LeadCondition> conditions, FieldErrors errors, string path, bool strict = false)
+    {
+        var rules = new List<CompiledRule>();
+        foreach (var (condition, field, test) in CompileTests(conditions, errors, path, strict))
+        {
             var name = condition.Value is { ValueKind: not JsonValueKind.Undefined } v
                 ? $"{condition.Field} {condition.Operator.Name()} {v.GetRawText()}"
                 : $"{condition.Field} {condition.Operator.Name()}";

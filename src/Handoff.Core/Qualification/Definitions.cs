@@ -60,7 +60,7 @@ public sealed class Definitions(HandoffDb db, TimeProvider clock, ActiveDefiniti
             return errors.ToError();
         }
 
-        request.Document.Compile(0, errors);
+        request.Document.Validate(errors);
         await CheckSlaPoliciesAsync(request.Document, errors, ct);
         if (errors.Any)
         {
@@ -193,6 +193,15 @@ public sealed class Definitions(HandoffDb db, TimeProvider clock, ActiveDefiniti
             return new ConflictError("already-activated", $"Version {version} is activated already (from {definition.ActiveFrom:O}).");
         }
 
+        // Checked again as it goes into force: a draft saved before a check existed is refused with every problem
+        // named, rather than activated with rules that silently never hold. Nothing is written.
+        var document = JsonSerializer.Deserialize<DefinitionDocument>(definition.Document, QualificationJson.Options)!;
+        var errors = new FieldErrors();
+        if (document.Validate(errors) is null)
+        {
+            return errors.ToError();
+        }
+
         var sides = await db.DefinitionSignOffs.Where(s => s.DefinitionId == definition.Id).Select(s => s.Side).Distinct().ToListAsync(ct);
         var missing = Enum.GetValues<ApprovalSide>().Except(sides).ToList();
         if (missing.Count > 0)
@@ -202,7 +211,6 @@ public sealed class Definitions(HandoffDb db, TimeProvider clock, ActiveDefiniti
                 $"Version {version} needs a sign-off from {string.Join(" and ", missing.Select(m => m.ToString().ToLowerInvariant()))} before it can be activated.");
         }
 
-        var document = JsonSerializer.Deserialize<DefinitionDocument>(definition.Document, QualificationJson.Options)!;
         definition.Activate(from < now ? now : from, document.ReviewEveryDays, actor.Name, now);
         await db.SaveChangesAsync(ct);
         active.Invalidate();

@@ -109,8 +109,14 @@ public sealed class CompiledRuleSet
         return new CompiledRuleSet(set, compiled);
     }
 
-    /// <summary>Checks and compiles one rule; problems go to <paramref name="errors"/> under <c>rules[i]</c>.</summary>
-    internal static CompiledRule CompileRule(RoutingRule rule, int index, FieldErrors errors)
+    /// <summary>
+    /// Checks and compiles one rule; problems go to <paramref name="errors"/> under <c>rules[i]</c>. A stored rule set
+    /// is compiled leniently (<paramref name="strict"/> false), so one saved before a check existed routes as it did;
+    /// saving checks every condition's value against its field and the conditions together
+    /// (<see cref="LeadConditionChecks"/>). Routing adds no field rules of its own: a rule on the lead's stage,
+    /// scores or grade is what hands SQLs or A-grade leads to other people.
+    /// </summary>
+    internal static CompiledRule CompileRule(RoutingRule rule, int index, FieldErrors errors, bool strict = false)
     {
         var path = $"rules[{index}]";
         var conditions = new List<CompiledCondition>();
@@ -126,7 +132,7 @@ public sealed class CompiledRuleSet
                 continue;
             }
 
-            var test = condition.Compile(errors, $"{path}.conditions[{j}]");
+            var test = condition.Compile(errors, $"{path}.conditions[{j}]", strict);
             if (test is null || !LeadFields.TryGet(condition.Field, out var field))
             {
                 broken = true;
@@ -134,6 +140,12 @@ public sealed class CompiledRuleSet
             }
 
             conditions.Add(new CompiledCondition(condition, test, field));
+        }
+
+        if (strict)
+        {
+            // Over the conditions that compiled: if those cannot hold together, neither can the whole rule.
+            LeadConditionChecks.CheckTogether([.. conditions.Select(c => c.Source)], path + ".conditions", errors);
         }
 
         var name = string.IsNullOrWhiteSpace(rule.Name) ? $"rule {index + 1}" : rule.Name.Trim();

@@ -128,7 +128,7 @@ public sealed class RoutingRules(HandoffDb db, TimeProvider clock, Router router
                 errors.Add(path + ".conditions", "at most 50 conditions per rule");
             }
 
-            CompiledRuleSet.CompileRule(rule, i, errors);
+            CompiledRuleSet.CompileRule(rule, i, errors, strict: true);
             if (rule.Target is not { } target)
             {
                 errors.Add(path + ".target", "is required: {\"kind\":\"User|Queue|Team\",\"id\":\"…\"}");

@@ -45,7 +45,7 @@ internal sealed record BacktestBar(MqlBar Scores, string From, IReadOnlyList<Com
     }
 
     private static BacktestBar Of(MqlCriteria mql, string from) =>
-        new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, from, Qualification.Conditions.Compile(mql.Conditions, new FieldErrors(), "mql.conditions"), mql.Activities);
+        new(new MqlBar { Fit = mql.MinFitScore, Engagement = mql.MinEngagementScore }, from, Qualification.Conditions.Compile(mql.Conditions ?? [], new FieldErrors(), "mql.conditions"), mql.Activities);
 
     /// <summary>The bar a lead is held to, as live: that of the first variation that applies to it, when it has one of its own.</summary>
     public BacktestBar For(LeadFacts facts)

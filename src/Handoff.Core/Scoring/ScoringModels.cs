@@ -155,8 +155,10 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
 
     /// <summary>
     /// Makes a version the active one: the active version retires and a rescore job is queued, in one transaction.
-    /// The version is activated only if its document is still the one read here (a concurrent edit of the draft
-    /// makes this a 409), so the job rescores with exactly the document stored as active.
+    /// The document is checked as a new draft is (<see cref="ScoringRules.Validate"/>): a draft saved before a check
+    /// existed is refused (400) with every problem named. The version is activated only if its document is still the
+    /// one read here (a concurrent edit of the draft makes this a 409), so the job rescores with exactly the document
+    /// stored as active.
     /// </summary>
     /// <param name="id">The version to activate.</param>
     /// <param name="actor">Who activates it.</param>
@@ -178,6 +180,13 @@ public sealed class ScoringModels(HandoffDb db, TimeProvider clock, ScoringModel
         if (model.Status == ScoringModelStatus.Active)
         {
             return new ConflictError("already-active", $"Version {model.Version} is already the active scoring model.");
+        }
+
+        // Checked again as it goes into force: a draft saved before a check existed is refused with every problem
+        // named, rather than activated with rules that silently never fire.
+        if (ScoringRules.Validate(model.Read()).Error is { } invalid)
+        {
+            return invalid;
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -284,6 +284,7 @@ public sealed class ScoringRules
             }
 
             var conditions = new List<Func<LeadFacts, bool>>();
+            var compiledWhen = new List<LeadCondition>();
             for (var c = 0; c < rule.When.Count; c++)
             {
                 var condition = rule.When[c];
@@ -296,19 +297,17 @@ public sealed class ScoringRules
                 {
                     errors.Add(where + ".field", $"a score cannot depend on the lead's stage or scores: rule '{rule.Id}' tests '{condition.Field}', which scoring and qualification produce; test what the lead is (fields, custom fields, account) instead");
                 }
-                else if (condition.Compile(errors, where) is { } test)
+                else if (condition.Compile(errors, where, strict) is { } test)
                 {
                     conditions.Add(test);
-                    if (strict)
-                    {
-                        ScoringConditions.CheckValue(condition, where, errors);
-                    }
+                    compiledWhen.Add(condition);
                 }
             }
 
-            if (strict && conditions.Count == rule.When.Count)
+            if (strict)
             {
-                ScoringConditions.CheckSatisfiable(rule.When, at + ".when", errors);
+                // Over the conditions that compiled: if those cannot hold together, neither can the whole rule.
+                LeadConditionChecks.CheckTogether(compiledWhen, at + ".when", errors);
             }
 
             if (conditions.Count == rule.When.Count && rule.Id is not null)

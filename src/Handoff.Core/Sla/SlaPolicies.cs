@@ -241,17 +241,22 @@ public sealed partial class SlaPolicies(HandoffDb db, TimeProvider clock, SlaPol
             errors.Add("conditions", "at most 50");
         }
 
+        var compiled = new List<LeadCondition>();
         for (var i = 0; i < conditions.Count; i++)
         {
             if (conditions[i] is null)
             {
                 errors.Add($"conditions[{i}]", "must be a condition object");
             }
-            else
+            else if (conditions[i].Compile(errors, $"conditions[{i}]", strict: true) is not null)
             {
-                conditions[i].Compile(errors, $"conditions[{i}]");
+                compiled.Add(conditions[i]);
             }
         }
+
+        // A condition no lead could meet would leave the clock never starting, silently (stored policies load
+        // leniently, as they always did).
+        LeadConditionChecks.CheckTogether(compiled, "conditions", errors);
 
         await ValidateLadderAsync(r.Escalation ?? [], errors, ct);
         return errors;

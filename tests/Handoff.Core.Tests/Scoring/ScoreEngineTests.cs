@@ -191,6 +191,13 @@ public class ScoreEngineTests
     }
 
     [Fact]
+    public void DefaultModel_PassesTheChecksOfASave_SoItCanBeEditedAndActivatedAgain()
+    {
+        var validated = ScoringRules.Validate(DefaultScoringModel.Document);
+        Assert.True(validated.IsSuccess, validated.Error is ValidationError v ? string.Join("; ", v.Fields.Select(f => $"{f.Key}: {string.Join(", ", f.Value)}")) : validated.Error?.ToString());
+    }
+
+    [Fact]
     public void DefaultModel_Compiles()
     {
         var compiled = ScoringRules.Compile(DefaultScoringModel.Document, 1);
