@@ -20,7 +20,7 @@ internal static class ActivitiesApi
         routes.MapPost("/api/activities", Record)
             .WithTags("Activities")
             .RequireAuthorization(nameof(ApiScope.Capture))
-            .AddEndpointFilter<Idempotency>()
+            .AddEndpointFilter<Idempotency>().WithMetadata(RequestHeader.IdempotencyKey)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBatchBody))
             .Accepts<ActivityInput>("application/json")
             .WithSummary("Record one touchpoint, or a batch (JSON array) of up to 10,000; all or nothing")

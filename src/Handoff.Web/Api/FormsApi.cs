@@ -43,7 +43,7 @@ internal static class FormsApi
             .AllowAnonymous()
             .DisableAntiforgery()
             .RequireRateLimiting(RateLimitPolicy)
-            .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
+            .AddEndpointFilter<Idempotency>().WithMetadata(RequestHeader.IdempotencyKey).WithMetadata(Idempotency.Captures)
             .WithMetadata(new RequestSizeLimitAttribute(256 * 1024))
             .WithSummary("Public form post: urlencoded or multipart (Salesforce Web-to-Lead names) or HubSpot-style JSON");
         routes.MapMethods("/f/{formKey}", [HttpMethods.Options], Preflight).AllowAnonymous().ExcludeFromDescription();

@@ -54,7 +54,7 @@ internal static class LeadsApi
         var group = routes.MapGroup("/api/leads").WithTags("Leads");
 
         group.MapPost("/", Create).RequireAuthorization(nameof(ApiScope.Capture))
-            .AddEndpointFilter<Idempotency>().WithMetadata(Idempotency.Captures)
+            .AddEndpointFilter<Idempotency>().WithMetadata(RequestHeader.IdempotencyKey).WithMetadata(Idempotency.Captures)
             .Accepts<CaptureLeadRequest>("application/json")
             .WithSummary("Capture a lead: creates it (201), or updates the open lead with the same email (200, duplicateOf)")
             .Produces<CaptureAnswer>(StatusCodes.Status201Created).Produces<CaptureAnswer>().ProducesValidationProblem()
@@ -73,16 +73,20 @@ internal static class LeadsApi
         group.MapPatch("/{id:guid}", Patch).RequireAuthorization(nameof(ApiScope.Write))
             .WithSummary("Edit fields (JSON merge patch); stage, owner, scores and ids are refused")
             .Accepts<LeadDetails>("application/merge-patch+json", "application/json")
-            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(RequestHeader.IfMatch);
         group.MapPost("/{id:guid}/transitions", Transition).RequireAuthorization(nameof(ApiScope.Write))
             .WithSummary("Move the lead to another stage")
-            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<LeadView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(RequestHeader.IfMatch);
         group.MapPost("/{id:guid}/transitions/undo", Undo).RequireAuthorization(nameof(ApiScope.Write))
             .WithSummary("Undo the latest move with a compensating change")
-            .Produces<LeadView>().ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<LeadView>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(RequestHeader.IfMatch);
         group.MapPut("/{id:guid}/owner", Assign).RequireAuthorization(nameof(ApiScope.Write))
             .WithSummary("Reassign the lead to a user or a queue")
-            .Produces<LeadView>().ProducesValidationProblem();
+            .Produces<LeadView>().ProducesValidationProblem()
+            .WithMetadata(RequestHeader.IfMatch);
         group.MapGet("/{id:guid}/history", History).RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("The lead's append-only history: every change with actor, reason and time")
             .Produces<IReadOnlyList<HistoryEntry>>();

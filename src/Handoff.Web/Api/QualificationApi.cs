@@ -19,7 +19,7 @@ internal static class QualificationApi
         definitions.MapPost("/", async (DraftDefinitionRequest body, Definitions d, ClaimsPrincipal user, CancellationToken ct) =>
                 (await d.DraftAsync(body, user.ActorOf(), ct)).ToHttp(v => TypedResults.Created($"/api/qualification/definitions/{v.Version}", v)))
             .RequireAuthorization(nameof(ApiScope.Write))
-            .AddEndpointFilter<Idempotency>()
+            .AddEndpointFilter<Idempotency>().WithMetadata(RequestHeader.IdempotencyKey)
             .WithSummary("Draft a new version (MQL and SQL criteria, source variations, SLA and recycle policies)")
             .Produces<DefinitionView>(StatusCodes.Status201Created).ProducesValidationProblem();
         definitions.MapGet("/active", async (Definitions d, CancellationToken ct) => (await d.ActiveAsync(ct)).ToHttp(TypedResults.Ok))
@@ -73,20 +73,25 @@ internal static class QualificationApi
             .Produces<Evaluation>().ProducesValidationProblem();
         leads.MapPost("/accept", (Guid id, AcceptRequest? body, LeadDecisions d, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 Decide(http, version => d.AcceptAsync(id, body ?? new AcceptRequest(), version, user.ActorOf(), ct)))
-            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Sales accepts an MQL (→ SAL)");
+            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Sales accepts an MQL (→ SAL)")
+            .WithMetadata(RequestHeader.IfMatch);
         leads.MapPost("/reject", (Guid id, RejectRequest body, LeadDecisions d, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 Decide(http, version => d.RejectAsync(id, body, version, user.ActorOf(), ct)))
-            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Sales rejects an MQL with a reason code and a note (→ Disqualified)");
+            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Sales rejects an MQL with a reason code and a note (→ Disqualified)")
+            .WithMetadata(RequestHeader.IfMatch);
         leads.MapPost("/disqualify", (Guid id, RejectRequest body, LeadDecisions d, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 Decide(http, version => d.DisqualifyAsync(id, body, version, user.ActorOf(), ct)))
-            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Disqualify an open lead (wrong fit) with a reason code");
+            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Disqualify an open lead (wrong fit) with a reason code")
+            .WithMetadata(RequestHeader.IfMatch);
         leads.MapPost("/recycle", (Guid id, RecycleRequest body, LeadDecisions d, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 Decide(http, version => d.RecycleAsync(id, body, version, user.ActorOf(), ct)))
-            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Recycle to Nurture (right fit, wrong time) with a reason and a wake date (default from the recycle policy)");
+            .RequireAuthorization(nameof(ApiScope.Write)).WithSummary("Recycle to Nurture (right fit, wrong time) with a reason and a wake date (default from the recycle policy)")
+            .WithMetadata(RequestHeader.IfMatch);
         leads.MapPost("/qualify", (Guid id, QualifyRequest? body, LeadDecisions d, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 Decide(http, version => d.QualifyAsync(id, body ?? new QualifyRequest(), version, user.ActorOf(), ct)))
             .RequireAuthorization(nameof(ApiScope.Write))
-            .WithSummary("Designate SQL: needs a pass under the active definition, or a written justification (listed as an exception)");
+            .WithSummary("Designate SQL: needs a pass under the active definition, or a written justification (listed as an exception)")
+            .WithMetadata(RequestHeader.IfMatch);
     }
 
     private static async Task<IResult> Decide(HttpContext http, Func<int?, Task<Result<Leads.LeadView>>> decide)

@@ -40,7 +40,8 @@ internal static class RoutingApi
         var leads = routes.MapGroup("/api/leads").WithTags("Routing");
         leads.MapPost("/{id:guid}/route", Route).RequireAuthorization(nameof(ApiScope.Write))
             .WithSummary("Re-run the routing rules on the lead now and assign it")
-            .Produces<RouteAnswer>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<RouteAnswer>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(RequestHeader.IfMatch);
         leads.MapGet("/{id:guid}/assignments", async (Guid id, RouteLead route, CancellationToken ct) => (await route.ListAsync(id, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Read))
             .WithSummary("Every assignment of the lead, oldest first, with the rule, strategy and reasons")

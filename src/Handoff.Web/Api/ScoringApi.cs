@@ -29,7 +29,7 @@ internal static class ScoringApi
         models.MapPost("/", async (ScoringDocument body, ScoringModels m, CancellationToken ct) =>
                 (await m.CreateAsync(body, ct)).ToHttp(v => TypedResults.Created($"/api/scoring/models/{v.Id}", v)))
             .RequireAuthorization(nameof(ApiScope.Admin))
-            .AddEndpointFilter<Idempotency>()
+            .AddEndpointFilter<Idempotency>().WithMetadata(RequestHeader.IdempotencyKey)
             .WithSummary("Create a draft scoring model")
             .Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem();
         models.MapGet("/{id:guid}", async (Guid id, ScoringModels m, HttpContext http, CancellationToken ct) =>
@@ -44,13 +44,15 @@ internal static class ScoringApi
             .RequireAuthorization(nameof(ApiScope.Admin))
             .WithSummary("Edit a draft (200); editing an active or retired version makes a new draft version (201). If-Match: the ETag you read (412 when it changed since)")
             .Produces<ScoringModelView>().Produces<ScoringModelView>(StatusCodes.Status201Created).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithMetadata(RequestHeader.IfMatch);
         models.MapDelete("/{id:guid}", async (Guid id, ScoringModels m, HttpContext http, CancellationToken ct) =>
                 (await m.DeleteDraftAsync(id, IfMatch(http), ct)).ToHttp(_ => TypedResults.NoContent()))
             .RequireAuthorization(nameof(ApiScope.Admin))
             .WithSummary("Delete a draft version (204); active and retired versions stay (409 not-a-draft). If-Match: the ETag you read")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithMetadata(RequestHeader.IfMatch);
         models.MapPost("/{id:guid}/activate", async (Guid id, ScoringModels m, RescoreWorker worker, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
                 (await m.ActivateAsync(id, user.ActorOf(), IfMatch(http), ct)).ToHttp(a =>
                 {
@@ -60,7 +62,8 @@ internal static class ScoringApi
             .RequireAuthorization(nameof(ApiScope.Admin))
             .WithSummary("Make this version the active model (the previous one retires) and rescore every lead in the background. If-Match: the ETag you read (412 when it changed since)")
             .Produces<Activation>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithMetadata(RequestHeader.IfMatch);
         models.MapPost("/{id:guid}/backtest", async (Guid id, BacktestRequest body, BacktestModel backtest, CancellationToken ct) =>
                 (await backtest.HandleAsync(id, body, ct)).ToHttp(TypedResults.Ok))
             .RequireAuthorization(nameof(ApiScope.Admin))

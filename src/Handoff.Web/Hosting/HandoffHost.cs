@@ -79,7 +79,7 @@ internal static class HandoffHost
         });
 
         services.AddHealthChecks().AddDbContextCheck<HandoffDb>("database");
-        services.AddOpenApi(o => o.AddOperationTransformer(AlternativeResponse.DescribeAsync).AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(o => o.AddOperationTransformer(AlternativeResponse.DescribeAsync).AddOperationTransformer(RequestHeader.DescribeAsync).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {

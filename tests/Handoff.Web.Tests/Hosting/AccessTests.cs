@@ -107,6 +107,19 @@ public sealed class AccessTests(SqliteApp app) : IClassFixture<SqliteApp>
             Assert.Equal(["#/components/schemas/CaptureAnswer", "#/components/schemas/CaptureReceipt"], answers.Select(a => a!["$ref"]!.GetValue<string>()));
         }
 
+        // Headers the handlers read are declared (clients generated from the document can send them), and so are the
+        // 401 and 403 of every endpoint that needs a key.
+        string[] Headers(string path, string method) =>
+            [.. (openApi["paths"]![path]![method]!["parameters"]?.AsArray() ?? []).Where(p => p!["in"]!.GetValue<string>() == "header").Select(p => p!["name"]!.GetValue<string>())];
+        Assert.Contains("Idempotency-Key", Headers("/api/leads", "post"));
+        Assert.Contains("Idempotency-Key", Headers("/api/activities", "post"));
+        Assert.Contains("If-Match", Headers("/api/leads/{id}", "patch"));
+        Assert.Contains("If-Match", Headers("/api/scoring/models/{id}/activate", "post"));
+        Assert.DoesNotContain("If-Match", Headers("/api/leads", "post"));
+        var listResponses = openApi["paths"]!["/api/leads"]!["get"]!["responses"]!.AsObject();
+        Assert.True(listResponses.ContainsKey("401") && listResponses.ContainsKey("403"), listResponses.ToJsonString());
+        Assert.False(openApi["paths"]!["/f/{formKey}"]!["post"]!["responses"]!.AsObject().ContainsKey("401"));
+
         var schemas = openApi["components"]!["schemas"]!.AsObject();
         var refs = System.Text.RegularExpressions.Regex.Matches(document, "\"#/components/schemas/([^\"]+)\"").Select(m => m.Groups[1].Value).Distinct();
         Assert.All(refs, r => Assert.True(schemas.ContainsKey(r), $"{r} is referenced and not described"));
