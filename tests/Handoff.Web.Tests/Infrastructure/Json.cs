@@ -15,6 +15,34 @@ public static class Json
     public static async Task<JsonArray> ReadArrayAsync(this HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonArray>())!;
 
+    /// <summary>
+    /// A <c>400</c> validation problem (asserted: status, media type, title) as its field errors: <c>Error(path)</c> is
+    /// the message at a path (asserted: exactly one), <c>Count</c> how many paths have errors.
+    /// </summary>
+    public static async Task<FieldErrors> ValidationErrorsAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"expected 400, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(text)!.AsObject();
+        Assert.Equal("One or more fields are invalid.", problem["title"]!.GetValue<string>());
+        return new FieldErrors(problem["errors"]!.AsObject());
+    }
+
+    /// <summary>The errors of a validation problem, by path.</summary>
+    public sealed class FieldErrors(JsonObject errors)
+    {
+        public int Count => errors.Count;
+
+        public bool ContainsKey(string path) => errors.ContainsKey(path);
+
+        public string Error(string path)
+        {
+            Assert.True(errors.ContainsKey(path), $"no error on {path}: {errors.ToJsonString()}");
+            return Assert.Single(errors[path]!.AsArray())!.GetValue<string>();
+        }
+    }
+
     /// <summary>Creates a lead with a unique email and returns its JSON.</summary>
     public static async Task<JsonObject> CreateLeadAsync(this HttpClient client, object? body = null)
     {

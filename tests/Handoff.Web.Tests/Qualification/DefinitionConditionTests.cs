@@ -74,27 +74,17 @@ public abstract class DefinitionConditionTests<TApp>(TApp app) : IClassFixture<T
             },
         });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.ReadObjectAsync();
-        Assert.Equal(400, problem["status"]!.GetValue<int>());
-        Assert.Equal("One or more fields are invalid.", problem["title"]!.GetValue<string>());
-        var errors = problem["errors"]!.AsObject();
-        string Error(string path)
-        {
-            Assert.True(errors.ContainsKey(path), $"no error on {path}: {errors.ToJsonString()}");
-            return Assert.Single(errors[path]!.AsArray())!.GetValue<string>();
-        }
+        var errors = await response.ValidationErrorsAsync();
 
-        Assert.Contains("'employeeCount' is a number: give a number (without quotes), not \"lots\"", Error("document.mql.conditions[0].value"), StringComparison.Ordinal);
-        var seniority = Error("document.mql.conditions[1].value");
+        Assert.Contains("'employeeCount' is a number: give a number (without quotes), not \"lots\"", errors.Error("document.mql.conditions[0].value"), StringComparison.Ordinal);
+        var seniority = errors.Error("document.mql.conditions[1].value");
         Assert.Contains("'Vice President' is not a value of 'seniority'", seniority, StringComparison.Ordinal);
         Assert.Contains("Director, VP, CLevel", seniority, StringComparison.Ordinal);
-        Assert.Contains("give true or false", Error("document.sql.conditions[0].value"), StringComparison.Ordinal);
-        Assert.Contains("non-empty array", Error("document.sql.conditions[1].value"), StringComparison.Ordinal);
-        Assert.Contains("no value of 'employeeCount' is at least 500 and at most 100", Error("document.sources[0].when"), StringComparison.Ordinal);
-        Assert.Contains("cannot test the lead's stage", Error("document.sources[0].mql.conditions[0].field"), StringComparison.Ordinal);
-        Assert.Contains("use one of: A, B, C, D", Error("document.sources[1].when[0].value"), StringComparison.Ordinal);
+        Assert.Contains("give true or false", errors.Error("document.sql.conditions[0].value"), StringComparison.Ordinal);
+        Assert.Contains("non-empty array", errors.Error("document.sql.conditions[1].value"), StringComparison.Ordinal);
+        Assert.Contains("no value of 'employeeCount' is at least 500 and at most 100", errors.Error("document.sources[0].when"), StringComparison.Ordinal);
+        Assert.Contains("cannot test the lead's stage", errors.Error("document.sources[0].mql.conditions[0].field"), StringComparison.Ordinal);
+        Assert.Contains("use one of: A, B, C, D", errors.Error("document.sources[1].when[0].value"), StringComparison.Ordinal);
         Assert.Equal(7, errors.Count);
         Assert.Equal(before.Count, (await (await client.GetAsync("/api/qualification/definitions")).ReadArrayAsync()).Count);
     }

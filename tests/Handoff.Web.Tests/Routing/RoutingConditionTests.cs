@@ -44,29 +44,19 @@ public abstract class RoutingConditionTests<TApp>(TApp app) : IClassFixture<TApp
             },
         });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.ReadObjectAsync();
-        Assert.Equal(400, problem["status"]!.GetValue<int>());
-        Assert.Equal("One or more fields are invalid.", problem["title"]!.GetValue<string>());
-        var errors = problem["errors"]!.AsObject();
-        string Error(string path)
-        {
-            Assert.True(errors.ContainsKey(path), $"no error on {path}: {errors.ToJsonString()}");
-            return Assert.Single(errors[path]!.AsArray())!.GetValue<string>();
-        }
+        var errors = await response.ValidationErrorsAsync();
 
-        Assert.Contains("'employeeCount' is a number: give a number (without quotes), not \"lots\"", Error("rules[0].conditions[0].value"), StringComparison.Ordinal);
-        var seniority = Error("rules[1].conditions[0].value");
+        Assert.Contains("'employeeCount' is a number: give a number (without quotes), not \"lots\"", errors.Error("rules[0].conditions[0].value"), StringComparison.Ordinal);
+        var seniority = errors.Error("rules[1].conditions[0].value");
         Assert.Contains("'Vice President' is not a value of 'seniority'", seniority, StringComparison.Ordinal);
         Assert.Contains("Director, VP, CLevel", seniority, StringComparison.Ordinal);
-        Assert.Contains("non-empty array", Error("rules[2].conditions[0].value"), StringComparison.Ordinal);
-        Assert.Contains("no value of 'employeeCount' is at least 500 and at most 100", Error("rules[3].conditions"), StringComparison.Ordinal);
-        Assert.Contains("without quotes", Error("rules[4].conditions[0].value"), StringComparison.Ordinal);
-        Assert.Contains("'Qualified' is not a value of 'stage'", Error("rules[5].conditions[0].value"), StringComparison.Ordinal);
-        Assert.Contains("give true or false", Error("rules[6].conditions[0].value"), StringComparison.Ordinal);
-        Assert.Contains("'region' holds one of", Error("rules[8].conditions[2].op"), StringComparison.Ordinal);
-        Assert.Contains("no value of 'employeeCount' is more than 500 and less than 100", Error("rules[8].conditions"), StringComparison.Ordinal);
+        Assert.Contains("non-empty array", errors.Error("rules[2].conditions[0].value"), StringComparison.Ordinal);
+        Assert.Contains("no value of 'employeeCount' is at least 500 and at most 100", errors.Error("rules[3].conditions"), StringComparison.Ordinal);
+        Assert.Contains("without quotes", errors.Error("rules[4].conditions[0].value"), StringComparison.Ordinal);
+        Assert.Contains("'Qualified' is not a value of 'stage'", errors.Error("rules[5].conditions[0].value"), StringComparison.Ordinal);
+        Assert.Contains("give true or false", errors.Error("rules[6].conditions[0].value"), StringComparison.Ordinal);
+        Assert.Contains("'region' holds one of", errors.Error("rules[8].conditions[2].op"), StringComparison.Ordinal);
+        Assert.Contains("no value of 'employeeCount' is more than 500 and less than 100", errors.Error("rules[8].conditions"), StringComparison.Ordinal);
         Assert.Equal(9, errors.Count);
         Assert.Equal(before.Count, (await (await client.GetAsync("/api/routing/rules/versions")).ReadArrayAsync()).Count);
     }
