@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Handoff.Accounts;
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Enrichment;
@@ -98,6 +99,12 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             return new ConflictError("merge-direction", $"Lead {duplicate.Id} is already in the pipeline ({duplicate.Stage}); merge the other lead into it instead.");
         }
 
+        // A junk survivor would take a real person out of every metric, closed as its duplicate.
+        if (survivor.Stage == LeadStage.Junk && duplicate.Stage != LeadStage.Junk)
+        {
+            return new ConflictError("merge-direction", $"Lead {survivor.Id} is Junk; merge it into lead {duplicate.Id} instead, or restore it first.");
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
         var merged = Survive(survivor, duplicate, request.Rule);
         var errors = new FieldErrors();
@@ -105,6 +112,18 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
         if (errors.Any)
         {
             return errors.ToError();
+        }
+
+        if (StageRules.IsOpen(survivor.Stage) && EmailKeys.Of(merged.Email) is { } key && key != survivor.EmailKey)
+        {
+            var other = await db.Leads.Where(l => l.Id != survivor.Id && l.Id != duplicate.Id && l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))
+                .Select(l => (Guid?)l.Id).FirstOrDefaultAsync(ct);
+            if (other is { } openId)
+            {
+                return new ConflictError(
+                    "duplicate-open-lead",
+                    $"Lead {openId} is open for {merged.Email}, the email that would survive; merge lead {openId} too, or merge the other way round.");
+            }
         }
 
         // The duplicate leaves the open stages first, so the survivor may take its email without breaking "one open lead per email".
@@ -115,15 +134,21 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             LeadEvents.StageChanged(db, closed);
         }
 
-        await db.SaveChangesAsync(ct);
+        // A writer that changed either lead since it was read, or took the surviving email meanwhile, is a conflict;
+        // returning before the commit rolls the whole merge back.
+        if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
+        {
+            return conflict;
+        }
 
-        var edit = survivor.Update(merged, actor, now, enricher.Of(merged));
+        var enrichment = enricher.Of(merged);
+        var edit = survivor.Update(merged, actor, now, enrichment);
         if (edit is not null)
         {
             db.AuditEntries.Add(edit);
         }
 
-        if (survivor.AccountId is null && duplicate.AccountId is { } account)
+        if (survivor.AccountId is null && (duplicate.AccountId ?? await AccountMatch.FindAsync(db, enrichment, ct)) is { } account)
         {
             survivor.LinkAccount(account);
         }
@@ -137,12 +162,19 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
         var absorbed = survivor.Absorbed(duplicate.Id, changes.ToJsonString(), actor, now, request.Note);
         db.AuditEntries.Add(absorbed);
         LeadEvents.Audited(db, absorbed);
-        await db.SaveChangesAsync(ct);
+        if (await LeadChanges.SaveAsync(db, ct) is { } raced)
+        {
+            return raced;
+        }
 
         await db.Activities.Where(a => a.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.LeadId, survivor.Id), ct);
         await db.VisitorLinks.Where(v => v.LeadId == duplicate.Id).ExecuteUpdateAsync(s => s.SetProperty(v => v.LeadId, survivor.Id), ct);
         await automations.RunAsync(new LeadChange(survivor, actor, now) { FieldsChanged = edit is not null, ActivitiesMerged = true }, ct);
-        await db.SaveChangesAsync(ct);
+        if (await LeadChanges.SaveAsync(db, ct) is { } late)
+        {
+            return late;
+        }
+
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);

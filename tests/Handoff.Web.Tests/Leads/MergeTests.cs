@@ -73,6 +73,70 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(HttpStatusCode.BadRequest, self.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
     }
+    [Fact]
+    public async Task Merge_IsAConflict_NotACrash_WhenTheSurvivingEmailBelongsToAThirdOpenLead()
+    {
+        var client = app.Admin();
+        var domain = $"hooli-{Guid.NewGuid():N}.io";
+        var survivor = await client.CreateLeadAsync(new { lastName = "Belson", email = $"gavin@{domain}" });
+        var closed = await client.CreateLeadAsync(new { lastName = "Belson", email = $"g.belson@{domain}" });
+        Assert.Equal(HttpStatusCode.OK, (await client.MoveAsync(closed.Id(), new { to = "Disqualified", reason = "poor-fit" })).StatusCode);
+        var third = await client.CreateLeadAsync(new { lastName = "Belson", email = $"g.belson@{domain}" }); // open again under that email
+
+        // The closed lead changed last, so its email would survive onto the open survivor: a second open lead for it.
+        var merged = await client.PostAsJsonAsync($"/api/leads/{survivor.Id()}/merge", new { duplicateId = closed.Id() });
+
+        Assert.Equal(HttpStatusCode.Conflict, merged.StatusCode);
+        var problem = Json.Problem(await merged.Content.ReadAsStringAsync());
+        Assert.Equal("duplicate-open-lead", problem.GetProperty("code").GetString());
+        Assert.Contains(third.Id(), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var after = await (await client.GetAsync($"/api/leads/{survivor.Id()}")).ReadObjectAsync();
+        Assert.Equal(survivor["version"]!.GetValue<int>(), after["version"]!.GetValue<int>()); // nothing written
+        var history = await (await client.GetAsync($"/api/leads/{closed.Id()}/history")).ReadArrayAsync();
+        Assert.DoesNotContain(history, h => h!["kind"]!.GetValue<string>() == "merged");
+        var stillAlone = await (await client.GetAsync($"/api/leads/{survivor.Id()}/history")).ReadArrayAsync();
+        Assert.All(stillAlone, h => Assert.Equal(survivor.Id(), h!["leadId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Merge_WhileTheSameLeadsAreEdited_AnswersAConflict_NeverAnError()
+    {
+        var client = app.Admin();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            var domain = $"pied-piper-{Guid.NewGuid():N}.io";
+            var survivor = await client.CreateLeadAsync(new { lastName = "Hendricks", email = $"richard@{domain}" });
+            var duplicate = await client.CreateLeadAsync(new { lastName = "Hendricks", email = $"r.hendricks@{domain}" });
+            var responses = await Task.WhenAll(
+                client.PostAsJsonAsync($"/api/leads/{survivor.Id()}/merge", new { duplicateId = duplicate.Id() }),
+                client.PatchAsync($"/api/leads/{duplicate.Id()}", JsonContent.Create(new { title = $"CEO {i}" })),
+                client.PatchAsync($"/api/leads/{survivor.Id()}", JsonContent.Create(new { city = "Palo Alto" })));
+            statuses.AddRange(responses.Select(r => r.StatusCode));
+        }
+
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.Conflict, $"got {(int)s}"));
+    }
+
+    [Fact]
+    public async Task Merge_OfARealLeadIntoAJunkLead_IsRefused_TheOtherWayRoundWorks()
+    {
+        var client = app.Admin();
+        var junk = await client.CreateLeadAsync(new { lastName = "Bachman", email = $"erlich.{Guid.NewGuid():N}@mailinator.com" });
+        var real = await client.CreateLeadAsync(new { lastName = "Bachman", email = $"erlich@aviato-{Guid.NewGuid():N}.io", title = "Founder" });
+        Assert.Equal("Junk", junk.Stage());
+
+        var intoJunk = await client.PostAsJsonAsync($"/api/leads/{junk.Id()}/merge", new { duplicateId = real.Id() });
+
+        Assert.Equal(HttpStatusCode.Conflict, intoJunk.StatusCode);
+        Assert.Equal("merge-direction", Json.Problem(await intoJunk.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+        Assert.Equal("New", (await (await client.GetAsync($"/api/leads/{real.Id()}")).ReadObjectAsync()).Stage());
+
+        var intoReal = await client.PostAsJsonAsync($"/api/leads/{real.Id()}/merge", new { duplicateId = junk.Id() });
+
+        Assert.Equal(HttpStatusCode.OK, intoReal.StatusCode);
+        Assert.Equal("New", (await intoReal.ReadObjectAsync()).Stage());
+    }
 }
 
 public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
