@@ -129,6 +129,32 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AccountMatching_AlsoHappens_WhenAnEditGivesTheLeadAWorkEmailOrWebsite()
+    {
+        var client = app.Admin();
+        var domain = $"litware-{Guid.NewGuid():N}.io";
+        Guid account;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+            var created = Handoff.Accounts.Account.Create("Litware", domain, DateTime.UtcNow);
+            db.Accounts.Add(created);
+            await db.SaveChangesAsync();
+            account = created.Id;
+        }
+
+        var byEmail = await client.CreateLeadAsync(new { lastName = "Okafor", email = $"okafor.{Guid.NewGuid():N}@gmail.com" });
+        var byWebsite = await client.CreateLeadAsync(new { lastName = "Adeyemi", email = $"adeyemi.{Guid.NewGuid():N}@outlook.com" });
+        Assert.Null(byEmail["accountId"]);
+
+        var emailEdit = await client.PatchAsync($"/api/leads/{byEmail.Id()}", JsonContent.Create(new { email = $"okafor@{domain}" }));
+        var websiteEdit = await client.PatchAsync($"/api/leads/{byWebsite.Id()}", JsonContent.Create(new { website = $"https://www.{domain}/" }));
+
+        Assert.Equal(account, (await emailEdit.ReadObjectAsync())["accountId"]!.GetValue<Guid>());
+        Assert.Equal(account, (await websiteEdit.ReadObjectAsync())["accountId"]!.GetValue<Guid>());
+    }
+
+    [Fact]
     public async Task ClosedLead_DoesNotAbsorbANewCapture()
     {
         var client = app.Admin();
