@@ -184,6 +184,27 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
     }
 
     /// <summary>
+    /// The lead that <paramref name="leadId"/> lives on as: itself when it was never merged, else the end of its chain
+    /// of merges (A into B, B into C: C). Touches and captures of a merged-away lead's email belong there.
+    /// </summary>
+    public static async Task<Guid> SurvivorOfAsync(HandoffDb db, Guid leadId, CancellationToken ct)
+    {
+        var current = leadId;
+        for (var hops = 0; hops < 100; hops++)
+        {
+            var next = await db.Leads.Where(l => l.Id == current).Select(l => l.MergedIntoId).FirstOrDefaultAsync(ct);
+            if (next is not { } into)
+            {
+                break;
+            }
+
+            current = into;
+        }
+
+        return current;
+    }
+
+    /// <summary>
     /// The surviving field values: the winner's non-empty values over the other's; first-touch attribution always
     /// from the lead captured first; an email consent withdrawn on either lead stays withdrawn.
     /// </summary>

@@ -137,6 +137,37 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(HttpStatusCode.OK, intoReal.StatusCode);
         Assert.Equal("New", (await intoReal.ReadObjectAsync()).Stage());
     }
+    [Fact]
+    public async Task AfterAMerge_TheMergedAwayEmail_StillFindsThePerson_ThroughAChainOfMerges()
+    {
+        var client = app.Admin();
+        var domain = $"hooli-{Guid.NewGuid():N}.io";
+        var first = await client.CreateLeadAsync(new { firstName = "Jared", lastName = "Dunn", email = $"donald@{domain}" });
+        var second = await client.CreateLeadAsync(new { firstName = "Jared", lastName = "Dunn", email = $"jared@{domain}" });
+        var third = await client.CreateLeadAsync(new { firstName = "Jared", lastName = "Dunn", email = $"jd@{domain}" });
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/leads/{second.Id()}/merge", new { duplicateId = first.Id() })).StatusCode);
+
+        // The survivor kept its own (newer) address; the person writes in again under the old one.
+        var recapture = await client.PostAsJsonAsync("/api/leads", new { email = $"Donald@{domain.ToUpperInvariant()}", title = "COO" });
+        var touchByEmail = await client.PostAsJsonAsync("/api/activities", new { type = "PageView", email = $"donald@{domain}", url = "/pricing" });
+        var touchById = await client.PostAsJsonAsync("/api/activities", new { type = "PageView", leadId = first.Id(), url = "/demo" });
+
+        Assert.Equal(HttpStatusCode.OK, recapture.StatusCode);
+        var answer = await recapture.ReadObjectAsync();
+        Assert.Equal(second.Id(), answer["duplicateOf"]!.GetValue<string>());
+        Assert.Equal("COO", answer["lead"]!["title"]!.GetValue<string>());
+        Assert.Equal($"jared@{domain}", answer["lead"]!["email"]!.GetValue<string>());
+        Assert.Equal(second.Id(), (await touchByEmail.ReadObjectAsync())["items"]![0]!["leadId"]!.GetValue<string>());
+        Assert.Equal(second.Id(), (await touchById.ReadObjectAsync())["items"]![0]!["leadId"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/leads/{third.Id()}/merge", new { duplicateId = second.Id() })).StatusCode);
+        var again = await client.PostAsJsonAsync("/api/leads", new { email = $"donald@{domain}" });
+
+        Assert.Equal(third.Id(), (await again.ReadObjectAsync())["duplicateOf"]!.GetValue<string>());
+        var activities = await (await client.GetAsync($"/api/leads/{third.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(7, activities.Count); // five captures and two page views, all on the last survivor
+    }
+
 }
 
 public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
