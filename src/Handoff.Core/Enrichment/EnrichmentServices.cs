@@ -20,6 +20,11 @@ public static class EnrichmentServices
         services.Configure<HttpEnrichmentOptions>(configuration.GetSection(HttpEnrichmentOptions.Section));
         services.AddMemoryCache();
         services.AddHttpClient<HttpEnrichmentProvider>()
+            .ConfigureHttpClient((sp, client) =>
+            {
+                client.MaxResponseContentBufferSize = HttpEnrichmentOptions.MaxAnswerBytes;
+                client.Timeout = sp.GetRequiredService<IOptions<HttpEnrichmentOptions>>().Value.LookupBound;
+            })
             .AddResilienceHandler("enrichment", (pipeline, context) =>
             {
                 var settings = context.ServiceProvider.GetRequiredService<IOptions<HttpEnrichmentOptions>>().Value;
