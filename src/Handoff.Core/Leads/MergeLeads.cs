@@ -56,6 +56,19 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             .Take(200)
             .ToListAsync(ct);
 
+        // People at the same company domain, whose names may differ in the stored key only ("Dr. Ana Lima", "Ana Lima
+        // Jr.", "Müller" / "Mueller"): compared by the looser key in memory, the newest few hundred.
+        if (lead.NameKey is not null && lead.CompanyDomain is { } domain)
+        {
+            var known = candidates.Select(c => c.Id).ToHashSet();
+            var colleagues = await db.Leads.AsNoTracking()
+                .Where(l => l.Id != id && l.MergedIntoId == null && l.Stage != LeadStage.Junk && l.CompanyDomain == domain && l.NameKey != null)
+                .OrderByDescending(l => l.CreatedAt)
+                .Take(500)
+                .ToListAsync(ct);
+            candidates.AddRange(colleagues.Where(c => !known.Contains(c.Id)));
+        }
+
         return candidates
             .Select(c => Score(lead, c))
             .Where(s => s.Confidence >= 0.5)
@@ -259,7 +272,7 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             Add(0.8, "same phone");
         }
 
-        if (lead.NameKey is not null && lead.NameKey == other.NameKey)
+        if (lead.NameKey is not null && (lead.NameKey == other.NameKey || MatchKeys.LooseName(lead.FirstName, lead.LastName) == MatchKeys.LooseName(other.FirstName, other.LastName)))
         {
             if (lead.CompanyDomain is not null && lead.CompanyDomain == other.CompanyDomain)
             {

@@ -168,6 +168,27 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(7, activities.Count); // five captures and two page views, all on the last survivor
     }
 
+    [Fact]
+    public async Task Suggestions_SeeThroughTitlesSuffixesAndTransliteration_ButNotADifferentPersonWithTheSameFirstName()
+    {
+        var client = app.Admin();
+        var domain = $"lima-corp-{Guid.NewGuid():N}.com.br";
+        var doctor = await client.CreateLeadAsync(new { firstName = "Dr. Ana", lastName = "Lima", email = $"ana.lima@{domain}" });
+        var junior = await client.CreateLeadAsync(new { firstName = "Ana", lastName = "Lima Jr.", email = $"ana@{domain}" });
+        var colleague = await client.CreateLeadAsync(new { firstName = "Ana", lastName = "Souza", email = $"ana.souza@{domain}" });
+        var mueller = await client.CreateLeadAsync(new { firstName = "Jürgen", lastName = "Mueller", email = $"jm@{domain}" });
+        var mueller2 = await client.CreateLeadAsync(new { firstName = "Jurgen", lastName = "Müller", email = $"juergen@{domain}" });
+
+        var forDoctor = await (await client.GetAsync($"/api/leads/{doctor.Id()}/duplicates")).ReadArrayAsync();
+        var forMueller = await (await client.GetAsync($"/api/leads/{mueller.Id()}/duplicates")).ReadArrayAsync();
+
+        var match = Assert.Single(forDoctor);
+        Assert.Equal(junior.Id(), match!["leadId"]!.GetValue<string>());
+        Assert.Equal(0.9, match["confidence"]!.GetValue<double>());
+        Assert.DoesNotContain(forDoctor, s => s!["leadId"]!.GetValue<string>() == colleague.Id());
+        Assert.Equal(mueller2.Id(), Assert.Single(forMueller)!["leadId"]!.GetValue<string>());
+    }
+
 }
 
 public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
