@@ -267,12 +267,23 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             Add(0.99, "same email");
         }
 
+        var sameName = lead.NameKey is not null && other.NameKey is not null
+            && (lead.NameKey == other.NameKey || MatchKeys.LooseName(lead.FirstName, lead.LastName) == MatchKeys.LooseName(other.FirstName, other.LastName));
         if (lead.PhoneE164 is not null && lead.PhoneE164 == other.PhoneE164)
         {
-            Add(0.8, "same phone");
+            // A company's main line (extensions are not part of the E.164 number) is shared by colleagues: a phone is
+            // evidence of one person only when the names do not say otherwise.
+            if (sameName || lead.NameKey is null || other.NameKey is null)
+            {
+                Add(0.8, "same phone");
+            }
+            else
+            {
+                Add(0.2, "same phone, another name");
+            }
         }
 
-        if (lead.NameKey is not null && (lead.NameKey == other.NameKey || MatchKeys.LooseName(lead.FirstName, lead.LastName) == MatchKeys.LooseName(other.FirstName, other.LastName)))
+        if (sameName)
         {
             if (lead.CompanyDomain is not null && lead.CompanyDomain == other.CompanyDomain)
             {

@@ -189,6 +189,26 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(mueller2.Id(), Assert.Single(forMueller)!["leadId"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Suggestions_ASharedSwitchboardNumber_DoesNotMakeColleaguesDuplicates_ButTheSamePersonsPhoneDoes()
+    {
+        var client = app.Admin();
+        var domain = $"switchboard-{Guid.NewGuid():N}.com";
+        var number = $"+1 415 555 {Random.Shared.Next(1000, 9999)}";
+        var ana = await client.CreateLeadAsync(new { firstName = "Ana", lastName = "Souza", email = $"ana@{domain}", phone = $"{number} ext. 101" });
+        var bruno = await client.CreateLeadAsync(new { firstName = "Bruno", lastName = "Lima", email = $"bruno@{domain}", phone = $"{number} ext. 202" });
+        var anaAtHome = await client.CreateLeadAsync(new { firstName = "Ana", lastName = "Souza", email = $"ana.souza.{Guid.NewGuid():N}@gmail.com", phone = number });
+        var noName = await client.CreateLeadAsync(new { email = $"caller.{Guid.NewGuid():N}@gmail.com", phone = number });
+
+        var suggestions = await (await client.GetAsync($"/api/leads/{ana.Id()}/duplicates")).ReadArrayAsync();
+
+        var ids = suggestions.Select(s => s!["leadId"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain(bruno.Id(), ids);
+        Assert.Contains(anaAtHome.Id(), ids);
+        Assert.Contains(noName.Id(), ids);
+        Assert.True(suggestions.First(s => s!["leadId"]!.GetValue<string>() == anaAtHome.Id())!["confidence"]!.GetValue<double>() >= 0.8);
+    }
+
 }
 
 public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
