@@ -186,6 +186,27 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task RestoringJunk_JoinsThePersonsAnonymousTouches_AndLinksTheirVisitor()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = UniqueEmail("restored");
+        await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/pricing" });
+        await client.PostAsJsonAsync("/api/activities", new { type = "ContentDownload", email, url = "/whitepaper" });
+        var junk = await client.CreateLeadAsync(new { email, lastName = "Marsh", visitorId = visitor, description = "We offer SEO services, and we need a CRM" });
+        Assert.Equal("Junk", junk.Stage());
+        Assert.Single(await (await client.GetAsync($"/api/leads/{junk.Id()}/activities")).ReadArrayAsync()); // junk takes no one's touches
+
+        var restore = await client.MoveAsync(junk.Id(), new { to = "New", note = "a buyer after all" });
+
+        Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+        var touches = await (await client.GetAsync($"/api/leads/{junk.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(3, touches.Count);
+        var later = await (await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/demo" })).ReadObjectAsync();
+        Assert.Equal(junk.Id(), later["items"]![0]!["leadId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task EditingAnEmail_IntoAnotherOpenLeads_IsAConflict_NotACrash()
     {
         var client = app.Admin();
