@@ -34,6 +34,8 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         var loser = await (await client.GetAsync($"/api/leads/{older.Id()}")).ReadObjectAsync();
         Assert.Equal("Disqualified", loser.Stage());
         Assert.Equal("duplicate", loser["stageReason"]!.GetValue<string>());
+        Assert.Equal(newer.Id(), loser["mergedIntoId"]!.GetValue<string>());
+        Assert.Null(survivor["mergedIntoId"]);
 
         var activities = await (await client.GetAsync($"/api/leads/{newer.Id()}/activities")).ReadArrayAsync();
         Assert.Equal(3, activities.Count); // two captures and the page view
@@ -136,6 +138,9 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
 
         Assert.Equal(HttpStatusCode.OK, intoReal.StatusCode);
         Assert.Equal("New", (await intoReal.ReadObjectAsync()).Stage());
+        var absorbed = await (await client.GetAsync($"/api/leads/{junk.Id()}")).ReadObjectAsync();
+        Assert.Equal("Junk", absorbed.Stage()); // a closed lead only records where it went
+        Assert.Equal(real.Id(), absorbed["mergedIntoId"]!.GetValue<string>());
     }
     [Fact]
     public async Task AfterAMerge_TheMergedAwayEmail_StillFindsThePerson_ThroughAChainOfMerges()
