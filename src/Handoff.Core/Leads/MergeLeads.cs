@@ -79,6 +79,11 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
 
     public async Task<Result<LeadView>> MergeAsync(Guid survivorId, MergeRequest request, Actor actor, CancellationToken ct)
     {
+        if (request.DuplicateId == Guid.Empty)
+        {
+            return ValidationError.For("duplicateId", "is required: the id of the lead to merge into this one");
+        }
+
         if (request.DuplicateId == survivorId)
         {
             return ValidationError.For("duplicateId", "a lead cannot be merged into itself");

@@ -74,6 +74,10 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
 
         Assert.Equal(HttpStatusCode.BadRequest, self.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        var none = await client.PostAsJsonAsync($"/api/leads/{lead.Id()}/merge", new { note = "forgot the id" });
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        var error = Json.Problem(await none.Content.ReadAsStringAsync()).GetProperty("errors").GetProperty("duplicateId")[0].GetString();
+        Assert.Contains("required", error, StringComparison.Ordinal);
     }
     [Fact]
     public async Task Merge_IsAConflict_NotACrash_WhenTheSurvivingEmailBelongsToAThirdOpenLead()
