@@ -10,7 +10,10 @@ namespace Handoff.Leads;
 /// <summary>How field values survive a merge.</summary>
 public enum SurvivorshipRule
 {
-    /// <summary>For each field, the value of the lead changed most recently, unless it is empty.</summary>
+    /// <summary>
+    /// For each field, the value of the lead whose fields were given most recently (captured, edited, recaptured or
+    /// imported; a stage move, a reassignment, a merge or a provider's gap-filling does not count), unless it is empty.
+    /// </summary>
     NewestNonEmpty,
 
     /// <summary>For each field, the value of the lead whose source ranks higher in <c>Handoff:Merge:TrustedSources</c>.</summary>
@@ -35,6 +38,8 @@ public sealed class MergeOptions
 /// </summary>
 public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher enricher, Microsoft.Extensions.Options.IOptions<MergeOptions> options, LeadAutomations automations)
 {
+    private const string FieldsUpdated = "fields-updated";
+
     public async Task<Result<IReadOnlyList<DuplicateSuggestion>>> SuggestAsync(Guid id, CancellationToken ct)
     {
         var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);
@@ -124,7 +129,7 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var merged = Survive(survivor, duplicate, request.Rule);
+        var merged = await SurviveAsync(survivor, duplicate, request.Rule, ct);
         var errors = new FieldErrors();
         merged.Validate(errors);
         if (errors.Any)
@@ -159,12 +164,10 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             return conflict;
         }
 
+        // The field changes are recorded in the "merged" entry below, not as an edit: the merged values are not newer
+        // data (DataGivenAtAsync), so a later merge of this lead still weighs them by when they were given.
         var enrichment = enricher.Of(merged);
         var edit = survivor.Update(merged, actor, now, enrichment);
-        if (edit is not null)
-        {
-            db.AuditEntries.Add(edit);
-        }
 
         if (survivor.AccountId is null && (duplicate.AccountId ?? await AccountMatch.FindAsync(db, enrichment, ct)) is { } account)
         {
@@ -226,12 +229,12 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
     /// The surviving field values: the winner's non-empty values over the other's; first-touch attribution always
     /// from the lead captured first; an email consent withdrawn on either lead stays withdrawn.
     /// </summary>
-    private LeadDetails Survive(Lead survivor, Lead duplicate, SurvivorshipRule rule)
+    private async Task<LeadDetails> SurviveAsync(Lead survivor, Lead duplicate, SurvivorshipRule rule, CancellationToken ct)
     {
         var survivorWins = rule switch
         {
             SurvivorshipRule.TrustedSource => Rank(survivor.Source) <= Rank(duplicate.Source),
-            _ => survivor.UpdatedAt >= duplicate.UpdatedAt,
+            _ => await DataGivenAtAsync(survivor, ct) >= await DataGivenAtAsync(duplicate, ct),
         };
         var (winner, loser) = survivorWins ? (survivor, duplicate) : (duplicate, survivor);
         var first = survivor.CreatedAt <= duplicate.CreatedAt ? survivor : duplicate;
@@ -249,6 +252,19 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
             UtmContent = first.UtmContent,
             EmailConsent = survivor.EmailConsent == false || duplicate.EmailConsent == false ? false : winner.EmailConsent ?? loser.EmailConsent,
         };
+    }
+
+    /// <summary>
+    /// When the lead's fields were last given: its capture, or its latest edit by a person, a recapture or an import
+    /// (not a provider's gap-filling). Not <see cref="Lead.UpdatedAt"/>: a stage move, a reassignment or a merge
+    /// bumps that, and would make the older data look newer.
+    /// </summary>
+    private async Task<DateTime> DataGivenAtAsync(Lead lead, CancellationToken ct)
+    {
+        var edited = await db.AuditEntries
+            .Where(a => a.LeadId == lead.Id && a.Action == FieldsUpdated && !a.ActorId.StartsWith("enrichment:"))
+            .MaxAsync(a => (DateTime?)a.At, ct);
+        return edited is { } at && at > lead.CreatedAt ? at : lead.CreatedAt;
     }
 
     private int Rank(string? source)

@@ -218,6 +218,29 @@ public abstract class MergeTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.True(suggestions.First(s => s!["leadId"]!.GetValue<string>() == anaAtHome.Id())!["confidence"]!.GetValue<double>() >= 0.8);
     }
 
+    [Fact]
+    public async Task NewestNonEmpty_GoesByWhenTheDataCame_NotByALaterStageMoveOrReassignment()
+    {
+        var client = app.Admin();
+        var domain = $"raviga-{Guid.NewGuid():N}.io";
+        var older = await client.CreateLeadAsync(new { firstName = "Monica", lastName = "Hall", email = $"monica@{domain}", title = "Associate", city = "Menlo Park" });
+        await Task.Delay(20);
+        var newer = await client.CreateLeadAsync(new { firstName = "Monica", lastName = "Hall", email = $"m.hall@{domain}", title = "Partner" });
+        await Task.Delay(20);
+        Assert.Equal(HttpStatusCode.OK, (await client.MoveAsync(older.Id(), new { to = "MQL" })).StatusCode); // the old record is worked on today
+
+        var merged = await client.PostAsJsonAsync($"/api/leads/{older.Id()}/merge", new { duplicateId = newer.Id() });
+
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        var survivor = await merged.ReadObjectAsync();
+        Assert.Equal("Partner", survivor["title"]!.GetValue<string>()); // the newer data
+        Assert.Equal($"m.hall@{domain}", survivor["email"]!.GetValue<string>());
+        Assert.Equal("Menlo Park", survivor["city"]!.GetValue<string>()); // an empty newer value never erases
+        var history = await (await client.GetAsync($"/api/leads/{older.Id()}/history")).ReadArrayAsync();
+        var entry = Assert.Single(history, h => h!["kind"]!.GetValue<string>() == "merged");
+        Assert.Equal("Partner", entry!["changes"]!["fields"]!["title"]!["to"]!.GetValue<string>());
+    }
+
 }
 
 public sealed class MergeTests_Sqlite(SqliteApp app) : MergeTests<SqliteApp>(app);
