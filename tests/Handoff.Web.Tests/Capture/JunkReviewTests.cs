@@ -6,11 +6,9 @@ namespace Handoff.Web.Tests.Capture;
 /// <summary>A hygiene folder whose keywords.json replaces the shipped one: a vendor phrase and a class of its own.</summary>
 internal static class ReplacedKeywords
 {
-    public static readonly string Directory = Create();
-
-    private static string Create()
+    public static string Create()
     {
-        var directory = System.IO.Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "handoff-tests", $"hygiene-{Guid.NewGuid():N}")).FullName;
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "handoff-tests", $"hygiene-{Guid.NewGuid():N}")).FullName;
         File.WriteAllText(Path.Combine(directory, "keywords.json"), """
             {
               "vendor": [ { "fields": ["description"], "phrases": ["white label partnership"] } ],
@@ -23,12 +21,28 @@ internal static class ReplacedKeywords
 
 public sealed class ReplacedKeywordsSqliteApp : SqliteApp
 {
-    public ReplacedKeywordsSqliteApp() => Settings["Handoff:Hygiene:ListsDirectory"] = ReplacedKeywords.Directory;
+    private readonly string _lists = ReplacedKeywords.Create();
+
+    public ReplacedKeywordsSqliteApp() => Settings["Handoff:Hygiene:ListsDirectory"] = _lists;
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_lists, recursive: true);
+    }
 }
 
 public sealed class ReplacedKeywordsPostgresApp : PostgresApp
 {
-    public ReplacedKeywordsPostgresApp() => Settings["Handoff:Hygiene:ListsDirectory"] = ReplacedKeywords.Directory;
+    private readonly string _lists = ReplacedKeywords.Create();
+
+    public ReplacedKeywordsPostgresApp() => Settings["Handoff:Hygiene:ListsDirectory"] = _lists;
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_lists, recursive: true);
+    }
 }
 
 public abstract class JunkReviewTests<TApp>(TApp app) : IClassFixture<TApp>
