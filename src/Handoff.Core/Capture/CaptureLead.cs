@@ -55,8 +55,10 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     private const int MaxAttempts = 5;
 
     // The queries every capture asks, compiled once rather than translated on each call.
+    // The open lead of an email; else a lead merged away under it, which the capture follows to its survivor.
     private static readonly PerProvider<Func<HandoffDb, string, Task<Lead?>>> OpenLeadByEmailKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string key) =>
-        db.Leads.FirstOrDefault(l => l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))));
+        db.Leads.Where(l => l.EmailKey == key && (StageRules.OpenStages.Contains(l.Stage) || l.MergedIntoId != null))
+            .OrderBy(l => l.MergedIntoId == null ? 0 : 1).FirstOrDefault()));
 
     private static readonly PerProvider<Func<HandoffDb, string, string, Task<IdempotencyRecord?>>> UsedKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string scope, string key) =>
         db.IdempotencyRecords.AsNoTracking().FirstOrDefault(r => r.Scope == scope && r.Key == key)));
@@ -68,7 +70,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     // The SQLite writer's look-ups, prepared once on its connection (EF prepares a query again on every run); the same
     // questions as the EF queries beside them, which the per-request path asks.
     private static readonly string OpenLeadIdByEmailKeySql =
-        $"SELECT id FROM leads WHERE email_key = ? AND stage IN ({string.Join(", ", StageRules.OpenStages.Select(s => $"'{s}'"))}) LIMIT 1";
+        $"SELECT id FROM leads WHERE email_key = ? AND (stage IN ({string.Join(", ", StageRules.OpenStages.Select(s => $"'{s}'"))}) OR merged_into_id IS NOT NULL) LIMIT 1";
 
     private const string AccountByDomainSql =
         "SELECT id FROM accounts WHERE domain IN (?1, ?2, ?3) ORDER BY CASE domain WHEN ?1 THEN 0 WHEN ?2 THEN 1 ELSE 2 END LIMIT 1";
@@ -264,6 +266,12 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         if (key is not null && junk is null && (prepared is null || prepared.Statement(OpenLeadIdByEmailKeySql).FirstGuid(key) is not null))
         {
             existing = await OpenLeadByEmailKey.For(db)(db, key);
+            if (existing?.MergedIntoId is not null)
+            {
+                // The person's email lives on as a merged-away lead: their open survivor is updated, not duplicated.
+                var survivorId = await MergeLeads.SurvivorOfAsync(db, existing.Id, ct);
+                existing = await db.Leads.FirstOrDefaultAsync(l => l.Id == survivorId, ct) is { } survivor && StageRules.IsOpen(survivor.Stage) ? survivor : null;
+            }
         }
 
         // A known lead already linked to its account needs no lookup.

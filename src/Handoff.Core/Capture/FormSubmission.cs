@@ -1,4 +1,4 @@
-using System.Globalization;
+using Handoff.Enrichment;
 using Handoff.Leads;
 
 namespace Handoff.Capture;
@@ -23,7 +23,7 @@ public static class FormSubmission
         ["title"] = (d, v) => d with { Title = v },
         ["website"] = (d, v) => d with { Website = v },
         ["industry"] = (d, v) => d with { Industry = v },
-        ["employeeCount"] = (d, v) => d with { EmployeeCount = ParseEmployees(v) ?? d.EmployeeCount },
+        ["employeeCount"] = (d, v) => d with { EmployeeCount = CompanySize.Parse(v) ?? d.EmployeeCount },
         ["country"] = (d, v) => d with { Country = v },
         ["state"] = (d, v) => d with { State = v },
         ["city"] = (d, v) => d with { City = v },
@@ -136,19 +136,6 @@ public static class FormSubmission
         }
 
         return new Mapped(details, honeypot, returnUrl, visitorId, pageUrl, properties);
-    }
-
-    /// <summary>"250", "1,200", "51-200" (HubSpot ranges: the lower bound), "1000+".</summary>
-    public static int? ParseEmployees(string value)
-    {
-        var text = value.Replace(",", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).TrimEnd('+');
-        var dash = text.IndexOf('-', StringComparison.Ordinal);
-        if (dash > 0)
-        {
-            text = text[..dash];
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 
     private static bool? ParseBool(string value) => value.ToLowerInvariant() switch

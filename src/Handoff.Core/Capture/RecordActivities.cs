@@ -68,7 +68,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
 
         var leadIds = items.Where(a => a.LeadId is not null).Select(a => a.LeadId!.Value).Distinct().ToList();
-        var knownLeads = leadIds.Count == 0 ? [] : await db.Leads.Where(l => leadIds.Contains(l.Id)).Select(l => new { l.Id, l.Stage }).ToListAsync(ct);
+        var knownLeads = leadIds.Count == 0 ? [] : await db.Leads.Where(l => leadIds.Contains(l.Id)).Select(l => new { l.Id, l.Stage, l.MergedIntoId }).ToListAsync(ct);
         var known = knownLeads.Select(l => l.Id).ToHashSet();
 
         // Junk takes no one's history: a touch may be recorded on a junk lead, but its visitor is not tied to it.
@@ -80,22 +80,37 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
             return ValidationError.For(batch ? $"[{index}].leadId" : "leadId", $"no lead with id {missing[0]}");
         }
 
-        var emailKeys = items.Where(a => a.LeadId is null && a.Email is not null).Select(a => EmailKeys.Of(a.Email)!).Distinct().ToList();
-        var byEmail = emailKeys.Count == 0
-            ? new Dictionary<string, Guid>()
-            : (await db.Leads.Where(l => l.EmailKey != null && emailKeys.Contains(l.EmailKey))
-                    .Select(l => new { l.EmailKey, l.Id, l.Stage, l.CreatedAt }).ToListAsync(ct))
-                .GroupBy(l => l.EmailKey!)
-                .ToDictionary(g => g.Key, g =>
-                {
-                    var lead = g.OrderByDescending(l => StageRules.IsOpen(l.Stage)).ThenByDescending(l => l.CreatedAt).First();
-                    if (lead.Stage == LeadStage.Junk)
-                    {
-                        junk.Add(lead.Id);
-                    }
+        // A touch of a lead merged away goes to its survivor, where the merge moved the lead's other touches.
+        var survivors = new Dictionary<Guid, Guid>();
+        foreach (var merged in knownLeads.Where(l => l.MergedIntoId is not null))
+        {
+            survivors[merged.Id] = await MergeLeads.SurvivorOfAsync(db, merged.Id, ct);
+        }
 
-                    return lead.Id;
-                });
+        var emailKeys = items.Where(a => a.LeadId is null && a.Email is not null).Select(a => EmailKeys.Of(a.Email)!).Distinct().ToList();
+        var byEmail = new Dictionary<string, Guid>();
+        if (emailKeys.Count > 0)
+        {
+            var withKeys = await db.Leads.Where(l => l.EmailKey != null && emailKeys.Contains(l.EmailKey))
+                .Select(l => new { l.EmailKey, l.Id, l.Stage, l.CreatedAt, l.MergedIntoId }).ToListAsync(ct);
+            foreach (var group in withKeys.GroupBy(l => l.EmailKey!))
+            {
+                // The open lead; else a lead merged away under this email, whose survivor now holds its touches; else the newest.
+                var lead = group.OrderByDescending(l => StageRules.IsOpen(l.Stage)).ThenByDescending(l => l.MergedIntoId is not null).ThenByDescending(l => l.CreatedAt).First();
+                if (!StageRules.IsOpen(lead.Stage) && lead.MergedIntoId is not null)
+                {
+                    byEmail[group.Key] = await MergeLeads.SurvivorOfAsync(db, lead.Id, ct);
+                    continue;
+                }
+
+                if (lead.Stage == LeadStage.Junk)
+                {
+                    junk.Add(lead.Id);
+                }
+
+                byEmail[group.Key] = lead.Id;
+            }
+        }
 
         var visitorIds = items.Where(a => a.VisitorId is not null).Select(a => a.VisitorId!.Trim()).Distinct().ToList();
         var byVisitor = visitorIds.Count == 0
@@ -111,7 +126,7 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         {
             var visitor = item.VisitorId?.Trim();
             var emailKey = EmailKeys.Of(item.Email);
-            (Guid? leadId, ActivityMatch match) = item.LeadId is { } id ? ((Guid?)id, ActivityMatch.LeadId)
+            (Guid? leadId, ActivityMatch match) = item.LeadId is { } id ? ((Guid?)survivors.GetValueOrDefault(id, id), ActivityMatch.LeadId)
                 : emailKey is not null && byEmail.TryGetValue(emailKey, out var e) ? (e, ActivityMatch.Email)
                 : visitor is not null && (byVisitor.TryGetValue(visitor, out var v) || newLinks.TryGetValue(visitor, out v)) ? (v, ActivityMatch.Visitor)
                 : ((Guid?)null, ActivityMatch.Anonymous);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Handoff.Enrichment;
 
 /// <summary>Employee count bands: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5001+.</summary>
@@ -49,6 +51,27 @@ public static class CompanySize
         <= 1000 => Segment.MidMarket,
         _ => Segment.Enterprise,
     };
+
+    /// <summary>
+    /// An employee count as forms, files and data vendors write it: "250", "1,200", a range ("51-200", "51–200", as
+    /// HubSpot's ranges: the lower bound), "1000+". Null for anything else.
+    /// </summary>
+    public static int? Parse(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var text = value.Replace(",", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).Replace('\u2013', '-').TrimEnd('+');
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0)
+        {
+            text = text[..dash];
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
 
     /// <summary>The band as people write it: "1-10", ..., "5001+"; null for Unknown.</summary>
     public static string? Label(CompanySizeBand band) => band switch

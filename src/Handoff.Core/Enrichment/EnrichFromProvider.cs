@@ -41,8 +41,10 @@ public sealed partial class EnrichFromProvider(HandoffDb db, TimeProvider clock,
             {
                 facts = await provider.LookupAsync(new EnrichmentQuery(lead.CompanyDomain, lead.Email), ct);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TimeoutException or OperationCanceledException or Polly.ExecutionRejectedException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                // Whatever a provider throws fails this lead's lookup only: an exception left to end the round would
+                // come back on the same (oldest) lead every round and stop enrichment of every lead after it.
                 LookupFailed(log, provider.Name, lead.CompanyDomain!, e.Message);
                 lead.ProviderChecked(now, now + RetryAfterFailure);
                 if (e is Polly.CircuitBreaker.BrokenCircuitException)

@@ -17,9 +17,22 @@ public static class EnrichmentServices
 
         // Registered always and configured when first used, so that settings added after start-up wiring
         // (hosts, tests) count; an unconfigured provider is never asked (IsConfigured).
-        services.Configure<HttpEnrichmentOptions>(configuration.GetSection(HttpEnrichmentOptions.Section));
+        // A typo must stop the start, naming the setting, rather than fail every lookup later (or never ask at all).
+        const string http = HttpEnrichmentOptions.Section;
+        services.AddOptions<HttpEnrichmentOptions>().Bind(configuration.GetSection(http))
+            .Validate(o => string.IsNullOrWhiteSpace(o.Url) || (Uri.TryCreate(o.Url.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"),
+                $"{http}:Url must be an absolute http or https URL, e.g. https://data.example.com/lookup.")
+            .Validate(o => o.TimeoutSeconds is > 0 and <= 300, $"{http}:TimeoutSeconds must be more than 0 and at most 300.")
+            .Validate(o => o.Retries is >= 0 and <= 10, $"{http}:Retries must be between 0 and 10.")
+            .Validate(o => o.CacheMinutes >= 0, $"{http}:CacheMinutes must be 0 or more.")
+            .ValidateOnStart();
         services.AddMemoryCache();
         services.AddHttpClient<HttpEnrichmentProvider>()
+            .ConfigureHttpClient((sp, client) =>
+            {
+                client.MaxResponseContentBufferSize = HttpEnrichmentOptions.MaxAnswerBytes;
+                client.Timeout = sp.GetRequiredService<IOptions<HttpEnrichmentOptions>>().Value.LookupBound;
+            })
             .AddResilienceHandler("enrichment", (pipeline, context) =>
             {
                 var settings = context.ServiceProvider.GetRequiredService<IOptions<HttpEnrichmentOptions>>().Value;

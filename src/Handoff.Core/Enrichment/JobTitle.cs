@@ -215,7 +215,7 @@ public static class JobTitle
             "lead management", "lead nurturing", "events", "event", "campaign", "campaigns", "copywriter", "abm",
             "martech", "marcom", "marcomm", "advertising", "mercadeo", "mercadotecnia", "mercadologia");
         Dept(Department.Engineering,
-            "engineer", "engineers", "engineering", "developer", "developers", "software", "software development",
+            "engineer", "engineers", "engineering", "eng", "engr", "engg", "developer", "developers", "software", "software development",
             "web development", "dev", "devs", "devops", "dev ops", "sre", "site reliability", "programmer", "r&d",
             "research and development", "research & development", "qa", "quality assurance", "data engineer",
             "data engineering", "data science", "data scientist", "machine learning", "ml", "ai", "architect",
@@ -227,7 +227,7 @@ public static class JobTitle
             "cyber security", "security", "sysadmin", "system administrator", "systems administrator", "system admin",
             "systems", "network", "networks", "networking", "infrastructure", "helpdesk", "help desk", "service desk",
             "desktop support", "it support", "technology", "dba", "database administrator", "informatica",
-            "informatique", "informatik", "sistemas", "tecnologia", "technologie", "edv", "erp");
+            "informatique", "informatik", "sistemas", "tecnologia", "technologie", "edv", "erp", "ti");
         Dept(Department.Finance,
             "finance", "financial", "finances", "accounting", "accountant", "accounts payable", "accounts receivable",
             "controller", "controlling", "comptroller", "treasury", "treasurer", "fp&a", "fpa", "audit", "auditor", "tax",
@@ -320,7 +320,9 @@ public static class JobTitle
             "gruppenleiter", "gruppenleiterin", "assistant director");
         Add(Seniority.Manager, Department.Sales, TermKind.None, "account manager", "sales manager");
         Add(Seniority.Manager, Department.Operations, TermKind.None, "office manager", "project manager", "program manager");
-        Add(Seniority.Manager, Department.Product, TermKind.None, "product manager");
+        Add(Seniority.Manager, Department.Product, TermKind.None, "product manager", "chef de produit", "cheffe de produit");
+        Add(Seniority.Manager, Department.Operations, TermKind.None, "chef de projet", "cheffe de projet");
+        Level(Seniority.Manager, "chef de service", "cheffe de service", "chef dequipe", "cheffe dequipe");
         Add(Seniority.Manager, Department.Engineering, TermKind.None, "tech lead", "technical lead");
         Add(Seniority.Manager, Department.CustomerSuccess, TermKind.None, "technical account manager");
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Handoff.Capture;
 using Handoff.Common;
+using Handoff.Enrichment;
 using Handoff.Leads;
 
 namespace Handoff.Import;
@@ -189,7 +189,7 @@ public sealed class ImportMapping
             switch ((LeadField)field)
             {
                 case LeadField.EmployeeCount:
-                    employees = FormSubmission.ParseEmployees(value);
+                    employees = CompanySize.Parse(value);
                     if (employees is null)
                     {
                         (problems ??= []).Add(new RowProblem(Columns[i].Column, "must be a whole number such as 250, or a range such as 51-200", value));

@@ -63,13 +63,17 @@ public sealed class LeadAutomations(IEnumerable<ILeadAutomation> steps)
         }
     }
 
-    /// <summary>Records a stage move of <paramref name="lead"/> (its history row and outbox event) and runs every step on it.</summary>
-    public async Task MovedAsync(HandoffDb db, Lead lead, StageChange move, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Records a stage move of <paramref name="lead"/> (its history row and outbox event) and runs every step on it,
+    /// with the touches that joined the lead in the same change (<paramref name="joined"/>: a restore from Junk).
+    /// </summary>
+    public async Task MovedAsync(HandoffDb db, Lead lead, StageChange move, Actor actor, CancellationToken ct, IReadOnlyList<Activity>? joined = null)
     {
         db.StageChanges.Add(move);
         LeadEvents.StageChanged(db, move);
         var change = new LeadChange(lead, actor, move.At);
         change.StageChanges.Add(move);
+        change.Activities.AddRange(joined ?? []);
         await RunAsync(change, ct);
     }
 }

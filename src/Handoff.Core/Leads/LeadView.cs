@@ -2,7 +2,7 @@ using Handoff.Enrichment;
 
 namespace Handoff.Leads;
 
-/// <summary>A lead as the API shows it.</summary>
+/// <summary>A lead as the API shows it; <c>MergedIntoId</c> names the lead it was merged into (null for most).</summary>
 public sealed record LeadView(
     Guid Id,
     string? FirstName,
@@ -57,7 +57,8 @@ public sealed record LeadView(
     DateTime UpdatedAt,
     int Version,
     IReadOnlyList<LeadStage> NextStages,
-    int RecycleCount)
+    int RecycleCount,
+    Guid? MergedIntoId)
 {
     public static LeadView From(Lead l) => new(
         l.Id, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Title, l.Website, l.Industry, l.EmployeeCount,
@@ -66,5 +67,5 @@ public sealed record LeadView(
         l.Region, l.SizeBand, l.Segment, l.CompanyDomain, l.IsFreeMail, l.PhoneE164, l.LatestSource, l.LatestChannel,
         l.LatestCampaign, l.LatestTouchAt, l.Stage, l.StageEnteredAt,
         l.StageReason, l.WakeAt, l.Owner, l.AccountId, l.FitScore, l.EngagementScore, l.IntentScore, l.FitGrade, l.ScoreModelVersion, l.ScoredAt, l.CreatedAt, l.UpdatedAt,
-        l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray(), l.RecycleCount);
+        l.Version, StageRules.NextStages(l.Stage).Where(s => !StageRules.IsSetByPipelineOnly(s)).ToArray(), l.RecycleCount, l.MergedIntoId);
 }

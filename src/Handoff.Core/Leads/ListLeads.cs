@@ -10,6 +10,9 @@ public sealed record LeadFilter
     public IReadOnlyList<LeadStage> Stages { get; init; } = [];
     public Guid? OwnerId { get; init; }
     public string? Source { get; init; }
+
+    /// <summary>Reason codes of the lead's current stage (a junk review by reason: <c>stage=Junk&amp;reason=vendor</c>).</summary>
+    public IReadOnlyList<string> Reasons { get; init; } = [];
     public DateTime? CreatedFrom { get; init; }
     public DateTime? CreatedTo { get; init; }
 
@@ -83,6 +86,12 @@ public sealed class ListLeads(HandoffDb db)
         if (filter.Source is { } source)
         {
             query = query.Where(l => l.Source == source);
+        }
+
+        if (filter.Reasons.Count > 0)
+        {
+            var reasons = filter.Reasons;
+            query = query.Where(l => l.StageReason != null && reasons.Contains(l.StageReason));
         }
 
         if (filter.CreatedFrom is { } from)

@@ -54,6 +54,26 @@ public sealed partial class ReasonCatalogue(HandoffDb db)
         return new ReasonCodeView(existing.Stage, existing.Code, existing.Label, existing.IsActive);
     }
 
+    /// <summary>
+    /// Adds the <paramref name="codes"/> of <paramref name="stage"/> that the catalogue lacks (labelled with the code
+    /// and <paramref name="origin"/>), so that codes a data file brings (a keyword class of <c>keywords.json</c>) are in
+    /// the catalogue that lists, filters and reports read. Returns the codes added, and those present but retired.
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Added, IReadOnlyList<string> Retired)> AddMissingAsync(
+        HandoffDb db, LeadStage stage, IEnumerable<string> codes, string origin, CancellationToken ct = default)
+    {
+        var known = await db.ReasonCodes.Where(r => r.Stage == stage).ToDictionaryAsync(r => r.Code, r => r.IsActive, StringComparer.Ordinal, ct);
+        var added = new List<string>();
+        foreach (var code in codes.Distinct(StringComparer.Ordinal).Where(c => !known.ContainsKey(c)))
+        {
+            db.ReasonCodes.Add(ReasonCode.Create(stage, code, $"{code} ({origin})"));
+            added.Add(code);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return (added, codes.Where(c => known.TryGetValue(c, out var active) && !active).Distinct(StringComparer.Ordinal).ToList());
+    }
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,49}$")]
     private static partial Regex CodePattern();
 }

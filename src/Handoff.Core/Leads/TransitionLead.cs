@@ -93,6 +93,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
             return ValidationError.For("justification", "applies only to a move to SQL");
         }
 
+        var restoring = lead.Stage == LeadStage.Junk && StageRules.IsOpen(request.To);
         var moved = lead.MoveTo(request.To, actor, now, reason, note, wakeAt, verdict?.Evidence);
         if (moved.Error is { } error)
         {
@@ -104,7 +105,41 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
             sqlGate.Record(lead, moved.Value!, verdict, actor);
         }
 
-        return await SaveAsync(lead, moved.Value!, actor, ct);
+        return await SaveAsync(lead, moved.Value!, actor, ct, restoring ? await JoinTouchesAsync(lead, now, ct) : null);
+    }
+
+    /// <summary>
+    /// A lead restored from Junk is a person again: it takes what a capture of a real person takes and junk never
+    /// does (<see cref="Capture.CaptureLead"/>): its visitor ids, and the anonymous touches of those visitors and of
+    /// its email (the latest <see cref="Capture.CaptureLead.MaxJoinedTouches"/>).
+    /// </summary>
+    private async Task<List<Activities.Activity>> JoinTouchesAsync(Lead lead, DateTime now, CancellationToken ct)
+    {
+        var visitors = await db.Activities.Where(a => a.LeadId == lead.Id && a.VisitorId != null).Select(a => a.VisitorId!).Distinct().ToListAsync(ct);
+        var linked = visitors.Count == 0 ? [] : await db.VisitorLinks.Where(v => visitors.Contains(v.VisitorId)).Select(v => v.VisitorId).ToListAsync(ct);
+        var free = visitors.Except(linked, StringComparer.Ordinal).ToList();
+        foreach (var visitor in free)
+        {
+            db.VisitorLinks.Add(Activities.VisitorLink.Create(visitor, lead.Id, now));
+        }
+
+        var key = lead.EmailKey;
+        if (free.Count == 0 && key is null)
+        {
+            return [];
+        }
+
+        var touches = await db.Activities
+            .Where(a => a.LeadId == null && ((a.VisitorId != null && free.Contains(a.VisitorId)) || (key != null && a.EmailKey == key)))
+            .OrderByDescending(a => a.OccurredAt)
+            .Take(Capture.CaptureLead.MaxJoinedTouches)
+            .ToListAsync(ct);
+        foreach (var touch in touches)
+        {
+            touch.JoinLead(lead.Id);
+        }
+
+        return touches;
     }
 
     /// <summary>Reverses the lead's latest move that has not been undone yet, with a compensating change.</summary>
@@ -142,9 +177,9 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
         return await SaveAsync(lead, reversed.Value!, actor, ct);
     }
 
-    private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, Actor actor, CancellationToken ct)
+    private async Task<Result<LeadView>> SaveAsync(Lead lead, StageChange change, Actor actor, CancellationToken ct, IReadOnlyList<Activities.Activity>? joined = null)
     {
-        await automations.MovedAsync(db, lead, change, actor, ct);
+        await automations.MovedAsync(db, lead, change, actor, ct, joined);
         return await LeadChanges.SaveAsync(db, ct) is { } conflict ? conflict : LeadView.From(lead);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Handoff.Accounts;
 using Handoff.Common;
 using Handoff.Data;
 using Handoff.Enrichment;
@@ -87,9 +88,16 @@ public sealed class UpdateLead(HandoffDb db, TimeProvider clock, LeadEnricher en
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var entry = lead.Update(details, actor, now, enricher.Of(details));
+        var enrichment = enricher.Of(details);
+        var entry = lead.Update(details, actor, now, enrichment);
         if (entry is not null)
         {
+            // An edit that gives the lead a work email or a website links it as a capture would have.
+            if (lead.AccountId is null && await AccountMatch.FindAsync(db, enrichment, ct) is { } account)
+            {
+                lead.LinkAccount(account);
+            }
+
             db.AuditEntries.Add(entry);
             LeadEvents.Audited(db, entry);
             await automations.RunAsync(new LeadChange(lead, actor, now) { FieldsChanged = true }, ct);

@@ -18,6 +18,7 @@ internal sealed record LeadQuery(
     [property: FromQuery(Name = "stage")] string[]? Stage,
     [property: FromQuery(Name = "ownerId")] string? OwnerId,
     [property: FromQuery(Name = "source")] string? Source,
+    [property: FromQuery(Name = "reason")] string[]? Reason,
     [property: FromQuery(Name = "createdFrom")] string? CreatedFrom,
     [property: FromQuery(Name = "createdTo")] string? CreatedTo,
     [property: FromQuery(Name = "fitGrade")] string[]? FitGrade,
@@ -203,6 +204,19 @@ internal static class LeadsApi
             }
         }
 
+        var reasons = new List<string>();
+        foreach (var value in (query.Reason ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (value.Length is > 0 and <= 50)
+            {
+                reasons.Add(value.ToLowerInvariant());
+            }
+            else
+            {
+                errors.Add("reason", "each reason code is at most 50 characters");
+            }
+        }
+
         var minFit = Score(query.MinFitScore, "minFitScore");
         var minEngagement = Score(query.MinEngagementScore, "minEngagementScore");
         var minIntent = Score(query.MinIntentScore, "minIntentScore");
@@ -230,6 +244,7 @@ internal static class LeadsApi
             Stages = stages,
             OwnerId = ownerId,
             Source = string.IsNullOrWhiteSpace(query.Source) ? null : query.Source.Trim(),
+            Reasons = reasons,
             CreatedFrom = createdFrom,
             CreatedTo = createdTo,
             Sort = sort,

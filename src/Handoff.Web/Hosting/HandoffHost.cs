@@ -168,6 +168,21 @@ internal static class HandoffHost
         Workspace.PrepareAsync(db, clock, options.BootstrapApiKey).GetAwaiter().GetResult();
         Sla.SlaDefaults.EnsureAsync(db, clock, app.Configuration).GetAwaiter().GetResult();
 
+        // A keyword class a replaced keywords.json brings is a Junk reason code: it joins the catalogue, so that the
+        // junk review list, its filter and the reports know it.
+        var keywords = app.Services.GetRequiredService<Hygiene.JunkKeywords>();
+        var (added, retired) = Leads.ReasonCatalogue.AddMissingAsync(db, Leads.LeadStage.Junk, keywords.Reasons, Hygiene.JunkKeywords.File).GetAwaiter().GetResult();
+        log.LogInformation("Junk keyword classes from {Source}: {Reasons}", keywords.Source, string.Join(", ", keywords.Reasons));
+        if (added.Count > 0)
+        {
+            log.LogInformation("Added to the Junk reason codes (from {File}): {Codes}", Hygiene.JunkKeywords.File, string.Join(", ", added));
+        }
+
+        if (retired.Count > 0)
+        {
+            log.LogWarning("{File} junks leads with reason codes that are retired in the catalogue: {Codes}", Hygiene.JunkKeywords.File, string.Join(", ", retired));
+        }
+
         if (options.SeedDemo && DemoWorkspace.SeedAsync(db, clock).GetAwaiter().GetResult())
         {
             log.LogInformation("Seeded the demo workspace (users, teams, queues, accounts and 400 leads).");

@@ -111,6 +111,18 @@ public class JobTitleTests
     public void Parse_AssistantsOfExecutives_AreIndividuals(string title, Department department) =>
         Assert.Equal(new JobRole(Seniority.Individual, department), JobTitle.Parse(title));
 
+    [Theory]
+    [InlineData("VP Eng", Seniority.VP, Department.Engineering)]
+    [InlineData("Dir. of Eng", Seniority.Director, Department.Engineering)]
+    [InlineData("Sr. Engr", Seniority.Individual, Department.Engineering)]
+    [InlineData("Gerente de TI", Seniority.Manager, Department.IT)]
+    [InlineData("Diretor de TI", Seniority.Director, Department.IT)]
+    [InlineData("Chef de projet", Seniority.Manager, Department.Operations)]
+    [InlineData("Chef de produit", Seniority.Manager, Department.Product)]
+    [InlineData("Head Chef", Seniority.Director, Department.Other)]
+    public void Parse_CommonAbbreviationsAndForeignFunctionNames(string title, Seniority seniority, Department department) =>
+        Assert.Equal(new JobRole(seniority, department), JobTitle.Parse(title));
+
     [Fact]
     public void Parse_AVpInTheOfficeOfTheCeo_IsAVp() =>
         Assert.Equal(Seniority.VP, JobTitle.Parse("VP, Office of the CEO").Seniority);

@@ -129,6 +129,32 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AccountMatching_AlsoHappens_WhenAnEditGivesTheLeadAWorkEmailOrWebsite()
+    {
+        var client = app.Admin();
+        var domain = $"litware-{Guid.NewGuid():N}.io";
+        Guid account;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+            var created = Handoff.Accounts.Account.Create("Litware", domain, DateTime.UtcNow);
+            db.Accounts.Add(created);
+            await db.SaveChangesAsync();
+            account = created.Id;
+        }
+
+        var byEmail = await client.CreateLeadAsync(new { lastName = "Okafor", email = $"okafor.{Guid.NewGuid():N}@gmail.com" });
+        var byWebsite = await client.CreateLeadAsync(new { lastName = "Adeyemi", email = $"adeyemi.{Guid.NewGuid():N}@outlook.com" });
+        Assert.Null(byEmail["accountId"]);
+
+        var emailEdit = await client.PatchAsync($"/api/leads/{byEmail.Id()}", JsonContent.Create(new { email = $"okafor@{domain}" }));
+        var websiteEdit = await client.PatchAsync($"/api/leads/{byWebsite.Id()}", JsonContent.Create(new { website = $"https://www.{domain}/" }));
+
+        Assert.Equal(account, (await emailEdit.ReadObjectAsync())["accountId"]!.GetValue<Guid>());
+        Assert.Equal(account, (await websiteEdit.ReadObjectAsync())["accountId"]!.GetValue<Guid>());
+    }
+
+    [Fact]
     public async Task ClosedLead_DoesNotAbsorbANewCapture()
     {
         var client = app.Admin();
@@ -157,6 +183,27 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
         var problem = Json.Problem(await restore.Content.ReadAsStringAsync());
         Assert.Equal("duplicate-open-lead", problem.GetProperty("code").GetString());
         Assert.Contains(open.Id(), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RestoringJunk_JoinsThePersonsAnonymousTouches_AndLinksTheirVisitor()
+    {
+        var client = app.Admin();
+        var visitor = $"v-{Guid.NewGuid():N}";
+        var email = UniqueEmail("restored");
+        await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/pricing" });
+        await client.PostAsJsonAsync("/api/activities", new { type = "ContentDownload", email, url = "/whitepaper" });
+        var junk = await client.CreateLeadAsync(new { email, lastName = "Marsh", visitorId = visitor, description = "We offer SEO services, and we need a CRM" });
+        Assert.Equal("Junk", junk.Stage());
+        Assert.Single(await (await client.GetAsync($"/api/leads/{junk.Id()}/activities")).ReadArrayAsync()); // junk takes no one's touches
+
+        var restore = await client.MoveAsync(junk.Id(), new { to = "New", note = "a buyer after all" });
+
+        Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+        var touches = await (await client.GetAsync($"/api/leads/{junk.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(3, touches.Count);
+        var later = await (await client.PostAsJsonAsync("/api/activities", new { type = "PageView", visitorId = visitor, url = "/demo" })).ReadObjectAsync();
+        Assert.Equal(junk.Id(), later["items"]![0]!["leadId"]!.GetValue<string>());
     }
 
     [Fact]

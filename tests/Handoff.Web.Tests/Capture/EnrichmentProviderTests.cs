@@ -21,7 +21,7 @@ public sealed class StubProvider : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapGet("/lookup", (string? domain, HttpRequest request) =>
+        _app.MapGet("/lookup", (string? domain, HttpRequest request, HttpContext context) =>
         {
             domain ??= "";
             int calls;
@@ -41,6 +41,18 @@ public sealed class StubProvider : IAsyncDisposable
                 _ when domain.StartsWith("flaky", StringComparison.Ordinal) && calls <= 2 => Results.StatusCode(503),
                 _ when domain.StartsWith("flaky", StringComparison.Ordinal) => Results.Json(new { industry = "Retail" }),
                 _ when domain.StartsWith("down", StringComparison.Ordinal) => Results.StatusCode(500),
+                _ when domain.StartsWith("ranges", StringComparison.Ordinal) => Results.Text("""{"name":"Range GmbH","employees":"51-200","country":"Germany"}""", "application/json"),
+                _ when domain.StartsWith("malformed", StringComparison.Ordinal) => Results.Text("""{"name":"Broken""", "application/json"),
+                _ when domain.StartsWith("html", StringComparison.Ordinal) => Results.Text("<html><body>Bad gateway</body></html>", "text/html"),
+                _ when domain.StartsWith("huge", StringComparison.Ordinal) => Results.Text($$"""{"name":"{{new string('x', 8 << 20)}}"}""", "application/json"),
+                _ when domain.StartsWith("trickle", StringComparison.Ordinal) => Results.Stream(
+                    async body =>
+                    {
+                        await body.WriteAsync("{\"name\":"u8.ToArray());
+                        await body.FlushAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
+                    },
+                    "application/json"),
                 _ => Results.NotFound(),
             };
         });
@@ -112,6 +124,40 @@ public sealed class EnrichmentProviderTests(EnrichmentApp app) : IClassFixture<E
         Assert.Equal("EMEA", enriched["region"]!.GetValue<string>());
         var history = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/history")).ReadArrayAsync();
         Assert.Contains(history, h => h!["actor"]!["id"]!.GetValue<string>() == "enrichment:http");
+    }
+
+    [Fact]
+    public async Task BrokenHugeOrTricklingAnswers_FailThatLeadOnly_AndNeverStallTheLeadsAfterIt()
+    {
+        var broken = new List<string>();
+        foreach (var kind in new[] { "malformed", "html", "huge", "trickle" })
+        {
+            broken.Add((await app.Admin().CreateLeadAsync(new { email = $"al@{kind}-{Guid.NewGuid():N}.io", lastName = "Al" })).Id());
+        }
+
+        var known = await app.Admin().CreateLeadAsync(new { email = $"kim@known-{Guid.NewGuid():N}.io", lastName = "Kim" });
+
+        var enriched = await WaitFor(known.Id(), l => l["company"] is not null);
+
+        Assert.Equal("Known Corp", enriched["company"]?.GetValue<string>());
+        foreach (var id in broken)
+        {
+            var lead = await (await app.Admin().GetAsync($"/api/leads/{id}")).ReadObjectAsync();
+            Assert.Equal("New", lead.Stage());
+            Assert.Null(lead["company"]);
+        }
+    }
+
+    [Fact]
+    public async Task VendorHeadCountRanges_AndCountryNames_AreRead()
+    {
+        var lead = await app.Admin().CreateLeadAsync(new { email = $"lea@ranges-{Guid.NewGuid():N}.io", lastName = "Lea" });
+
+        var enriched = await WaitFor(lead.Id(), l => l["company"] is not null);
+
+        Assert.Equal(51, enriched["employeeCount"]?.GetValue<int>());
+        Assert.Equal("Employees51To200", enriched["sizeBand"]!.GetValue<string>());
+        Assert.Equal("DE", enriched["countryCode"]!.GetValue<string>());
     }
 
     [Fact]
