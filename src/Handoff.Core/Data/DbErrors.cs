@@ -8,4 +8,22 @@ public static class DbErrors
     public static bool IsUniqueViolation(DbUpdateException e) =>
         e.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 }
         || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>
+    /// PostgreSQL chose this transaction to end a deadlock (two writers took the same rows in opposite orders) or a
+    /// serialization failure: the transaction is gone, nothing of it was written, and the request may be sent again.
+    /// EF reports it wrapped (a <see cref="DbUpdateException"/>, inside the retrying strategy's exception).
+    /// </summary>
+    public static bool IsConcurrencyAbort(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -37,5 +37,9 @@ internal static class LeadChanges
                 ? new ConflictError("duplicate-open-lead", "Another open lead has this email already; merge the two leads instead.")
                 : LeadErrors.ConcurrentChange(); // the (lead, sequence) index caught a writer the version check let through
         }
+        catch (Exception e) when (DbErrors.IsConcurrencyAbort(e))
+        {
+            return LeadErrors.ConcurrentChange(); // PostgreSQL ended a deadlock with another writer of the same leads
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Handoff.Common;
+using Handoff.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -35,6 +36,16 @@ internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<P
         else if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             return true;
+        }
+        else if (DbErrors.IsConcurrencyAbort(exception))
+        {
+            // Not a bug: another request wrote the same rows at the same moment, and this one was rolled back whole.
+            logger.LogWarning(exception, "{Method} {Path} was rolled back by a deadlock with a concurrent writer", context.Request.Method, context.Request.Path);
+            result = TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Conflict.",
+                detail: "Another request changed the same records at the same moment; nothing of this one was written. Send it again.",
+                extensions: new Dictionary<string, object?> { ["code"] = "concurrent-change" });
         }
         else
         {
