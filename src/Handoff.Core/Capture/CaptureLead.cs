@@ -1,3 +1,4 @@
+using Handoff.Accounts;
 using Handoff.Activities;
 using Handoff.Common;
 using Handoff.Data;
@@ -62,10 +63,6 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
     private static readonly PerProvider<Func<HandoffDb, string, string, Task<IdempotencyRecord?>>> UsedKey = new(() => EF.CompileAsyncQuery((HandoffDb db, string scope, string key) =>
         db.IdempotencyRecords.AsNoTracking().FirstOrDefault(r => r.Scope == scope && r.Key == key)));
-
-    private static readonly PerProvider<Func<HandoffDb, string, string, string, Task<Guid?>>> AccountByDomain = new(() => EF.CompileAsyncQuery((HandoffDb db, string a, string b, string c) =>
-        db.Accounts.Where(x => x.Domain != null && (x.Domain == a || x.Domain == b || x.Domain == c))
-            .OrderBy(x => x.Domain == a ? 0 : x.Domain == b ? 1 : 2).Select(x => (Guid?)x.Id).FirstOrDefault()));
 
     // The SQLite writer's look-ups, prepared once on its connection (EF prepares a query again on every run); the same
     // questions as the EF queries beside them, which the per-request path asks.
@@ -275,7 +272,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         // A known lead already linked to its account needs no lookup.
-        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment, prepared) : null;
+        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment, prepared, ct) : null;
 
         Lead lead;
         var fieldsChanged = false;
@@ -373,20 +370,11 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
     private Task SaveAsync(PreparedStatements? prepared, CancellationToken ct) => prepared is null ? db.SaveChangesAsync(ct) : prepared.SaveChangesAsync(db, ct);
 
-    /// <summary>The account of the first of the lead's <see cref="LeadEnrichment.AccountDomains"/> that has one; free webmail never matches.</summary>
-    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, PreparedStatements? prepared)
-    {
-        var domains = enrichment.AccountDomains().ToList();
-        if (domains.Count == 0)
-        {
-            return null;
-        }
-
-        var (first, second, third) = (domains[0], domains.ElementAtOrDefault(1) ?? domains[0], domains.ElementAtOrDefault(2) ?? domains[0]);
-        return prepared is null
-            ? await AccountByDomain.For(db)(db, first, second, third)
-            : prepared.Statement(AccountByDomainSql).FirstGuid(first, second, third);
-    }
+    /// <summary>The lead's account (<see cref="AccountMatch"/>): on the SQLite writer by its prepared statement.</summary>
+    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, PreparedStatements? prepared, CancellationToken ct) =>
+        prepared is null ? await AccountMatch.FindAsync(db, enrichment, ct)
+        : AccountMatch.Domains(enrichment) is { } d ? prepared.Statement(AccountByDomainSql).FirstGuid(d.First, d.Second, d.Third)
+        : null;
 
     /// <summary>
     /// The anonymous touches of the lead's visitor id or email key (the latest <see cref="MaxJoinedTouches"/>), loaded
