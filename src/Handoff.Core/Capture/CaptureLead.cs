@@ -158,6 +158,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         // The context comes from the pool and goes back to it: it borrows the writer's connection for this batch only.
         var connectionString = db.Database.GetConnectionString();
         db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+        db.Untracked = [];
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -182,7 +183,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
                     failed.Add((capture, e));
                 }
 
-                db.ChangeTracker.Clear();
+                db.ForgetChanges();
             }
 
             await transaction.CommitAsync(ct);
@@ -206,6 +207,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
         finally
         {
+            db.Untracked = null;
             db.Database.SetDbConnection(null, contextOwnsConnection: true);
             db.Database.SetConnectionString(connectionString);
         }
@@ -242,7 +244,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             catch (Exception e)
             {
                 await transaction.RollbackToSavepointAsync(savepoint, CancellationToken.None);
-                db.ChangeTracker.Clear();
+                db.ForgetChanges();
                 router.Forget();
                 if (attempt >= MaxAttempts || e is not DbUpdateException update || !(update is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(update)))
                 {
@@ -284,7 +286,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             var entry = lead.Update(merged, actor, now, enricher.Of(merged));
             if (entry is not null)
             {
-                db.AuditEntries.Add(entry);
+                db.Insert(entry);
                 fieldsChanged = true;
             }
 
@@ -295,15 +297,15 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         {
             var queueId = await fallback.IdAsync(db, ct);
             (lead, var created) = Lead.Capture(details, new Owner(OwnerKind.Queue, queueId), actor, now, enrichment);
-            db.Leads.Add(lead);
-            db.StageChanges.Add(created);
+            db.Insert(lead);
+            db.Insert(created);
             LeadEvents.Created(db, lead, now);
             if (junk is { } verdict)
             {
                 var junked = lead.MoveTo(LeadStage.Junk, Actor.System("hygiene"), now, verdict.Reason, verdict.Detail, null,
                     $$"""{"check":"hygiene","field":{{System.Text.Json.JsonSerializer.Serialize(verdict.Field)}},"detail":{{System.Text.Json.JsonSerializer.Serialize(verdict.Detail)}}}""");
                 junkMove = junked.Value!;
-                db.StageChanges.Add(junkMove);
+                db.Insert(junkMove);
                 LeadEvents.StageChanged(db, junkMove);
             }
         }
@@ -326,7 +328,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             campaign: details.UtmCampaign ?? details.Campaign,
             visitorId: context.VisitorId,
             properties: AttributionProperties(details, context));
-        db.Activities.Add(activity);
+        db.Insert(activity);
 
         var change = new LeadChange(lead, actor, now) { Created = existing is null, FieldsChanged = fieldsChanged };
         change.Activities.Add(activity);
@@ -353,7 +355,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             var response = claimed.Respond(answer);
             var record = IdempotencyRecord.Start(claimed.Scope, claimed.Key, claimed.RequestHash, now);
             record.Complete(response);
-            db.IdempotencyRecords.Add(record);
+            db.Insert(record);
         }
 
         await SaveAsync(prepared, ct);
@@ -427,7 +429,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
                 : prepared.Statement(VisitorLinkSql).FirstGuid(visitorId) is not null;
             if (!linked)
             {
-                db.VisitorLinks.Add(VisitorLink.Create(visitorId, leadId, now));
+                db.Insert(VisitorLink.Create(visitorId, leadId, now));
                 await SaveAsync(prepared, ct);
             }
         }

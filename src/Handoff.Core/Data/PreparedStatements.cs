@@ -23,7 +23,7 @@ namespace Handoff.Data;
 /// </summary>
 internal sealed class PreparedStatements(SqliteConnection connection) : IDisposable
 {
-    private readonly Dictionary<IEntityType, Insert> _inserts = [];
+    private readonly Dictionary<Plan, Insert> _inserts = [];
     private readonly Dictionary<string, SqliteStatement> _statements = [];
 
     /// <summary>
@@ -41,31 +41,51 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
         return statement;
     }
 
-    /// <summary>Inserts the entities <paramref name="db"/> tracks as added (principals before their dependents), then lets EF save the rest.</summary>
+    /// <summary>
+    /// Whether <paramref name="entity"/> can be inserted without EF tracking it (<see cref="HandoffDb.Insert"/>): its type
+    /// has a plan, every column is a CLR property, and no key or value waits for EF or the database to generate it.
+    /// </summary>
+    public static bool CanInsertUntracked(IModel model, object entity) =>
+        model.FindEntityType(entity.GetType()) is { } type && Plan.Of(type) is { Untracked: true } plan && !plan.WaitsForGeneratedValue(entity);
+
+    /// <summary>
+    /// Inserts the rows <paramref name="db"/> holds untracked (<see cref="HandoffDb.Untracked"/>) and the entities it
+    /// tracks as added, principals before their dependents, then lets EF save the rest.
+    /// </summary>
     public async Task SaveChangesAsync(HandoffDb db, CancellationToken ct)
     {
         // Entries() detects the changes first (once; see below).
+        var rows = new List<(object Entity, EntityEntry? Entry, Plan Plan)>();
+        if (db.Untracked is { Count: > 0 } untracked)
+        {
+            foreach (var entity in untracked)
+            {
+                rows.Add((entity, null, Plan.Of(db.Model.FindEntityType(entity.GetType())!)!));
+            }
+
+            untracked.Clear();
+        }
+
         var added = new List<EntityEntry>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
             if (entry.State == EntityState.Added && Plan.Of(entry.Metadata) is { } plan && !plan.HasTemporaryValue(entry))
             {
+                rows.Add((entry.Entity, entry, plan));
                 added.Add(entry);
             }
         }
 
-        if (added.Count > 0)
+        // The statements run on the connection's transaction (the caller's); SQLite has one per connection. The sort is
+        // stable: rows of one rank go in the order they were added.
+        foreach (var (entity, entry, plan) in rows.OrderBy(r => r.Plan.Rank))
         {
-            // The statements run on the connection's transaction (the caller's); SQLite has one per connection.
-            foreach (var entry in added.OrderBy(e => Plan.Of(e.Metadata)!.Rank))
-            {
-                InsertFor(entry.Metadata).Run(entry);
-            }
+            InsertFor(plan).Run(entity, entry);
+        }
 
-            foreach (var entry in added)
-            {
-                entry.State = EntityState.Unchanged;
-            }
+        foreach (var entry in added)
+        {
+            entry.State = EntityState.Unchanged;
         }
 
         // Changes were detected once above; EF would otherwise scan every tracked entity again, twice.
@@ -85,12 +105,12 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
         }
     }
 
-    private Insert InsertFor(IEntityType type)
+    private Insert InsertFor(Plan plan)
     {
-        if (!_inserts.TryGetValue(type, out var insert))
+        if (!_inserts.TryGetValue(plan, out var insert))
         {
-            insert = new Insert(Plan.Of(type)!, connection);
-            _inserts[type] = insert;
+            insert = new Insert(plan, connection);
+            _inserts[plan] = insert;
         }
 
         return insert;
@@ -124,7 +144,11 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
             Tables = tables;
             Rank = rank;
             _generated = tables.SelectMany(t => t.Columns).Select(c => c.Property).Where(p => p.ValueGenerated != ValueGenerated.Never).Distinct().ToArray();
+            Untracked = tables.All(t => t.Columns.All(c => c.Getter is not null));
         }
+
+        /// <summary>Every column is read from a CLR property, so a row can be inserted without EF's entry.</summary>
+        public bool Untracked { get; }
 
         /// <summary>The tables in insert order: the main one first, as the others' rows refer to its row.</summary>
         public TableInsert[] Tables { get; }
@@ -141,6 +165,20 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
             foreach (var property in _generated)
             {
                 if (entry.Property(property).IsTemporary)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A generated value (a key, say) still at its CLR default: EF would generate it on <c>Add</c>.</summary>
+        public bool WaitsForGeneratedValue(object entity)
+        {
+            foreach (var property in _generated)
+            {
+                if (property.GetGetter().HasSentinelValueUsingContainingEntity(entity))
                 {
                     return true;
                 }
@@ -170,7 +208,7 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
 
                 var table = mapping.Table.Name;
                 var sql = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) VALUES ({string.Join(", ", columns.Select(_ => "?"))})";
-                tables.Add(new TableInsert(table, sql, [.. columns.Select(c => (c.Property, c.Mapping.Converter, c.Bind!))]));
+                tables.Add(new TableInsert(table, sql, [.. columns.Select(c => new Column(c.Property, c.Property.IsShadowProperty() ? null : c.Property.GetGetter(), c.Mapping.Converter, c.Bind!))]));
             }
 
             return tables.Count == 0 ? null : new Plan([.. tables], RankOf(type, []));
@@ -195,7 +233,10 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
     }
 
     /// <summary>One table's <c>INSERT</c> of an entity type, and the properties bound to its columns.</summary>
-    private sealed record TableInsert(string Table, string Sql, (IProperty Property, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind)[] Columns);
+    private sealed record TableInsert(string Table, string Sql, Column[] Columns);
+
+    /// <summary>A column's property, how its value is read (from the CLR object; null for a shadow property, which only EF's entry holds), converted and bound.</summary>
+    private sealed record Column(IProperty Property, IClrPropertyGetter? Getter, ValueConverter? Converter, Action<sqlite3_stmt, int, object> Bind);
 
     /// <summary>A plan prepared on one connection: its statements are prepared once and stepped row after row, their values bound through SQLitePCL.</summary>
     private sealed class Insert : IDisposable
@@ -214,17 +255,17 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
             }
         }
 
-        public void Run(EntityEntry entry)
+        /// <summary>Inserts <paramref name="entity"/>; its <paramref name="entry"/> when EF tracks it (a shadow property's value is there only).</summary>
+        public void Run(object entity, EntityEntry? entry)
         {
-            var values = entry.CurrentValues;
             foreach (var (table, statement) in _statements)
             {
                 var columns = table.Columns;
                 for (var i = 0; i < columns.Length; i++)
                 {
-                    var (property, converter, bind) = columns[i];
-                    var value = values[property];
-                    if (converter is not null && value is not null)
+                    var column = columns[i];
+                    var value = column.Getter is { } getter ? getter.GetClrValueUsingContainingEntity(entity) : entry!.CurrentValues[column.Property];
+                    if (column.Converter is { } converter && value is not null)
                     {
                         value = converter.ConvertToProvider(value);
                     }
@@ -235,7 +276,7 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
                     }
                     else
                     {
-                        bind(statement, i + 1, value);
+                        column.Bind(statement, i + 1, value);
                     }
                 }
 
@@ -245,7 +286,9 @@ internal sealed class PreparedStatements(SqliteConnection connection) : IDisposa
                 {
                     // As EF reports it, so callers tell a unique conflict (a concurrent capture of the same person) from a fault.
                     var error = SqliteBinding.Error(_handle, done);
-                    throw new DbUpdateException($"Inserting into {table.Table} failed: {error.Message}", error, [entry]);
+                    throw entry is null
+                        ? new DbUpdateException($"Inserting into {table.Table} failed: {error.Message}", error)
+                        : new DbUpdateException($"Inserting into {table.Table} failed: {error.Message}", error, [entry]);
                 }
             }
         }

@@ -69,7 +69,7 @@ public sealed class LeadAutomations(IEnumerable<ILeadAutomation> steps)
     /// </summary>
     public async Task MovedAsync(HandoffDb db, Lead lead, StageChange move, Actor actor, CancellationToken ct, IReadOnlyList<Activity>? joined = null)
     {
-        db.StageChanges.Add(move);
+        db.Insert(move);
         LeadEvents.StageChanged(db, move);
         var change = new LeadChange(lead, actor, move.At);
         change.StageChanges.Add(move);

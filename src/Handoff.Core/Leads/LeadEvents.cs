@@ -14,16 +14,16 @@ internal static class LeadEvents
     };
 
     /// <summary>Adds the <c>lead.created</c> event of a captured lead (imports announce theirs per batch with <c>leads.imported</c>).</summary>
-    public static void Created(HandoffDb db, Lead lead, DateTime at) => db.Outbox.Add(CreatedMessage(lead, at));
+    public static void Created(HandoffDb db, Lead lead, DateTime at) => db.Insert(CreatedMessage(lead, at));
 
     /// <summary>The <c>lead.created</c> event of <paramref name="lead"/>.</summary>
     public static OutboxMessage CreatedMessage(Lead lead, DateTime at) =>
         OutboxMessage.Create("lead.created", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at);
 
     public static void Recaptured(HandoffDb db, Lead lead, DateTime at) =>
-        db.Outbox.Add(OutboxMessage.Create("lead.recaptured", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
+        db.Insert(OutboxMessage.Create("lead.recaptured", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
 
-    public static void StageChanged(HandoffDb db, StageChange change) => db.Outbox.Add(StageChangedMessage(change));
+    public static void StageChanged(HandoffDb db, StageChange change) => db.Insert(StageChangedMessage(change));
 
     public static OutboxMessage StageChangedMessage(StageChange change) =>
         OutboxMessage.Create(
@@ -44,7 +44,7 @@ internal static class LeadEvents
                 Json),
             change.At);
 
-    public static void Audited(HandoffDb db, AuditEntry entry) => db.Outbox.Add(AuditedMessage(entry));
+    public static void Audited(HandoffDb db, AuditEntry entry) => db.Insert(AuditedMessage(entry));
 
     public static OutboxMessage AuditedMessage(AuditEntry entry) =>
         OutboxMessage.Create(

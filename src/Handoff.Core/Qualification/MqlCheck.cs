@@ -58,7 +58,7 @@ public sealed class MqlCheck(HandoffDb db, ActiveDefinitions active, LeadEvaluat
             return;
         }
 
-        db.StageChanges.Add(stageChange);
+        db.Insert(stageChange);
         LeadEvents.StageChanged(db, stageChange);
         change.StageChanges.Add(stageChange);
     }

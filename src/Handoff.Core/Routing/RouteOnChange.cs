@@ -34,7 +34,7 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
 
         if (change.OwnerChanged && !Recorded(db, lead.Id))
         {
-            db.Add(Assignment.Record(lead.Id, lead.Owner, "reassign", null, change.Actor, change.At));
+            db.Insert(Assignment.Record(lead.Id, lead.Owner, "reassign", null, change.Actor, change.At));
         }
     }
 
@@ -72,11 +72,11 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
         var (entry, assignment) = AssignInMemory(lead, decision, trigger, actor, at);
         if (entry is not null)
         {
-            db.AuditEntries.Add(entry);
+            db.Insert(entry);
             LeadEvents.Audited(db, entry);
         }
 
-        db.Add(assignment);
+        db.Insert(assignment);
         return entry is not null;
     }
 
@@ -93,5 +93,5 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
     }
 
     private static bool Recorded(HandoffDb db, Guid leadId) =>
-        db.ChangeTracker.Entries<Assignment>().Any(e => e.State == EntityState.Added && e.Entity.LeadId == leadId);
+        db.PendingInserts<Assignment>().Any(a => a.LeadId == leadId);
 }

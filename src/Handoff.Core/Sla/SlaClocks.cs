@@ -148,7 +148,7 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
         if (change.Created)
         {
             speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
-            db.LeadSpeeds.Add(speed);
+            db.Insert(speed);
         }
         else if ((ownedByUser && change.OwnerChanged) || touch is not null)
         {
