@@ -9,6 +9,7 @@ using Handoff.Routing;
 using Handoff.Teams;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Handoff.Capture;
 
@@ -115,7 +116,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        var answer = await CaptureBehindSavepointAsync(capture, null, ct);
+        var answer = await CaptureBehindSavepointAsync(capture, ct);
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
@@ -158,6 +159,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         // The context comes from the pool and goes back to it: it borrows the writer's connection for this batch only.
         var connectionString = db.Database.GetConnectionString();
         db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+        db.Prepared = prepared;
         db.Untracked = [];
         try
         {
@@ -174,7 +176,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
 
                 try
                 {
-                    answered.Add((capture, await CaptureBehindSavepointAsync(capture, prepared, ct)));
+                    answered.Add((capture, await CaptureBehindSavepointAsync(capture, ct)));
                 }
                 catch (Exception e)
                 {
@@ -207,6 +209,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
         finally
         {
+            db.Prepared = null;
             db.Untracked = null;
             db.Database.SetDbConnection(null, contextOwnsConnection: true);
             db.Database.SetConnectionString(connectionString);
@@ -218,7 +221,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// undone. A unique or concurrency conflict means another capture of the same person got there first (it
     /// created the open lead, or changed it): the capture runs again and updates that lead instead.
     /// </summary>
-    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, PreparedStatements? prepared, CancellationToken ct)
+    private async Task<CaptureAnswer> CaptureBehindSavepointAsync(QueuedCapture capture, CancellationToken ct)
     {
         const string savepoint = "capture";
         var transaction = db.Database.CurrentTransaction!;
@@ -228,22 +231,23 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             // A key used already (earlier, earlier in this batch, or by the request whose insert this one's just lost
             // to) is answered with its record, before any work.
             if (capture.Claim is { } claim
-                && (prepared is null || prepared.Statement(UsedKeySql).Any(claim.Scope, claim.Key))
+                && (Prepared is null || Prepared.Statement(UsedKeySql).Any(claim.Scope, claim.Key))
                 && await UsedKey.For(db)(db, claim.Scope, claim.Key) is { } used)
             {
                 throw new IdempotencyKeyUsedException(used);
             }
 
-            await transaction.CreateSavepointAsync(savepoint, ct);
+            // On the writer by its prepared statements: EF builds each savepoint's command anew.
+            await SavepointAsync(transaction, "SAVEPOINT " + savepoint, t => t.CreateSavepointAsync(savepoint, ct));
             try
             {
-                var answer = await CaptureOnceAsync(capture, prepared, ct);
-                await transaction.ReleaseSavepointAsync(savepoint, ct);
+                var answer = await CaptureOnceAsync(capture, ct);
+                await SavepointAsync(transaction, "RELEASE " + savepoint, t => t.ReleaseSavepointAsync(savepoint, ct));
                 return answer;
             }
             catch (Exception e)
             {
-                await transaction.RollbackToSavepointAsync(savepoint, CancellationToken.None);
+                await SavepointAsync(transaction, "ROLLBACK TO " + savepoint, t => t.RollbackToSavepointAsync(savepoint, CancellationToken.None));
                 db.ForgetChanges();
                 router.Forget();
                 if (attempt >= MaxAttempts || e is not DbUpdateException update || !(update is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(update)))
@@ -254,7 +258,18 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
     }
 
-    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, PreparedStatements? prepared, CancellationToken ct)
+    private Task SavepointAsync(IDbContextTransaction transaction, string sql, Func<IDbContextTransaction, Task> viaEf)
+    {
+        if (Prepared is null)
+        {
+            return viaEf(transaction);
+        }
+
+        Prepared.Statement(sql).Execute();
+        return Task.CompletedTask;
+    }
+
+    private async Task<CaptureAnswer> CaptureOnceAsync(QueuedCapture capture, CancellationToken ct)
     {
         var (details, context, actor, now) = (capture.Details, capture.Context, capture.Actor, capture.At);
         var (junk, enrichment, key) = capture.Screened;
@@ -262,7 +277,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         // Junk never merges into a real lead: it is kept apart, in Junk, for review. On the writer a prepared look-up
         // asks first, and EF loads the lead only when there is one.
         Lead? existing = null;
-        if (key is not null && junk is null && (prepared is null || prepared.Statement(OpenLeadIdByEmailKeySql).FirstGuid(key) is not null))
+        if (key is not null && junk is null && (Prepared is null || Prepared.Statement(OpenLeadIdByEmailKeySql).FirstGuid(key) is not null))
         {
             existing = await OpenLeadByEmailKey.For(db)(db, key);
             if (existing?.MergedIntoId is not null)
@@ -274,7 +289,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         }
 
         // A known lead already linked to its account needs no lookup.
-        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment, prepared, ct) : null;
+        var accountId = existing?.AccountId is null ? await MatchAccountAsync(enrichment, ct) : null;
 
         Lead lead;
         var fieldsChanged = false;
@@ -337,7 +352,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
         {
             // The person's anonymous touches (by visitor id or email) join the lead now, so they count in its score and
             // its MQL check at once. Junk takes no one's history.
-            (var joined, more) = await JoinAnonymousTouchesAsync(lead.Id, key, context.VisitorId, prepared, ct);
+            (var joined, more) = await JoinAnonymousTouchesAsync(lead.Id, key, context.VisitorId, ct);
             change.Activities.AddRange(joined);
         }
 
@@ -358,24 +373,27 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
             db.Insert(record);
         }
 
-        await SaveAsync(prepared, ct);
+        await SaveAsync(ct);
         if (junk is null)
         {
             // Junk takes no one's history: a real person's anonymous touches, and their visitor id, wait for their lead.
-            await StitchAsync(lead.Id, key, context.VisitorId, more, now, prepared, ct);
+            await StitchAsync(lead.Id, key, context.VisitorId, more, now, ct);
         }
 
         return answer;
     }
 
 
+    /// <summary>The SQLite writer's statements while this context runs a batch on its connection; null on the per-request path.</summary>
+    private PreparedStatements? Prepared => db.Prepared;
+
     /// <summary>On the SQLite writer the batch's prepared inserts save; on the per-request path, EF.</summary>
-    private Task SaveAsync(PreparedStatements? prepared, CancellationToken ct) => prepared is null ? db.SaveChangesAsync(ct) : prepared.SaveChangesAsync(db, ct);
+    private Task SaveAsync(CancellationToken ct) => Prepared is null ? db.SaveChangesAsync(ct) : Prepared.SaveChangesAsync(db, ct);
 
     /// <summary>The lead's account (<see cref="AccountMatch"/>): on the SQLite writer by its prepared statement.</summary>
-    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, PreparedStatements? prepared, CancellationToken ct) =>
-        prepared is null ? await AccountMatch.FindAsync(db, enrichment, ct)
-        : AccountMatch.Domains(enrichment) is { } d ? prepared.Statement(AccountByDomainSql).FirstGuid(d.First, d.Second, d.Third)
+    private async Task<Guid?> MatchAccountAsync(LeadEnrichment enrichment, CancellationToken ct) =>
+        Prepared is null ? await AccountMatch.FindAsync(db, enrichment, ct)
+        : AccountMatch.Domains(enrichment) is { } d ? Prepared.Statement(AccountByDomainSql).FirstGuid(d.First, d.Second, d.Third)
         : null;
 
     /// <summary>
@@ -384,10 +402,10 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// On the writer prepared look-ups ask first, and EF loads them only when there are some. On PostgreSQL the rows
     /// are locked, and a concurrent capture that claimed one first makes it drop out, so a touch joins one lead.
     /// </summary>
-    private async Task<(List<Activity> Touches, bool More)> JoinAnonymousTouchesAsync(Guid leadId, string? emailKey, string? visitorId, PreparedStatements? prepared, CancellationToken ct)
+    private async Task<(List<Activity> Touches, bool More)> JoinAnonymousTouchesAsync(Guid leadId, string? emailKey, string? visitorId, CancellationToken ct)
     {
-        var byVisitor = visitorId is not null && (prepared is null || prepared.Statement(AnonymousByVisitorSql).Any(visitorId));
-        var byEmail = emailKey is not null && (prepared is null || prepared.Statement(AnonymousByEmailKeySql).Any(emailKey));
+        var byVisitor = visitorId is not null && (Prepared is null || Prepared.Statement(AnonymousByVisitorSql).Any(visitorId));
+        var byEmail = emailKey is not null && (Prepared is null || Prepared.Statement(AnonymousByEmailKeySql).Any(emailKey));
         if (!byVisitor && !byEmail)
         {
             return ([], false);
@@ -420,17 +438,17 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// did not join: past its limit, and on PostgreSQL those recorded while this capture ran (on SQLite nothing is
     /// written between the two, the capture holding the one write lock).
     /// </summary>
-    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, bool more, DateTime now, PreparedStatements? prepared, CancellationToken ct)
+    private async Task StitchAsync(Guid leadId, string? emailKey, string? visitorId, bool more, DateTime now, CancellationToken ct)
     {
         if (visitorId is not null)
         {
-            var linked = prepared is null
+            var linked = Prepared is null
                 ? await db.VisitorLinks.AnyAsync(v => v.VisitorId == visitorId, ct)
-                : prepared.Statement(VisitorLinkSql).FirstGuid(visitorId) is not null;
+                : Prepared.Statement(VisitorLinkSql).FirstGuid(visitorId) is not null;
             if (!linked)
             {
                 db.Insert(VisitorLink.Create(visitorId, leadId, now));
-                await SaveAsync(prepared, ct);
+                await SaveAsync(ct);
             }
         }
 

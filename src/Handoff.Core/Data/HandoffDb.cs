@@ -29,6 +29,9 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     /// <summary>Whether <see cref="WriteTurn"/> was taken for the open transaction, and is passed on when it ends.</summary>
     internal bool TurnEndsWithTransaction { get; set; }
 
+    /// <summary>The SQLite capture writer's statements, prepared on its connection, while this context runs a batch there; null elsewhere.</summary>
+    internal PreparedStatements? Prepared { get; set; }
+
     /// <summary>
     /// On the SQLite capture writer: the rows this unit of work only inserts, which <see cref="PreparedStatements"/>
     /// inserts at the next save without EF ever tracking them (EF's tracking of a capture's nine new rows, the lead's
@@ -83,6 +86,7 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     {
         EndTransactionTurn();
         WriteTurn = null;
+        Prepared = null;
         Untracked = null;
         base.Dispose();
     }
@@ -92,6 +96,7 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     {
         EndTransactionTurn();
         WriteTurn = null;
+        Prepared = null;
         Untracked = null;
         return base.DisposeAsync();
     }

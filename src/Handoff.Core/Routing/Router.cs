@@ -237,6 +237,8 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
 
+    private const string AdvanceTurnSql = "UPDATE team_members SET pass = pass + ?, assigned = assigned + 1 WHERE team_id = ? AND user_id = ?";
+
     private async Task<Pick?> TeamMemberAsync(Guid teamId, RoutingStrategy strategy, Lead lead, DateTime now, bool commit, List<string> why, CancellationToken ct)
     {
         var ownTransaction = commit && db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
@@ -274,8 +276,16 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             {
                 // The turn is written at once, in the transaction (the caller's, undone with it, or this short one), as an
                 // increment; the remembered roster moves on with it. No entity is tracked for it, so nothing else saves it twice.
-                await db.Database.ExecuteSqlInterpolatedAsync(
-                    $"UPDATE team_members SET pass = pass + {stride}, assigned = assigned + 1 WHERE team_id = {teamId} AND user_id = {picked.UserId}", ct);
+                // On the SQLite capture writer by its prepared statement (EF builds a raw command anew on each call).
+                if (db.Prepared is { } prepared)
+                {
+                    prepared.Statement(AdvanceTurnSql).Execute(stride, teamId, picked.UserId);
+                }
+                else
+                {
+                    await db.Database.ExecuteSqlInterpolatedAsync(
+                        $"UPDATE team_members SET pass = pass + {stride}, assigned = assigned + 1 WHERE team_id = {teamId} AND user_id = {picked.UserId}", ct);
+                }
                 picked.Picked(stride);
                 if (ownTransaction is not null)
                 {
