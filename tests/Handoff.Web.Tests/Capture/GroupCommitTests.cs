@@ -77,7 +77,9 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
         {
             if (change.Lead.LastName == LastName)
             {
-                await db.SaveChangesAsync(ct);
+                // As the capture saves: on the SQLite writer its new rows are untracked, and only its statements save them.
+                await (db.Prepared is { } prepared ? prepared.SaveChangesAsync(db, ct) : db.SaveChangesAsync(ct));
+                Assert.True(await db.Leads.AnyAsync(l => l.Id == change.Lead.Id, ct));
                 throw new InvalidOperationException("a step failed");
             }
         }
