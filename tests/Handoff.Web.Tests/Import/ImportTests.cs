@@ -96,6 +96,39 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task SalesforceReportExport_ItsCompanyAccountColumn_IsTheCompany()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "\"First Name\",\"Last Name\",\"Title\",\"Company / Account\",\"Email\",\"Lead Source\",\"Lead Status\",\"Created Date\"\r\n" +
+            $"\"Maria\",\"Gonzalez\",\"VP Sales\",\"{t} Logistics\",\"maria@{t}.io\",\"Web\",\"Open - Not Contacted\",\"3/14/2024\"\r\n";
+
+        var job = await client.ImportAsync(csv);
+
+        Assert.Contains(job["mapping"]!.AsArray(), m => m!["column"]!.GetValue<string>() == "Company / Account" && m["target"]!.GetValue<string>() == "company");
+        var lead = await client.LeadByEmailAsync($"maria@{t}.io");
+        Assert.Equal($"{t} Logistics", lead["company"]!.GetValue<string>());
+        Assert.Null(lead["customFields"]!["Company / Account"]);
+    }
+
+    [Theory]
+    [InlineData("""{"Mail":null}""", "mapping.Mail", "null is not a target")]
+    [InlineData("""{"Mail":"email","MAIL":"phone"}""", "mapping.MAIL", "a second time")]
+    public async Task AMappingWithANullTarget_OrNamingAColumnTwice_IsA400NamingIt_AndMakesNoJob(string mapping, string field, string message)
+    {
+        var client = app.Admin();
+        var csv = Encoding.UTF8.GetBytes($"Mail,Nom\nzoe@{Token()}.io,Zoé\n");
+
+        var response = await client.UploadImportAsync(csv, mapping: mapping);
+        var jobs = await (await client.GetAsync("/api/imports?limit=200")).ReadArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains(message, errors.GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(jobs, j => j!["sha256"]!.GetValue<string>() == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)));
+    }
+
+    [Fact]
     public async Task UnmappedColumns_AreKeptAsCustomFields_OrIgnored_AndAnyOtherChoiceIsRefused()
     {
         var client = app.Admin();
