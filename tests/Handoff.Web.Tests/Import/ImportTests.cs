@@ -145,6 +145,29 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task RowsOfEmptyCells_ThatExcelWritesForEmptyRows_AreSkippedLikeEmptyLines()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "\uFEFFFirst Name,Last Name,Email,Company\r\n" +
+            $"Ana,Lima,ana@{t}.io,{t}\r\n" +
+            ",,,\r\n" +
+            "\"\", ,,\r\n" +
+            $"Rui,Costa,rui@{t}.io,{t}\r\n" +
+            ",,,\r\n,,,\r\n";
+
+        var job = await client.ImportAsync(csv);
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(2, job["totalRows"]!.GetValue<int>());
+        Assert.Equal(2, job["imported"]!.GetValue<int>());
+        Assert.Equal(0, job["rejected"]!.GetValue<int>());
+        Assert.Single(errors); // the header only
+        Assert.Equal(1.0, job["progress"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task BadRows_AreReportedWithRowAndColumn_AndTheGoodRowsImport()
     {
         var client = app.Admin();
