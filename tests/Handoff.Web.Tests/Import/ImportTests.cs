@@ -168,6 +168,26 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ARowMergedIntoALeadWithOtherCustomFields_KeepsItAtTheLimitOf100_SoItCanStillBeEdited()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var email = $"fields@{t}.io";
+        await client.PostAsJsonAsync("/api/leads", new { email, lastName = "Fields", customFields = Enumerable.Range(0, 80).ToDictionary(i => $"old{i}", _ => "o") });
+        var columns = Enumerable.Range(0, 50).Select(i => $"new{i}").ToList();
+
+        var job = await client.ImportAsync($"Email,{string.Join(',', columns)}\n{email},{string.Join(',', columns.Select(_ => "n"))}\n");
+        var lead = await client.LeadByEmailAsync(email);
+        var edit = await client.PatchAsync($"/api/leads/{lead.Id()}", Json.Raw("""{"city":"Oslo"}""", "application/merge-patch+json"));
+
+        Assert.Equal(1, job["merged"]!.GetValue<int>());
+        var fields = lead["customFields"]!.AsObject();
+        Assert.Equal(100, fields.Count);
+        Assert.All(columns, c => Assert.Equal("n", fields[c]?.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+    }
+
+    [Fact]
     public async Task BadRows_AreReportedWithRowAndColumn_AndTheGoodRowsImport()
     {
         var client = app.Admin();
