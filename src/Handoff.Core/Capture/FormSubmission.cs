@@ -36,7 +36,10 @@ public static class FormSubmission
         ["utmCampaign"] = (d, v) => d with { UtmCampaign = v },
         ["utmTerm"] = (d, v) => d with { UtmTerm = v },
         ["utmContent"] = (d, v) => d with { UtmContent = v },
-        ["emailConsent"] = (d, v) => d with { EmailConsent = ParseBool(v) ?? d.EmailConsent },
+        ["emailConsent"] = (d, v) => d with { EmailConsent = d.EmailConsent == false ? false : ParseBool(v) ?? d.EmailConsent },
+
+        // Web-to-Lead's "Email Opt Out" checkbox: checked withdraws consent (and wins over an opt-in); unchecked says nothing.
+        ["emailOptOut"] = (d, v) => ParseBool(v) == true ? d with { EmailConsent = false } : d,
     };
 
     /// <summary>Other names for the fields above: Salesforce Web-to-Lead, HubSpot, common form builders.</summary>
@@ -56,6 +59,7 @@ public static class FormSubmission
         ["utm_source"] = "utmSource", ["utm_medium"] = "utmMedium", ["utm_campaign"] = "utmCampaign",
         ["utm_term"] = "utmTerm", ["utm_content"] = "utmContent",
         ["email_opt_in"] = "emailConsent", ["emailoptin"] = "emailConsent", ["consent"] = "emailConsent", ["gdpr_consent"] = "emailConsent",
+        ["email_opt_out"] = "emailOptOut", ["hasOptedOutOfEmail"] = "emailOptOut",
     };
 
     /// <summary>Fields that steer the post rather than describe the person.</summary>
@@ -83,6 +87,9 @@ public static class FormSubmission
         var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["form"] = form.Name };
         string? returnUrl = null, visitorId = null, pageUrl = null;
         var honeypot = false;
+
+        // Field names are compared without case; the map read back from the database compares them with case.
+        var fieldMap = new Dictionary<string, string>(form.FieldMap, StringComparer.OrdinalIgnoreCase);
 
         foreach (var (rawName, rawValue) in fields)
         {
@@ -117,7 +124,7 @@ public static class FormSubmission
                 continue;
             }
 
-            var target = form.FieldMap.TryGetValue(name, out var mapped) ? mapped : name;
+            var target = fieldMap.TryGetValue(name, out var mapped) ? mapped : name;
             target = Aliases.TryGetValue(target, out var alias) ? alias : target;
             if (Fields.TryGetValue(target, out var set))
             {

@@ -43,7 +43,7 @@ public sealed class ImportMapping
         ["email"] = ["emailaddress", "workemail", "businessemail"],
         ["phone"] = ["phonenumber", "telephone", "businessphone", "workphone"],
         ["mobile"] = ["mobilephone", "mobilephonenumber", "mobilenumber", "cellphone"],
-        ["company"] = ["companyname", "organization", "organisation", "accountname"],
+        ["company"] = ["companyname", "organization", "organisation", "accountname", "companyaccount"],
         ["title"] = ["jobtitle", "position"],
         ["website"] = ["websiteurl", "url", "companywebsite", "companydomainname"],
         ["employeeCount"] = ["noofemployees", "numberofemployees", "employees", "numemployees", "companysize"],
@@ -102,6 +102,7 @@ public sealed class ImportMapping
     {
         var errors = new FieldErrors();
         var explicitTargets = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var named = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (header, target) in explicitMapping ?? new Dictionary<string, string>())
         {
             // A header cell with a line break is known by its name with the break as a space; the mapping may name it either way.
@@ -110,7 +111,12 @@ public sealed class ImportMapping
             {
                 errors.Add($"mapping.{header}", $"the file has no column '{header}'; its columns are: {string.Join(", ", headers)}");
             }
-            else if (Canonical(target) is { } canonical)
+            else if (!named.Add(name))
+            {
+                // JSON keys that differ only in case (or in a header's line break) name one column: the last would win unseen.
+                errors.Add($"mapping.{header}", $"names the column '{name}' a second time (columns are named without regard to case); map each column once");
+            }
+            else if ((target is null ? null : Canonical(target)) is { } canonical)
             {
                 explicitTargets[name] = canonical;
             }
@@ -118,7 +124,7 @@ public sealed class ImportMapping
             {
                 errors.Add(
                     $"mapping.{header}",
-                    $"'{target}' is not a target; use one of {string.Join(", ", FieldNames)}, \"custom:<name>\" (1 to 100 characters) or \"ignore\"");
+                    $"{(target is null ? "null" : $"'{target}'")} is not a target; use one of {string.Join(", ", FieldNames)}, \"custom:<name>\" (1 to 100 characters) or \"ignore\"");
             }
         }
 

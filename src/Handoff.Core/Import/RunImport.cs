@@ -399,6 +399,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 bytes = reader.ByteOffset + reader.RawRecord.Length + 1;
+                if (IsBlank(reader, malformed))
+                {
+                    continue; // a spreadsheet's empty row (",,,"): skipped as an empty line is, not a rejected row
+                }
+
                 var row = Prepare(reader, new RowAt(number, line), width, values, mapping, malformed);
                 mark = timings.Add("read: map, validate, screen", mark);
                 if (!replay && row.Details is { } details)
@@ -477,6 +482,31 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         }
 
         return breaks;
+    }
+
+    /// <summary>The bytes a record of empty cells is made of: the separators, quotes, spaces and line breaks.</summary>
+    private static readonly System.Buffers.SearchValues<byte> BlankRecordBytes = System.Buffers.SearchValues.Create(",;\t| \"\r\n"u8);
+
+    /// <summary>
+    /// A record whose every cell is empty or blank: what Excel writes for the empty rows of a formatted range
+    /// (<c>,,,</c>). A spreadsheet shows it as an empty row, so it is skipped as an empty line is, whatever its width.
+    /// </summary>
+    private static bool IsBlank(CsvReader reader, Dictionary<long, CsvMalformedRecord> malformed)
+    {
+        if (reader.RawRecord.IndexOfAnyExcept(BlankRecordBytes) >= 0 || malformed.ContainsKey(reader.RowNumber + 1))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            if (!string.IsNullOrWhiteSpace(reader.GetString(i)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private PreparedRow Prepare(CsvReader reader, RowAt position, int width, string[] values, ImportMapping mapping, Dictionary<long, CsvMalformedRecord> malformed)

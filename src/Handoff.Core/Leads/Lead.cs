@@ -455,11 +455,37 @@ public sealed class Lead
             City = newer.City ?? d.City,
             Description = newer.Description ?? d.Description,
             EmailConsent = d.EmailConsent == false ? false : newer.EmailConsent ?? d.EmailConsent,
-            CustomFields = newer.CustomFields is null
-                ? d.CustomFields
-                : (d.CustomFields ?? []).Concat(newer.CustomFields).GroupBy(p => p.Key, StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+            CustomFields = newer.CustomFields is null ? d.CustomFields : MergedCustomFields(d.CustomFields, newer.CustomFields),
         };
+    }
+
+    /// <summary>
+    /// Every newer custom field, and the older ones it lacks while the lead has room (<see cref="LeadDetails.MaxCustomFields"/>):
+    /// a lead over the limit could no longer be edited, since every edit validates the whole lead.
+    /// </summary>
+    private static Dictionary<string, string> MergedCustomFields(Dictionary<string, string>? older, Dictionary<string, string> newer)
+    {
+        var room = LeadDetails.MaxCustomFields - newer.Count;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in older ?? [])
+        {
+            if (newer.TryGetValue(key, out var newValue))
+            {
+                fields[key] = newValue;
+            }
+            else if (room > 0)
+            {
+                fields[key] = value;
+                room--;
+            }
+        }
+
+        foreach (var (key, value) in newer)
+        {
+            fields.TryAdd(key, value);
+        }
+
+        return fields;
     }
 }
 

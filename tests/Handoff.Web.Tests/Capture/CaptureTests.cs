@@ -40,6 +40,26 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ARecaptureWithOtherCustomFields_KeepsTheLeadAtTheLimitOf100_SoItCanStillBeEdited()
+    {
+        var client = app.Admin();
+        var email = $"fields.{Guid.NewGuid():N}@acme-corp.io";
+        var older = Enumerable.Range(0, 80).ToDictionary(i => $"old{i}", _ => "o");
+        var newer = Enumerable.Range(0, 50).ToDictionary(i => $"new{i}", _ => "n");
+        newer["old0"] = "updated";
+
+        await client.PostAsJsonAsync("/api/leads", new { email, lastName = "Fields", customFields = older });
+        var again = await client.PostAsJsonAsync("/api/leads", new { email, customFields = newer });
+        var lead = (await again.ReadObjectAsync())["lead"]!.AsObject();
+        var edit = await client.PatchAsync($"/api/leads/{lead.Id()}", Json.Raw("""{"city":"Oslo"}""", "application/merge-patch+json"));
+
+        var fields = lead["customFields"]!.AsObject();
+        Assert.Equal(100, fields.Count);
+        Assert.All(newer, f => Assert.Equal(f.Value, fields[f.Key]?.GetValue<string>())); // the newer values all survive
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+    }
+
+    [Fact]
     public async Task ConcurrentCapturesOfOnePerson_MakeOneLead()
     {
         var client = app.Admin();

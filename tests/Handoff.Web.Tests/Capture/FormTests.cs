@@ -187,6 +187,48 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task TheFormsFieldMap_MatchesPostedNames_WithoutRegardToCase()
+    {
+        var form = await CreateForm(new
+        {
+            name = $"Case {Guid.NewGuid():N}",
+            fieldMap = new Dictionary<string, string> { ["Work_Phone"] = "phone", ["Sales_Region"] = "state" },
+        });
+        var email = $"case.{Guid.NewGuid():N}@acme-corp.io";
+
+        var response = await Browser().PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Case"), ("email", email), ("work_phone", "+1 555 010 0123"), ("SALES_REGION", "Ontario")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lead = await LeadAsync(email);
+        Assert.Equal("+1 555 010 0123", lead["phone"]?.GetValue<string>());
+        Assert.Equal("Ontario", lead["state"]?.GetValue<string>());
+        Assert.Null(lead["customFields"]?["work_phone"]);
+    }
+
+    [Fact]
+    public async Task WebToLeadsEmailOptOut_WithdrawsConsent_AndAnUncheckedOneSaysNothing()
+    {
+        var form = await CreateForm();
+        var optedOut = $"out.{Guid.NewGuid():N}@acme-corp.io";
+        var optedIn = $"in.{Guid.NewGuid():N}@acme-corp.io";
+        var browser = Browser();
+
+        await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Out"), ("email", optedOut), ("emailOptOut", "1")));
+        await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "In"), ("email", optedIn), ("email_opt_in", "yes"), ("emailOptOut", "0")));
+
+        var outLead = await LeadAsync(optedOut);
+        Assert.False(outLead["emailConsent"]?.GetValue<bool>());
+        Assert.Null(outLead["customFields"]?["emailOptOut"]);
+        Assert.True((await LeadAsync(optedIn))["emailConsent"]?.GetValue<bool>());
+    }
+
+    private async Task<JsonObject> LeadAsync(string email)
+    {
+        var page = await (await app.Admin().GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}")).ReadObjectAsync();
+        return page["items"]!.AsArray().Single()!.AsObject();
+    }
+
+    [Fact]
     public async Task HubSpotsWholePayload_IsAccepted()
     {
         var form = await CreateForm();

@@ -96,6 +96,39 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task SalesforceReportExport_ItsCompanyAccountColumn_IsTheCompany()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "\"First Name\",\"Last Name\",\"Title\",\"Company / Account\",\"Email\",\"Lead Source\",\"Lead Status\",\"Created Date\"\r\n" +
+            $"\"Maria\",\"Gonzalez\",\"VP Sales\",\"{t} Logistics\",\"maria@{t}.io\",\"Web\",\"Open - Not Contacted\",\"3/14/2024\"\r\n";
+
+        var job = await client.ImportAsync(csv);
+
+        Assert.Contains(job["mapping"]!.AsArray(), m => m!["column"]!.GetValue<string>() == "Company / Account" && m["target"]!.GetValue<string>() == "company");
+        var lead = await client.LeadByEmailAsync($"maria@{t}.io");
+        Assert.Equal($"{t} Logistics", lead["company"]!.GetValue<string>());
+        Assert.Null(lead["customFields"]!["Company / Account"]);
+    }
+
+    [Theory]
+    [InlineData("""{"Mail":null}""", "mapping.Mail", "null is not a target")]
+    [InlineData("""{"Mail":"email","MAIL":"phone"}""", "mapping.MAIL", "a second time")]
+    public async Task AMappingWithANullTarget_OrNamingAColumnTwice_IsA400NamingIt_AndMakesNoJob(string mapping, string field, string message)
+    {
+        var client = app.Admin();
+        var csv = Encoding.UTF8.GetBytes($"Mail,Nom\nzoe@{Token()}.io,Zoé\n");
+
+        var response = await client.UploadImportAsync(csv, mapping: mapping);
+        var jobs = await (await client.GetAsync("/api/imports?limit=200")).ReadArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains(message, errors.GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(jobs, j => j!["sha256"]!.GetValue<string>() == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)));
+    }
+
+    [Fact]
     public async Task UnmappedColumns_AreKeptAsCustomFields_OrIgnored_AndAnyOtherChoiceIsRefused()
     {
         var client = app.Admin();
@@ -109,6 +142,49 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Null((await client.LeadByEmailAsync($"yara@{t}.io"))["customFields"]?["Booth Notes"]);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.NotNull((await refused.ReadObjectAsync())["errors"]!["unmapped"]);
+    }
+
+    [Fact]
+    public async Task RowsOfEmptyCells_ThatExcelWritesForEmptyRows_AreSkippedLikeEmptyLines()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var csv = "\uFEFFFirst Name,Last Name,Email,Company\r\n" +
+            $"Ana,Lima,ana@{t}.io,{t}\r\n" +
+            ",,,\r\n" +
+            "\"\", ,,\r\n" +
+            $"Rui,Costa,rui@{t}.io,{t}\r\n" +
+            ",,,\r\n,,,\r\n";
+
+        var job = await client.ImportAsync(csv);
+        var errors = await ErrorsAsync(client, job);
+
+        Assert.Equal("Completed", job["status"]!.GetValue<string>());
+        Assert.Equal(2, job["totalRows"]!.GetValue<int>());
+        Assert.Equal(2, job["imported"]!.GetValue<int>());
+        Assert.Equal(0, job["rejected"]!.GetValue<int>());
+        Assert.Single(errors); // the header only
+        Assert.Equal(1.0, job["progress"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task ARowMergedIntoALeadWithOtherCustomFields_KeepsItAtTheLimitOf100_SoItCanStillBeEdited()
+    {
+        var client = app.Admin();
+        var t = Token();
+        var email = $"fields@{t}.io";
+        await client.PostAsJsonAsync("/api/leads", new { email, lastName = "Fields", customFields = Enumerable.Range(0, 80).ToDictionary(i => $"old{i}", _ => "o") });
+        var columns = Enumerable.Range(0, 50).Select(i => $"new{i}").ToList();
+
+        var job = await client.ImportAsync($"Email,{string.Join(',', columns)}\n{email},{string.Join(',', columns.Select(_ => "n"))}\n");
+        var lead = await client.LeadByEmailAsync(email);
+        var edit = await client.PatchAsync($"/api/leads/{lead.Id()}", Json.Raw("""{"city":"Oslo"}""", "application/merge-patch+json"));
+
+        Assert.Equal(1, job["merged"]!.GetValue<int>());
+        var fields = lead["customFields"]!.AsObject();
+        Assert.Equal(100, fields.Count);
+        Assert.All(columns, c => Assert.Equal("n", fields[c]?.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
     }
 
     [Fact]
