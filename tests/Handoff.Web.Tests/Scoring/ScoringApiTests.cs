@@ -221,6 +221,20 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task Model_OverOneMebibyte_IsRefused_With413_SayingTheLimit()
+    {
+        var client = App.Admin();
+        var text = ScoringModels.Test("Oversize").Replace("\"name\": \"Oversize\"", $"\"name\": \"Oversize\", \"description\": \"{new string('x', 1_100_000)}\"", StringComparison.Ordinal);
+
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(text));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await response.ReadObjectAsync();
+        Assert.Equal("The request body is too large.", problem["title"]!.GetValue<string>());
+        Assert.Contains("1048576 bytes", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Score_GrowsWithActivities_WithBreakdownAndEvidence_AndHalvesEveryHalfLife()
     {
         var client = App.Admin();
