@@ -183,9 +183,13 @@ public sealed class BacktestModel(HandoffDb db, ScoringModelCache cache, ActiveD
                     index[batch[i].Id] = i;
                 }
 
-                var reached = (await db.StageChanges.AsNoTracking()
-                        .Where(c => ids.Contains(c.LeadId) && (c.To == LeadStage.SQL || c.To == LeadStage.Opportunity || c.To == LeadStage.Won))
-                        .Select(c => new { c.LeadId, c.To, c.At }).ToListAsync(ct))
+                // A move that was undone is no outcome (a compensating change names it in UndoOf), as for the predictive labels.
+                var changes = await db.StageChanges.AsNoTracking()
+                    .Where(c => ids.Contains(c.LeadId) && (c.To == LeadStage.SQL || c.To == LeadStage.Opportunity || c.To == LeadStage.Won || c.UndoOf != null))
+                    .Select(c => new { c.Id, c.LeadId, c.To, c.At, c.UndoOf }).ToListAsync(ct);
+                var undone = changes.Where(c => c.UndoOf is not null).Select(c => c.UndoOf!.Value).ToHashSet();
+                var reached = changes
+                    .Where(c => c.To is LeadStage.SQL or LeadStage.Opportunity or LeadStage.Won && !undone.Contains(c.Id))
                     .GroupBy(c => c.LeadId)
                     .ToDictionary(g => g.Key, g => new Reached(
                         g.Min(c => c.At),

@@ -385,15 +385,15 @@ public static class ScoreEngine
             }
 
             var points = PointsNow(rules, rule, s, at.Ticks);
-            if (points == 0)
-            {
-                continue;
-            }
-
             engagement += points;
             if (rule.Intent)
             {
                 intent += points;
+            }
+
+            if (Round(points) == 0)
+            {
+                continue; // a window that does not hold, or points decayed to nothing: no part of the explanation (nor of an MQL's evidence)
             }
 
             items.Add(new ScoreItem(rule.Id, rule.Label, rule.Intent ? RuleKind.Intent : RuleKind.Engagement, Round(points), s.Matches, [.. s.Evidence]));

@@ -268,7 +268,7 @@ public sealed class ScoringRules
             {
                 errors.Add(at + ".points", "a negative rule takes points away: give a number below 0");
             }
-            else if (Math.Abs(rule.Points) > 1000)
+            else if (rule.Points is < -1000 or > 1000)
             {
                 errors.Add(at + ".points", "must be between -1000 and 1000");
             }
@@ -362,7 +362,7 @@ public sealed class ScoringRules
             }
         }
 
-        if (rule.Points == 0 || Math.Abs(rule.Points) > 1000)
+        if (rule.Points is 0 or < -1000 or > 1000)
         {
             errors.Add(at + ".points", "must be between -1000 and 1000, and not 0");
             ok = false;
@@ -373,7 +373,7 @@ public sealed class ScoringRules
             errors.Add(at + ".cap", "must be more than 0 and at most 100000 (leave it out for no cap)");
             ok = false;
         }
-        else if (strict && rule.Cap is { } small && rule.Points != 0 && small < Math.Abs(rule.Points))
+        else if (strict && rule.Cap is { } small && rule.Points is not 0 and >= -1000 and <= 1000 && small < Math.Abs(rule.Points))
         {
             errors.Add(at + ".cap", $"a cap of {small} is below the rule's {Math.Abs(rule.Points)} points, so the rule could never give its points: give a cap of at least {Math.Abs(rule.Points)}, or leave it out");
             ok = false;
@@ -421,9 +421,10 @@ public sealed class ScoringRules
             || field.Contains("predict", StringComparison.OrdinalIgnoreCase) || field.Contains("probability", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The range of fit scores the rules can give: every positive rule at once, every negative one at once.</summary>
-    private static (int Min, int Max) FitRange(ScoringDocument doc)
+    private static (long Min, long Max) FitRange(ScoringDocument doc)
     {
-        var points = (doc.FitRules ?? []).Concat(doc.NegativeRules ?? []).Where(r => r is not null).Select(r => r.Points).ToList();
+        // As longs: points out of range are refused on their own, and must not overflow the sum before they are.
+        var points = (doc.FitRules ?? []).Concat(doc.NegativeRules ?? []).Where(r => r is not null).Select(r => (long)r.Points).ToList();
         return (points.Where(p => p < 0).Sum(), points.Where(p => p > 0).Sum());
     }
 
@@ -495,7 +496,7 @@ public sealed class ScoringRules
         }
     }
 
-    private static string GradeOf(FitGrades grades, int fit) => fit >= grades.A ? "A" : fit >= grades.B ? "B" : fit >= grades.C ? "C" : "D";
+    private static string GradeOf(FitGrades grades, long fit) => fit >= grades.A ? "A" : fit >= grades.B ? "B" : fit >= grades.C ? "C" : "D";
 
     private static Regex? Pattern(string? pattern, string path, FieldErrors errors, ref bool ok)
     {

@@ -432,6 +432,7 @@ internal sealed class StaleLeadReader
             "productline" => ([nameof(Lead.CustomFields)], false),
             "form" => ([nameof(Lead.FormKey)], false),
             "hasaccount" => ([nameof(Lead.AccountId)], false),
+            "isfreemail" => ([nameof(Lead.IsFreeMail), nameof(Lead.Email)], false), // a lead without an email is neither
             "industry" => ([nameof(Lead.Industry)], true),
             "employeecount" => ([nameof(Lead.EmployeeCount)], true),
             _ when field.StartsWith("account.", StringComparison.OrdinalIgnoreCase) => ([], true),

@@ -25,7 +25,19 @@ internal static class HandoffHost
         services.AddHandoffCore(builder.Configuration);
         services.AddMemoryCache();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        {
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
+
+            // A body that minimal-API binding refuses for its size never reaches ProblemHandling: the framework answers
+            // 413 itself, and the status page would say no more than "Content Too Large".
+            if (c.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge && c.ProblemDetails.Detail is null)
+            {
+                c.ProblemDetails.Title = "The request body is too large.";
+                c.ProblemDetails.Detail = c.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } max
+                    ? $"Request body too large. The max request body size is {max} bytes."
+                    : "Request body too large.";
+            }
+        });
         services.AddExceptionHandler<ProblemHandling>();
         services.AddSingleton<Idempotency>();
         services.AddHostedService<EnrichmentWorker>();

@@ -48,6 +48,20 @@ public class ScoreEngineTests
     }
 
     [Fact]
+    public void Breakdown_LeavesOutARule_WhosePointsHaveDecayedToNothing()
+    {
+        var state = ScoreEngine.Build(Rules, [Page("/pricing", T0), Page("/careers", T0)]);
+
+        var read = ScoreEngine.Read(Rules, Facts(null), state, T0.AddDays(3650));
+
+        // 10 points halved 365 times are far below a hundredth: shown as 0, they would explain nothing (and their
+        // activities would be cited as an MQL's evidence).
+        Assert.Empty(read.Breakdown);
+        Assert.Equal(0, read.Engagement);
+        Assert.Equal(0, read.Intent);
+    }
+
+    [Fact]
     public void Cap_LimitsARule_AtEveryMoment_AndNegativeRulesAreCappedBelowZero()
     {
         var state = ScoreEngine.Build(Rules, Enumerable.Range(0, 5).Select(i => Page("/pricing", T0.AddMinutes(i))).Concat(

@@ -19,7 +19,10 @@ namespace Handoff.Web.Tests.Scoring;
 public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
     where TApp : HandoffApp
 {
-    /// <summary>Fit on size, title and domain; engagement on URLs (decay, cap, window), a type alone, and a property.</summary>
+    /// <summary>
+    /// Fit on size, title, domain and work email (<c>isFreeMail</c> reads the email too: a lead without one is neither);
+    /// engagement on URLs (decay, cap, window), a type alone, and a property.
+    /// </summary>
     internal const string Model = """
         {
           "name": "Rescore check",
@@ -27,7 +30,8 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
           "grades": { "a": 40, "b": 20, "c": 10 },
           "fitRules": [
             { "id": "big-company", "when": [{ "field": "employeeCount", "op": "gte", "value": 500 }], "points": 30 },
-            { "id": "leader", "when": [{ "field": "seniority", "op": "in", "value": ["CLevel", "VP", "Director"] }], "points": 15 }
+            { "id": "leader", "when": [{ "field": "seniority", "op": "in", "value": ["CLevel", "VP", "Director"] }], "points": 15 },
+            { "id": "work-email", "when": [{ "field": "isFreeMail", "op": "eq", "value": false }], "points": 10 }
           ],
           "negativeRules": [{ "id": "competitor", "when": [{ "field": "companyDomain", "op": "eq", "value": "rival-crm.io" }], "points": -50 }],
           "engagementRules": [

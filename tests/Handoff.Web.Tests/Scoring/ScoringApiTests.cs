@@ -198,6 +198,42 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Contains(expected, errors[path]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("fitRules", "-2147483648")]
+    [InlineData("negativeRules", "-2147483648")]
+    [InlineData("engagementRules", "-2147483648")]
+    [InlineData("fitRules", "2147483647")]
+    public async Task Model_WithPointsAtTheEdgesOfAWholeNumber_IsRefused_NamingThePoints(string rules, string points)
+    {
+        var client = App.Admin();
+        var rule = rules == "engagementRules"
+            ? $$"""{ "id": "huge", "activityTypes": ["PageView"], "points": {{points}}, "cap": 10 }"""
+            : $$"""{ "id": "huge", "when": [{ "field": "title", "op": "contains", "value": "founder" }], "points": {{points}} }""";
+        var others = rules == "fitRules"
+            ? $$""", { "id": "huge-too", "when": [{ "field": "title", "op": "contains", "value": "owner" }], "points": {{points}} }"""
+            : "";
+        var text = $$"""{ "name": "Edges", "{{rules}}": [{{rule}}{{others}}] }""";
+
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(text));
+
+        var errors = await response.ValidationErrorsAsync();
+        Assert.Contains("between -1000 and 1000", errors.Error($"{rules}[0].points"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Model_OverOneMebibyte_IsRefused_With413_SayingTheLimit()
+    {
+        var client = App.Admin();
+        var text = ScoringModels.Test("Oversize").Replace("\"name\": \"Oversize\"", $"\"name\": \"Oversize\", \"description\": \"{new string('x', 1_100_000)}\"", StringComparison.Ordinal);
+
+        var response = await client.PostAsync("/api/scoring/models", Json.Raw(text));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await response.ReadObjectAsync();
+        Assert.Equal("The request body is too large.", problem["title"]!.GetValue<string>());
+        Assert.Contains("1048576 bytes", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Score_GrowsWithActivities_WithBreakdownAndEvidence_AndHalvesEveryHalfLife()
     {
