@@ -31,7 +31,7 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         b.Property(l => l.Country).HasMaxLength(100);
         b.Property(l => l.State).HasMaxLength(100);
         b.Property(l => l.City).HasMaxLength(100);
-        b.Property(l => l.Description).HasMaxLength(4000);
+        b.Property(l => l.Description).HasMaxLength(LeadDetails.MaxDescription);
         b.Property(l => l.Source).HasMaxLength(100);
         b.Property(l => l.Channel).HasMaxLength(100);
         b.Property(l => l.Campaign).HasMaxLength(200);

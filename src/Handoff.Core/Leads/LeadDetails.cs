@@ -9,6 +9,9 @@ namespace Handoff.Leads;
 /// </summary>
 public record LeadDetails
 {
+    /// <summary>The longest description: Salesforce's (a long text area of 32,000 characters), so a migrated lead keeps its notes.</summary>
+    public const int MaxDescription = 32_000;
+
     public string? FirstName { get; init; }
     public string? LastName { get; init; }
     public string? Email { get; init; }
@@ -78,7 +81,7 @@ public record LeadDetails
         MaxLength(errors, "country", Country, 100);
         MaxLength(errors, "state", State, 100);
         MaxLength(errors, "city", City, 100);
-        MaxLength(errors, "description", Description, 4000);
+        MaxLength(errors, "description", Description, MaxDescription);
         MaxLength(errors, "source", Source, 100);
         MaxLength(errors, "channel", Channel, 100);
         MaxLength(errors, "campaign", Campaign, 200);

@@ -690,8 +690,8 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnName("department");
 
                     b.Property<string>("Description")
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasMaxLength(32000)
+                        .HasColumnType("character varying(32000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Email")
@@ -2128,6 +2128,7 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnName("created_at");
 
                     b.Property<string>("Document")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("document");
@@ -2143,12 +2144,14 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnName("retired_at");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
                         .HasColumnName("status");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 

@@ -685,7 +685,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnName("department");
 
                     b.Property<string>("Description")
-                        .HasMaxLength(4000)
+                        .HasMaxLength(32000)
                         .HasColumnType("TEXT")
                         .HasColumnName("description");
 
@@ -2123,6 +2123,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnName("created_at");
 
                     b.Property<string>("Document")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("document");
@@ -2138,12 +2139,14 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnName("retired_at");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 

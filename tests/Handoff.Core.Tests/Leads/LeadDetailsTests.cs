@@ -41,7 +41,7 @@ public class LeadDetailsTests
     [Fact]
     public void Validate_NamesEachOversizeField()
     {
-        var errors = ErrorsOf(new LeadDetails { Email = "a@example.com", Company = new string('x', 201), Description = new string('y', 4001) });
+        var errors = ErrorsOf(new LeadDetails { Email = "a@example.com", Company = new string('x', 201), Description = new string('y', LeadDetails.MaxDescription + 1) });
 
         Assert.Contains("company", errors.Keys);
         Assert.Contains("description", errors.Keys);

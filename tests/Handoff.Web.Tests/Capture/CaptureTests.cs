@@ -40,6 +40,22 @@ public abstract class CaptureTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ADescriptionAsLongAsSalesforceAllows_IsKept_AndALongerOneIsRefused_NamingIt()
+    {
+        var client = app.Admin();
+        var notes = string.Concat(Enumerable.Repeat("Met at the Lisbon expo; wants fleet pricing. ", 800))[..32_000];
+
+        var kept = await client.PostAsJsonAsync("/api/leads", new { email = $"notes.{Guid.NewGuid():N}@harbor-freight.pt", lastName = "Sousa", description = notes });
+        var refused = await client.PostAsJsonAsync("/api/leads", new { email = $"notes.{Guid.NewGuid():N}@harbor-freight.pt", lastName = "Sousa", description = notes + "!" });
+
+        Assert.Equal(HttpStatusCode.Created, kept.StatusCode);
+        var lead = await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/leads/{(await kept.ReadObjectAsync())["lead"]!.AsObject().Id()}");
+        Assert.Equal(notes, lead!["description"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("at most 32000", (await refused.ValidationErrorsAsync()).Error("description"));
+    }
+
+    [Fact]
     public async Task ARecaptureWithOtherCustomFields_KeepsTheLeadAtTheLimitOf100_SoItCanStillBeEdited()
     {
         var client = app.Admin();
