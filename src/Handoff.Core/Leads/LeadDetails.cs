@@ -115,7 +115,7 @@ public record LeadDetails
         {
             if (CustomFields.Count > MaxCustomFields)
             {
-                errors.Add("customFields", $"at most {MaxCustomFields} custom fields");
+                errors.Add("customFields", $"at most {MaxCustomFields} custom fields (got {CustomFields.Count})");
             }
 
             foreach (var (key, value) in CustomFields)

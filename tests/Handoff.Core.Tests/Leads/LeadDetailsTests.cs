@@ -48,6 +48,14 @@ public class LeadDetailsTests
     }
 
     [Fact]
+    public void Validate_SaysHowManyCustomFieldsTheLeadHas_WhenThereAreTooMany()
+    {
+        var errors = ErrorsOf(new LeadDetails { Email = "a@acme-corp.io", CustomFields = Enumerable.Range(0, 130).ToDictionary(i => $"f{i}", _ => "x") });
+
+        Assert.Equal(["at most 100 custom fields (got 130)"], errors["customFields"]);
+    }
+
+    [Fact]
     public void Validate_RequiresSomeWayToReachThePerson() =>
         Assert.Contains("email", ErrorsOf(new LeadDetails { Company = "Acme" }).Keys);
 
