@@ -237,7 +237,10 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
             .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
 
-    private const string AdvanceTurnSql = "UPDATE team_members SET pass = pass + ?, assigned = assigned + 1 WHERE team_id = ? AND user_id = ?";
+    /// <summary>The turn of a team member, as an increment: the stride, the team and the user, in that order.</summary>
+    private const string AdvanceTurnSql = "UPDATE team_members SET pass = pass + {0}, assigned = assigned + 1 WHERE team_id = {1} AND user_id = {2}";
+
+    private static readonly string AdvanceTurnPrepared = System.Text.RegularExpressions.Regex.Replace(AdvanceTurnSql, @"\{\d\}", "?");
 
     private async Task<Pick?> TeamMemberAsync(Guid teamId, RoutingStrategy strategy, Lead lead, DateTime now, bool commit, List<string> why, CancellationToken ct)
     {
@@ -279,12 +282,11 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
                 // On the SQLite capture writer by its prepared statement (EF builds a raw command anew on each call).
                 if (db.Prepared is { } prepared)
                 {
-                    prepared.Statement(AdvanceTurnSql).Execute(stride, teamId, picked.UserId);
+                    prepared.Statement(AdvanceTurnPrepared).Execute(stride, teamId, picked.UserId);
                 }
                 else
                 {
-                    await db.Database.ExecuteSqlInterpolatedAsync(
-                        $"UPDATE team_members SET pass = pass + {stride}, assigned = assigned + 1 WHERE team_id = {teamId} AND user_id = {picked.UserId}", ct);
+                    await db.Database.ExecuteSqlRawAsync(AdvanceTurnSql, [stride, teamId, picked.UserId], ct);
                 }
                 picked.Picked(stride);
                 if (ownTransaction is not null)

@@ -32,7 +32,7 @@ internal static class HandoffHost
             // 413 itself, and the status page would say no more than "Content Too Large".
             if (c.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge && c.ProblemDetails.Detail is null)
             {
-                c.ProblemDetails.Title = "The request body is too large.";
+                c.ProblemDetails.Title = ProblemHandling.Title(StatusCodes.Status413PayloadTooLarge);
                 c.ProblemDetails.Detail = c.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } max
                     ? $"Request body too large. The max request body size is {max} bytes."
                     : "Request body too large.";

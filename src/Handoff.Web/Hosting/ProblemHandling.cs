@@ -63,7 +63,7 @@ internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<P
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details!, Exception = exception });
     }
 
-    private static string Title(int status) => status switch
+    internal static string Title(int status) => status switch
     {
         StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
         StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",

@@ -52,6 +52,7 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
 
         // The failing capture had already saved its lead, touch and event when its step threw: its savepoint undid
         // them, and none of it was committed with the rest of the batch.
+        Assert.True(FailingStep.SavedBeforeFailing);
         var failedKey = EmailKeys.Of(people[77].Email);
         Assert.False(await db.Leads.AnyAsync(l => l.EmailKey == failedKey));
         Assert.False(await db.Outbox.AnyAsync(o => o.Type == "lead.created" && o.Payload.Contains(people[77].Email)));
@@ -71,6 +72,9 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
     {
         public const string LastName = "Brokenstep";
 
+        /// <summary>The step's save had written the lead (inside the capture's savepoint) before the step threw.</summary>
+        public static bool SavedBeforeFailing { get; private set; }
+
         public int Order => 350;
 
         public async Task ApplyAsync(LeadChange change, CancellationToken ct)
@@ -79,7 +83,7 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
             {
                 // As the capture saves: on the SQLite writer its new rows are untracked, and only its statements save them.
                 await (db.Prepared is { } prepared ? prepared.SaveChangesAsync(db, ct) : db.SaveChangesAsync(ct));
-                Assert.True(await db.Leads.AnyAsync(l => l.Id == change.Lead.Id, ct));
+                SavedBeforeFailing = await db.Leads.AnyAsync(l => l.Id == change.Lead.Id, ct);
                 throw new InvalidOperationException("a step failed");
             }
         }
