@@ -50,17 +50,16 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// The SQLite library's process-wide settings, made once before it opens its first database: multi-thread mode (no
-    /// mutex around every call on a connection; Handoff never uses one connection on two threads at once, as
-    /// ADO.NET and EF require anyway) and no memory statistics (a global mutex around every allocation of every
-    /// connection). Together they were 4 % of the capture writer's samples (0.2 % after), locks no one else held.
-    /// SQLite refuses both once it has initialized (a tool that opened a connection first): it then keeps its defaults.
+    /// The SQLite library's process-wide setting, made once before it opens its first database: no memory statistics
+    /// (a global mutex around every allocation of every connection, for counters Handoff never reads). SQLite refuses
+    /// it once it has initialized (a tool that opened a connection first): it then keeps its default. Its threading
+    /// mode stays serialized: multi-thread mode (no mutex per connection) saved a little more, but one connection used
+    /// on two threads at once would then be undefined behaviour rather than a wait, and no test can prove that never happens.
     /// </summary>
     private static readonly Lazy<bool> SqliteLibraryMode = new(() =>
     {
         SQLitePCL.Batteries_V2.Init();
-        return SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD) == SQLitePCL.raw.SQLITE_OK
-            & SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0) == SQLitePCL.raw.SQLITE_OK;
+        return SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0) == SQLitePCL.raw.SQLITE_OK;
     });
 
     /// <summary>The configured connection string, or for SQLite a file in the data directory.</summary>

@@ -226,7 +226,11 @@ public abstract class ScoringApiTests<TApp>(TApp app) : IClassFixture<TApp>
         var client = App.Admin();
         var text = ScoringModels.Test("Oversize").Replace("\"name\": \"Oversize\"", $"\"name\": \"Oversize\", \"description\": \"{new string('x', 1_100_000)}\"", StringComparison.Ordinal);
 
-        var response = await client.PostAsync("/api/scoring/models", Json.Raw(text));
+        // Expect: 100-continue: the client waits for the server's verdict before it sends the body, so the 413 cannot
+        // race a client still writing into a connection the server has closed (a broken pipe, now and then).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/scoring/models") { Content = Json.Raw(text) };
+        request.Headers.ExpectContinue = true;
+        var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         var problem = await response.ReadObjectAsync();
