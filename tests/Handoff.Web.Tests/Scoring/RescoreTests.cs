@@ -45,7 +45,7 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         }
         """;
 
-    protected TApp App { get; } = InHourlyPolls(app);
+    protected TApp App { get; } = WithoutBackgroundRescores(app);
 
     [Fact]
     public async Task Rescore_NeverOverwritesALeadScoredLiveAfterItStarted_AndStopsWhenAnotherModelIsActivated()
@@ -114,10 +114,13 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.True(versions.Count(v => v == rules.Version) <= 100, "no lead of the second batch gets the superseded model's scores");
     }
 
-    /// <summary>The worker's own polling would race the direct calls here; the tests run its passes themselves.</summary>
-    private static TApp InHourlyPolls(TApp app)
+    /// <summary>
+    /// The worker's own passes (woken by every activation, each ending with a sweep of unscored leads) would race the
+    /// direct calls here, scoring leads a test has just made stale; the tests run its passes themselves.
+    /// </summary>
+    internal static TApp WithoutBackgroundRescores(TApp app)
     {
-        app.Settings["Handoff:Scoring:Rescore:PollInterval"] = "01:00:00";
+        app.Settings["Handoff:Scoring:Rescore:Background"] = "false";
         return app;
     }
 
