@@ -17,6 +17,7 @@ public static class DatabaseSetup
     {
         services.Configure<HandoffOptions>(configuration.GetSection(HandoffOptions.Section));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Notifications.WebhookInterest>();
 
         // Read when the first context is built, so that hosts and tests can still change configuration after this call.
         services.AddDbContextPool<HandoffDb>((provider, db) =>

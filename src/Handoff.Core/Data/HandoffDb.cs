@@ -5,6 +5,7 @@ using Handoff.Integrations;
 using Handoff.Leads;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Handoff.Data;
 
@@ -56,6 +57,12 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
             Set<T>().Add(entity);
         }
     }
+
+    private Notifications.WebhookInterest? _webhookInterest;
+
+    /// <summary>Whether events of <paramref name="eventType"/> go to the outbox: some webhook subscription wants them.</summary>
+    internal bool Publishes(string eventType) =>
+        (_webhookInterest ??= this.GetService<Notifications.WebhookInterest>()).Wants(eventType);
 
     /// <summary>The rows of type <typeparamref name="T"/> added to this unit of work and not saved yet, tracked or not.</summary>
     internal IEnumerable<T> PendingInserts<T>()

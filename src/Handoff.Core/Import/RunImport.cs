@@ -989,6 +989,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             }
 
             await bulk.InsertAsync(audits, ct);
+            outbox.RemoveAll(m => !db.Publishes(m.Type));
             await bulk.InsertAsync(outbox, ct);
             mark = timings.Add("write: insert audit, outbox", mark);
             await bulk.InsertAsync(errors, ct);

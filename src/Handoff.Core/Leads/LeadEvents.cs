@@ -5,7 +5,10 @@ using Handoff.Integrations;
 
 namespace Handoff.Leads;
 
-/// <summary>The domain events a lead change writes into the outbox, in the same transaction.</summary>
+/// <summary>
+/// The domain events a lead change writes into the outbox, in the same transaction: those some webhook subscription
+/// wants (<see cref="Notifications.WebhookInterest"/>).
+/// </summary>
 internal static class LeadEvents
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -14,20 +17,41 @@ internal static class LeadEvents
     };
 
     /// <summary>Adds the <c>lead.created</c> event of a captured lead (imports announce theirs per batch with <c>leads.imported</c>).</summary>
-    public static void Created(HandoffDb db, Lead lead, DateTime at) => db.Insert(CreatedMessage(lead, at));
+    public static void Created(HandoffDb db, Lead lead, DateTime at)
+    {
+        if (db.Publishes(CreatedType))
+        {
+            db.Insert(CreatedMessage(lead, at));
+        }
+    }
+
+    private const string CreatedType = "lead.created";
+    private const string RecapturedType = "lead.recaptured";
+    private const string StageChangedType = "lead.stage-changed";
 
     /// <summary>The <c>lead.created</c> event of <paramref name="lead"/>.</summary>
     public static OutboxMessage CreatedMessage(Lead lead, DateTime at) =>
-        OutboxMessage.Create("lead.created", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at);
+        OutboxMessage.Create(CreatedType, lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at);
 
-    public static void Recaptured(HandoffDb db, Lead lead, DateTime at) =>
-        db.Insert(OutboxMessage.Create("lead.recaptured", lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
+    public static void Recaptured(HandoffDb db, Lead lead, DateTime at)
+    {
+        if (db.Publishes(RecapturedType))
+        {
+            db.Insert(OutboxMessage.Create(RecapturedType, lead.Id, JsonSerializer.Serialize(LeadView.From(lead), LeadEventJson.Default.LeadView), at));
+        }
+    }
 
-    public static void StageChanged(HandoffDb db, StageChange change) => db.Insert(StageChangedMessage(change));
+    public static void StageChanged(HandoffDb db, StageChange change)
+    {
+        if (db.Publishes(StageChangedType))
+        {
+            db.Insert(StageChangedMessage(change));
+        }
+    }
 
     public static OutboxMessage StageChangedMessage(StageChange change) =>
         OutboxMessage.Create(
-            "lead.stage-changed",
+            StageChangedType,
             change.LeadId,
             JsonSerializer.Serialize(
                 new
@@ -44,11 +68,19 @@ internal static class LeadEvents
                 Json),
             change.At);
 
-    public static void Audited(HandoffDb db, AuditEntry entry) => db.Insert(AuditedMessage(entry));
+    public static void Audited(HandoffDb db, AuditEntry entry)
+    {
+        if (db.Publishes(AuditedType(entry)))
+        {
+            db.Insert(AuditedMessage(entry));
+        }
+    }
+
+    public static string AuditedType(AuditEntry entry) => "lead." + entry.Action;
 
     public static OutboxMessage AuditedMessage(AuditEntry entry) =>
         OutboxMessage.Create(
-            "lead." + entry.Action,
+            AuditedType(entry),
             entry.LeadId,
             $$"""{"leadId":"{{entry.LeadId}}","at":{{JsonSerializer.Serialize(entry.At)}},"changes":{{entry.Changes}}}""",
             entry.At);

@@ -66,6 +66,11 @@ public sealed class Inbox(HandoffDb db, TimeProvider clock)
 /// <summary>Events for webhook subscribers, written to the outbox in the caller's unit of work.</summary>
 public static class IntegrationEvents
 {
-    public static void Publish(HandoffDb db, string type, Guid aggregateId, string payload, DateTime at) =>
-        db.Outbox.Add(OutboxMessage.Create(type, aggregateId, payload, at));
+    public static void Publish(HandoffDb db, string type, Guid aggregateId, string payload, DateTime at)
+    {
+        if (db.Publishes(type))
+        {
+            db.Outbox.Add(OutboxMessage.Create(type, aggregateId, payload, at));
+        }
+    }
 }

@@ -36,8 +36,11 @@ public sealed class WebhookSubscription
     internal void Deactivate() => Active = false;
 
     /// <summary>Whether this subscription wants an event of <paramref name="type"/>.</summary>
-    public bool Wants(string type) => Events.Any(e => e == "*" || e == type
-        || (e.EndsWith(".*", StringComparison.Ordinal) && type.StartsWith(e[..^1], StringComparison.Ordinal)));
+    public bool Wants(string type) => Events.Any(e => Matches(e, type));
+
+    /// <summary>Whether <paramref name="pattern"/> (<c>*</c>, <c>sla.*</c>, <c>lead.created</c>) takes events of <paramref name="type"/>.</summary>
+    public static bool Matches(string pattern, string type) => pattern == "*" || pattern == type
+        || (pattern.EndsWith(".*", StringComparison.Ordinal) && type.StartsWith(pattern[..^1], StringComparison.Ordinal));
 
     /// <summary>The signature header value: <c>sha256=</c> and the hex HMAC-SHA256 of <c>timestamp + "." + body</c> with the secret.</summary>
     public static string Sign(string secret, string timestamp, string body) =>
@@ -111,7 +114,7 @@ public sealed record WebhookDeliveryView(Guid Id, Guid EventId, string EventType
 }
 
 /// <summary>Manages webhook subscriptions.</summary>
-public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock)
+public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock, WebhookInterest interest)
 {
     public async Task<IReadOnlyList<WebhookView>> ListAsync(CancellationToken ct) =>
         (await db.WebhookSubscriptions.AsNoTracking().Where(s => s.Active).OrderBy(s => s.CreatedAt).ToListAsync(ct)).Select(WebhookView.From).ToList();
@@ -149,6 +152,7 @@ public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock)
         }
 
         var subscription = WebhookSubscription.Create(request.Url!, request.Secret!, [.. events.Distinct(StringComparer.Ordinal)], clock.GetUtcNow().UtcDateTime);
+        interest.Add(subscription.Events);
         db.WebhookSubscriptions.Add(subscription);
         await db.SaveChangesAsync(ct);
         return WebhookView.From(subscription);

@@ -49,6 +49,7 @@ internal static class HandoffHost
         services.AddSlaWorkers();
         services.AddSingleton<PredictiveWorker>().AddHostedService(provider => provider.GetRequiredService<PredictiveWorker>());
         services.AddHostedService<CheckpointWorker>();
+        services.AddHostedService<WebhookInterestWorker>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>
         {

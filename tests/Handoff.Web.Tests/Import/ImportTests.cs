@@ -670,6 +670,7 @@ public abstract class ImportTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task ImportedLeads_AreAnnounced_ByOneLeadsImportedEventPerBatch_WithTheirIds()
     {
         var client = app.Admin();
+        await using var subscription = await client.SubscribeAsync("*");
         var t = Token();
         var existing = await client.CreateLeadAsync(new { email = $"known@{t}.io", firstName = "Known", company = $"{t} Systems" });
         var csv = Encoding.UTF8.GetBytes(

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -51,6 +52,23 @@ public static class Json
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"create lead: {(int)response.StatusCode} {text}");
         return JsonNode.Parse(text)!["lead"]!.AsObject();
+    }
+
+    /// <summary>
+    /// Subscribes a webhook (to a closed local port) to <paramref name="events"/>, so that events of those types are
+    /// written to the outbox (only events some subscription wants are); disposing the result deletes the subscription.
+    /// </summary>
+    public static async Task<IAsyncDisposable> SubscribeAsync(this HttpClient client, params string[] events)
+    {
+        var response = await client.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/hook", secret = "a-test-secret-of-some-length", events });
+        var created = await response.ReadObjectAsync();
+        Assert.True(response.IsSuccessStatusCode, created.ToJsonString());
+        return new Subscription(client, created["id"]!.GetValue<string>());
+    }
+
+    private sealed class Subscription(HttpClient client, string id) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/webhooks/{id}")).StatusCode);
     }
 
     /// <summary>Polls an import job until it has finished (Completed or Failed), for at most 90 seconds, and returns it.</summary>

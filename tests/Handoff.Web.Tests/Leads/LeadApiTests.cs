@@ -442,6 +442,7 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
     public async Task StageChanges_WriteOutboxEvents_InTheSameTransaction()
     {
         var client = App.Admin();
+        await using var subscription = await client.SubscribeAsync("lead.*");
         var id = (await client.CreateLeadAsync()).Id();
         await client.MoveAsync(id, new { to = "MQL" });
         await client.MoveAsync(id, new { to = "SAL" }); // illegal? no: MQL -> SAL is allowed
