@@ -73,7 +73,7 @@ internal static class FormsApi
         }
 
         var json = http.Request.HasJsonContentType();
-        FormSubmission.Mapped mapped;
+        List<KeyValuePair<string, string?>> posted;
         if (json)
         {
             HubSpotSubmission? body;
@@ -92,10 +92,9 @@ internal static class FormsApi
                 return ApiResults.Problem(ValidationError.For("fields", "send the form fields as \"fields\": [{\"name\": …, \"value\": …}]"));
             }
 
-            var pairs = body.Fields.Where(f => f?.Name is not null)
+            posted = [.. body.Fields.Where(f => f?.Name is not null)
                 .Select(f => new KeyValuePair<string, string?>(f.Name!, f.Value.ValueKind == JsonValueKind.String ? f.Value.GetString() : f.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : f.Value.GetRawText()))
-                .Concat(Context(body.Context));
-            mapped = FormSubmission.Map(form, pairs);
+                .Concat(Context(body.Context))];
         }
         else if (http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
@@ -105,14 +104,14 @@ internal static class FormsApi
                 return ErrorPage(ValidationError.For("body", $"the form could not be read: {problem}"));
             }
 
-            mapped = FormSubmission.Map(form, fields);
+            posted = [.. fields];
         }
         else if (http.Request.HasFormContentType)
         {
-            IFormCollection posted;
+            IFormCollection multipart;
             try
             {
-                posted = await http.Request.ReadFormAsync(ct);
+                multipart = await http.Request.ReadFormAsync(ct);
             }
             catch (Exception e) when (ApiResults.IsBadMultipart(e) || e is InvalidOperationException)
             {
@@ -120,13 +119,14 @@ internal static class FormsApi
                 return ErrorPage(ValidationError.For("body", $"the form could not be read: {e.Message}"));
             }
 
-            mapped = FormSubmission.Map(form, posted.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString())));
+            posted = [.. multipart.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString()))];
         }
         else
         {
             return TypedResults.Problem(statusCode: 415, title: "Send the form as application/x-www-form-urlencoded, multipart/form-data or application/json.");
         }
 
+        var mapped = FormSubmission.Map(form, posted);
         var context = new CaptureContext
         {
             Channel = "form",
@@ -144,7 +144,18 @@ internal static class FormsApi
             : form.SafeReturnUrl(mapped.ReturnUrl) is { } back ? TypedResults.Redirect(WebForm.Location(back), permanent: false, preserveMethod: false)
             : TypedResults.Content(Page("Thank you", "<p>Thanks, we received your details and will be in touch.</p>"), "text/html");
         var actor = new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name);
-        var result = await capture.HandleAsync(mapped.Details, context, actor, Idempotency.ClaimFor(http, _ => received), ct);
+        // Without an Idempotency-Key (a plain HTML form cannot send one), the submission itself is the key: a double
+        // click, a resubmitted page or a bot's repeat posts the same fields again and gets the first answer back.
+        Result<CaptureAnswer> result;
+        try
+        {
+            result = await capture.HandleAsync(mapped.Details, context, actor, Idempotency.ClaimFor(http, _ => received) ?? Idempotency.ClaimForSubmission(http, form.Key, posted, context.VisitorId, received), ct);
+        }
+        catch (IdempotencyKeyUsedException repeated) when (!http.Request.Headers.ContainsKey(Idempotency.Header))
+        {
+            return Idempotency.Replay(http, repeated.Record);
+        }
+
         return result.Error is not { } error ? received : json ? ApiResults.Problem(error) : ErrorPage(error);
     }
 

@@ -109,6 +109,36 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
         return new IdempotencyClaim(pending.Scope, pending.Key, pending.RequestHash, answer => Stored(respond(answer), pending.Json));
     }
 
+    /// <summary>
+    /// The claim of a form post sent without a key: the submission itself is the key (SHA-256 of the form, the posted
+    /// fields in name order and the visitor), so the same fields posted again within the retention get the first
+    /// answer back instead of a second lead or a second touch. Field order, a multipart boundary and the encoding do
+    /// not make a different submission.
+    /// </summary>
+    public static IdempotencyClaim ClaimForSubmission(HttpContext http, string formKey, IEnumerable<KeyValuePair<string, string?>> fields, string? visitorId, IResult response)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Append(string? text)
+        {
+            // Length-prefixed, so that no two different lists of texts hash alike.
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text ?? "");
+            hash.AppendData(BitConverter.GetBytes(text is null ? -1 : bytes.Length));
+            hash.AppendData(bytes);
+        }
+
+        Append(formKey);
+        Append(visitorId);
+        foreach (var (name, value) in fields.OrderBy(f => f.Key, StringComparer.Ordinal).ThenBy(f => f.Value, StringComparer.Ordinal))
+        {
+            Append(name);
+            Append(value);
+        }
+
+        var submission = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value;
+        return new IdempotencyClaim(ScopeOf(http), "submission:" + submission, submission, _ => Stored(response, json));
+    }
+
     /// <summary>A result as it is stored for replays: its status, its value as JSON, and where it points.</summary>
     private static StoredResponse Stored(object? result, JsonOptions json)
     {
@@ -259,6 +289,12 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
                 detail: "This Idempotency-Key was already used with a different request. Use a new key for a new request.");
         }
 
+        return Replay(http, record);
+    }
+
+    /// <summary>The response <paramref name="record"/> holds, marked as a replay.</summary>
+    public static IResult Replay(HttpContext http, IdempotencyRecord record)
+    {
         http.Response.Headers["Idempotent-Replayed"] = "true";
         if (record.Location is not null)
         {

@@ -109,6 +109,43 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task DoubleSubmit_WithoutAKey_IsOneSubmission_EvenWithoutAnEmail_AndChangedFieldsAreAnother()
+    {
+        // A plain HTML form sends no Idempotency-Key: the same fields posted again (a double click, a reloaded page),
+        // in any order and either encoding, are the same submission. Without an email nothing else could tell.
+        var form = await CreateForm();
+        var source = "double-" + Guid.NewGuid().ToString("N")[..12];
+        var fields = new[] { ("first_name", "Grace"), ("last_name", "Hopper"), ("company", "Cobol Works"), ("work_phone", "+1 555 010 7788"), ("lead_source", source), ("retURL", "https://www.example.com/thanks") };
+        var url = form["postUrl"]!.GetValue<string>();
+        var browser = Browser();
+
+        var twice = await Task.WhenAll(browser.PostAsync(url, Form(fields)), browser.PostAsync(url, Form(fields)));
+        using var multipart = new MultipartFormDataContent();
+        foreach (var (name, value) in fields.Reverse())
+        {
+            multipart.Add(new StringContent(value), name);
+        }
+
+        var again = await browser.PostAsync(url, multipart);
+        Assert.All(twice.Append(again), a =>
+        {
+            Assert.Equal(HttpStatusCode.Redirect, a.StatusCode);
+            Assert.Equal("https://www.example.com/thanks", a.Headers.Location?.ToString());
+        });
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        var leads = (await (await app.Admin().GetAsync($"/api/leads?source={source}")).ReadObjectAsync())["items"]!.AsArray();
+        var lead = Assert.Single(leads)!.AsObject();
+        var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();
+        Assert.Equal(1, activities.Count(a => a!["type"]!.GetValue<string>() == "DemoRequest"));
+
+        // Another phone number is another submission.
+        var changed = await browser.PostAsync(url, Form([.. fields.Select(f => f.Item1 == "work_phone" ? (f.Item1, "+1 555 010 9999") : f)]));
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.False(changed.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, (await (await app.Admin().GetAsync($"/api/leads?source={source}")).ReadObjectAsync())["items"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task DoubleSubmit_WithoutAReturnUrl_ShowsTheThankYouPageBothTimes()
     {
         var form = await CreateForm();
