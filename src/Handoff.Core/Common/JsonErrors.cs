@@ -33,6 +33,14 @@ public static class JsonErrors
                 : (path, "has the wrong type: expected " + Expected(type));
         }
 
+        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))
+        {
+            // The body itself has the wrong kind: an array, a number, a string or true for an object.
+            return ("body", target is not null && target != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(target)
+                ? "must be a JSON array"
+                : "must be a JSON object with the fields");
+        }
+
         var where = path == "body" ? "" : $" near '{path}'";
         return ("body", e.LineNumber is null
             ? $"is not valid JSON{where}"

@@ -11,7 +11,7 @@ namespace Handoff.Web.Hosting;
 /// Turns what the framework throws for bad requests (malformed JSON, wrong types, oversize or missing bodies,
 /// unparsable route values) into problem details that name the field; anything else is a bug and logged.
 /// </summary>
-internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<ProblemHandling> logger) : IExceptionHandler
+internal sealed partial class ProblemHandling(IProblemDetailsService problems, ILogger<ProblemHandling> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -27,6 +27,10 @@ internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<P
                 result = TypedResults.ValidationProblem(
                     new Dictionary<string, string[]> { [field] = [message] },
                     title: "The request body is not valid.");
+            }
+            else if (Explain(bad.Message) is var (field, message))
+            {
+                result = TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "One or more fields are invalid.");
             }
             else
             {
@@ -62,6 +66,41 @@ internal sealed class ProblemHandling(IProblemDetailsService problems, ILogger<P
         };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details!, Exception = exception });
     }
+
+    /// <summary>
+    /// The field and a sentence for the framework's own binding failures, which name C# types ("Failed to bind
+    /// parameter "Nullable&lt;int&gt; limit" from "abc"", "Implicit body inferred … but no body was provided"); null for others.
+    /// </summary>
+    internal static (string Field, string Message)? Explain(string message)
+    {
+        if (MissingBody().IsMatch(message))
+        {
+            return ("body", "is missing or null: send a JSON object with the fields");
+        }
+
+        if (Unbound().Match(message) is { Success: true } unbound)
+        {
+            var type = unbound.Groups["type"].Value;
+            var expected = (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type.TrimEnd('?')) switch
+            {
+                "int" or "long" or "short" => "a whole number",
+                "double" or "decimal" or "float" => "a number",
+                "bool" => "true or false",
+                "Guid" => "an id (a GUID such as 01890a5d-ac96-7774-b47f-4f2b4c8e8a3c)",
+                "DateTime" or "DateTimeOffset" or "DateOnly" => "an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z",
+                var other => $"a valid {other}",
+            };
+            return (unbound.Groups["name"].Value, $"'{unbound.Groups["value"].Value}' is not {expected}");
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(Implicit body inferred for parameter ""[^""]+"" but no body was provided|Required parameter ""[^""]+"" was not provided from body)")]
+    private static partial System.Text.RegularExpressions.Regex MissingBody();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""(?<type>\S+) (?<name>[^""]+)"" from ""(?<value>.*)""\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex Unbound();
 
     internal static string Title(int status) => status switch
     {

@@ -1,0 +1,37 @@
+using System.Net;
+using Handoff.Web.Tests.Infrastructure;
+
+namespace Handoff.Web.Tests.Hosting;
+
+/// <summary>
+/// What the framework refuses before an endpoint runs (a missing or null body, a body of the wrong kind, a query value
+/// of the wrong type) is answered like every other bad input: a 400 naming the field in words, not C# types.
+/// </summary>
+public sealed class BadRequestTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    [Theory]
+    [InlineData("/api/scoring/models", "", "body", "is missing or null: send a JSON object with the fields")]
+    [InlineData("/api/forms", "null", "body", "is missing or null: send a JSON object with the fields")]
+    [InlineData("/api/webhooks", "[]", "body", "must be a JSON object with the fields")]
+    [InlineData("/api/routing/test", "5", "body", "must be a JSON object with the fields")]
+    [InlineData("/api/activities", "null", "body", "must be one activity (a JSON object) or an array of them, not null")]
+    [InlineData("/api/activities", "\"page view\"", "body", "must be one activity (a JSON object) or an array of them, not string")]
+    public async Task ABodyMissingOrOfTheWrongKind_NamesTheBody(string path, string body, string field, string message)
+    {
+        var response = await app.Admin().PostAsync(path, Json.Raw(body));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(message, Assert.Single((await response.ReadObjectAsync())["errors"]![field]!.AsArray())!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/api/imports?limit=abc", "limit", "'abc' is not a whole number")]
+    [InlineData("/api/notifications?unread=maybe", "unread", "'maybe' is not true or false")]
+    public async Task AQueryValueOfTheWrongType_NamesTheParameter(string path, string field, string message)
+    {
+        var response = await app.Admin().GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ReadObjectAsync();
+        Assert.Equal(message, Assert.Single(problem["errors"]![field]!.AsArray())!.GetValue<string>());
+        Assert.DoesNotContain("Nullable", problem.ToJsonString(), StringComparison.Ordinal);
+    }
+}
