@@ -35,3 +35,28 @@ public sealed class BadRequestTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.DoesNotContain("Nullable", problem.ToJsonString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>Times a client sends without an offset are UTC, whatever the server's time zone.</summary>
+public sealed class UtcDateTimesTests
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new() { Converters = { new Api.UtcDateTimes() } };
+
+    [Theory]
+    [InlineData("\"2026-01-31T09:00:00\"", "2026-01-31T09:00:00.0000000Z")]
+    [InlineData("\"2026-01-31\"", "2026-01-31T00:00:00.0000000Z")]
+    [InlineData("\"2026-01-31T09:00:00Z\"", "2026-01-31T09:00:00.0000000Z")]
+    [InlineData("\"2026-01-31T09:00:00+02:00\"", "2026-01-31T07:00:00.0000000Z")]
+    public void ATime_IsReadAsUtc(string json, string utc)
+    {
+        var read = System.Text.Json.JsonSerializer.Deserialize<DateTime?>(json, Options)!.Value;
+        Assert.Equal(DateTimeKind.Utc, read.Kind);
+        Assert.Equal(utc, read.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void NotATime_IsAConversionError_WithItsPath()
+    {
+        var error = Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, DateTime>>("{\"at\":\"soon\"}", Options));
+        Assert.Equal("$.at", error.Path);
+    }
+}
