@@ -25,20 +25,18 @@ public static class JsonErrors
             return (path, "is not valid text: it escapes half of a surrogate pair (such as \\ud800) without the other half");
         }
 
-        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal) && path != "body")
+        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))
         {
+            if (path == "body")
+            {
+                // The body itself has the wrong kind: an array, a number, a string or true where an object goes.
+                return ("body", Expected(target) == "an array" ? "must be a JSON array" : "must be a JSON object with the fields");
+            }
+
             var type = PropertyType(target, path);
             return type is { IsEnum: true }
                 ? (path, "is not one of the allowed values: use one of " + string.Join(", ", EnumNames(type)))
                 : (path, "has the wrong type: expected " + Expected(type));
-        }
-
-        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))
-        {
-            // The body itself has the wrong kind: an array, a number, a string or true for an object.
-            return ("body", target is not null && target != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(target)
-                ? "must be a JSON array"
-                : "must be a JSON object with the fields");
         }
 
         var where = path == "body" ? "" : $" near '{path}'";
@@ -91,6 +89,9 @@ public static class JsonErrors
     private static IEnumerable<string> EnumNames(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name);
+
+    /// <summary>What a value of <paramref name="type"/> is, in words ("a whole number", "one of New, MQL, …"); "a valid value" when unknown.</summary>
+    public static string Describe(Type? type) => type is null ? "a valid value" : Expected(Nullable.GetUnderlyingType(type) ?? type);
 
     private static string Expected(Type? type) => type switch
     {

@@ -30,7 +30,7 @@ public sealed class WebhookDispatch(HandoffDb db, TimeProvider clock, IHttpClien
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(s => s.Active).ToListAsync(ct);
         if (subscriptions.Count == 0)
         {
-            return 0; // nobody listens: the events stay in the outbox for whoever subscribes or reads it next
+            return 0; // nobody listens (the outbox holds only events a subscription wanted: WebhookInterest)
         }
 
         // Nothing pending: no write transaction (on SQLite it would queue for the write turn, and make an import commit early).

@@ -151,8 +151,10 @@ public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock, Webho
             return errors.ToError();
         }
 
-        var subscription = WebhookSubscription.Create(request.Url!, request.Secret!, [.. events.Distinct(StringComparer.Ordinal)], clock.GetUtcNow().UtcDateTime);
-        interest.Add(subscription.Events);
+        // Counted before its creation time is taken: no event from that moment on goes unwritten on this node.
+        List<string> wanted = [.. events.Distinct(StringComparer.Ordinal)];
+        interest.Add(wanted);
+        var subscription = WebhookSubscription.Create(request.Url!, request.Secret!, wanted, clock.GetUtcNow().UtcDateTime);
         db.WebhookSubscriptions.Add(subscription);
         await db.SaveChangesAsync(ct);
         return WebhookView.From(subscription);

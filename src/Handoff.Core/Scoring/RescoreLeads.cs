@@ -24,12 +24,6 @@ public sealed class RescoreOptions
     public int BatchSize { get; set; } = 20_000;
 
     /// <summary>
-    /// Whether this process runs rescores in the background (jobs and unscored leads). False on a node that should
-    /// leave them to others: its activations queue the job, and another node's worker runs it.
-    /// </summary>
-    public bool Background { get; set; } = true;
-
-    /// <summary>
     /// From this share of stale leads on, the rescore reads the whole activity table in one pass (storage order) and
     /// files the matching activities by chunk in a temporary file; below it, each chunk's activities by the lead index.
     /// </summary>

@@ -146,14 +146,15 @@ internal static class FormsApi
         var actor = new Actor(ActorKind.Integration, "form:" + form.Key, "Form " + form.Name);
         // Without an Idempotency-Key (a plain HTML form cannot send one), the submission itself is the key: a double
         // click, a resubmitted page or a bot's repeat posts the same fields again and gets the first answer back.
+        var keyed = Idempotency.ClaimFor(http, _ => received);
         Result<CaptureAnswer> result;
         try
         {
-            result = await capture.HandleAsync(mapped.Details, context, actor, Idempotency.ClaimFor(http, _ => received) ?? Idempotency.ClaimForSubmission(http, form.Key, posted, context.VisitorId, received), ct);
+            result = await capture.HandleAsync(mapped.Details, context, actor, keyed ?? Idempotency.ClaimForSubmission(http, form.Key, posted, context, received), ct);
         }
-        catch (IdempotencyKeyUsedException repeated) when (!http.Request.Headers.ContainsKey(Idempotency.Header))
+        catch (IdempotencyKeyUsedException repeated) when (keyed is null)
         {
-            return Idempotency.Replay(http, repeated.Record);
+            return Idempotency.Replay(http, repeated.Record); // with a key of the client's, the Idempotency filter answers
         }
 
         return result.Error is not { } error ? received : json ? ApiResults.Problem(error) : ErrorPage(error);

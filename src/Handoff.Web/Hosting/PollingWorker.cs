@@ -23,12 +23,9 @@ internal abstract class PollingWorker(ILogger log) : BackgroundService
     /// <summary>One pass; true when more work may be waiting, so the next pass starts without a wait.</summary>
     protected abstract Task<bool> PassAsync(CancellationToken ct);
 
-    /// <summary>Whether the loop runs at all in this process (the passes can still be run directly).</summary>
-    protected virtual bool Enabled => true;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (Enabled && !stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested)
         {
             var more = false;
             try

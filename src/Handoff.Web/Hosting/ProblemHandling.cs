@@ -28,7 +28,7 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
                     new Dictionary<string, string[]> { [field] = [message] },
                     title: "The request body is not valid.");
             }
-            else if (Explain(bad.Message) is var (field, message))
+            else if (Explain(bad.Message, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint) is var (field, message))
             {
                 result = TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "One or more fields are invalid.");
             }
@@ -69,37 +69,38 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
 
     /// <summary>
     /// The field and a sentence for the framework's own binding failures, which name C# types ("Failed to bind
-    /// parameter "Nullable&lt;int&gt; limit" from "abc"", "Implicit body inferred … but no body was provided"); null for others.
+    /// parameter "Nullable&lt;int&gt; limit" from "abc"", "Implicit body inferred … but no body was provided"); null for
+    /// others. The parameter's type is read from the endpoint's handler, so an enum lists its values.
     /// </summary>
-    internal static (string Field, string Message)? Explain(string message)
+    internal static (string Field, string Message)? Explain(string message, Endpoint? endpoint)
     {
         if (MissingBody().IsMatch(message))
         {
             return ("body", "is missing or null: send a JSON object with the fields");
         }
 
+        if (Missing().Match(message) is { Success: true } missing)
+        {
+            return (missing.Groups["name"].Value, "is required");
+        }
+
         if (Unbound().Match(message) is { Success: true } unbound)
         {
-            var type = unbound.Groups["type"].Value;
-            var expected = (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type.TrimEnd('?')) switch
-            {
-                "int" or "long" or "short" => "a whole number",
-                "double" or "decimal" or "float" => "a number",
-                "bool" => "true or false",
-                "Guid" => "an id (a GUID such as 01890a5d-ac96-7774-b47f-4f2b4c8e8a3c)",
-                "DateTime" or "DateTimeOffset" or "DateOnly" => "an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z",
-                var other => $"a valid {other}",
-            };
-            return (unbound.Groups["name"].Value, $"'{unbound.Groups["value"].Value}' is not {expected}");
+            var name = unbound.Groups["name"].Value;
+            var type = endpoint?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters().FirstOrDefault(p => p.Name == name)?.ParameterType;
+            return (name, $"'{unbound.Groups["value"].Value}' is not {JsonErrors.Describe(type)}");
         }
 
         return null;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(Implicit body inferred for parameter ""[^""]+"" but no body was provided|Required parameter ""[^""]+"" was not provided from body)")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(Implicit body inferred for parameter ""[^""]+"" but no body was provided|Required parameter ""[^""]+"" was not provided from body\.)")]
     private static partial System.Text.RegularExpressions.Regex MissingBody();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""(?<type>\S+) (?<name>[^""]+)"" from ""(?<value>.*)""\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Required parameter ""[^""]+ (?<name>[^"" ]+)"" was not provided from")]
+    private static partial System.Text.RegularExpressions.Regex Missing();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""[^""]+ (?<name>[^"" ]+)"" from ""(?<value>.*)""\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex Unbound();
 
     internal static string Title(int status) => status switch

@@ -13,8 +13,6 @@ internal sealed class RescoreWorker(IServiceScopeFactory scopes, IOptions<Rescor
 {
     protected override TimeSpan Interval => options.Value.PollInterval;
 
-    protected override bool Enabled => options.Value.Background;
-
     /// <summary>One pass: runs every queued job, then scores leads the active model has not scored. Tests call it directly.</summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {

@@ -133,6 +133,14 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal("https://www.example.com/thanks", a.Headers.Location?.ToString());
         });
         Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+
+        // An empty Idempotency-Key is no key: the submission's own key answers.
+        var emptyKey = new HttpRequestMessage(HttpMethod.Post, url) { Content = Form(fields) };
+        emptyKey.Headers.TryAddWithoutValidation("Idempotency-Key", "");
+        var replayed = await browser.SendAsync(emptyKey);
+        Assert.Equal(HttpStatusCode.Redirect, replayed.StatusCode);
+        Assert.Equal("true", replayed.Headers.GetValues("Idempotent-Replayed").Single());
+
         var leads = (await (await app.Admin().GetAsync($"/api/leads?source={source}")).ReadObjectAsync())["items"]!.AsArray();
         var lead = Assert.Single(leads)!.AsObject();
         var activities = await (await app.Admin().GetAsync($"/api/leads/{lead.Id()}/activities")).ReadArrayAsync();

@@ -26,6 +26,7 @@ public sealed class BadRequestTests(SqliteApp app) : IClassFixture<SqliteApp>
     [Theory]
     [InlineData("/api/imports?limit=abc", "limit", "'abc' is not a whole number")]
     [InlineData("/api/notifications?unread=maybe", "unread", "'maybe' is not true or false")]
+    [InlineData("/api/leads/01890a5d-ac96-7774-b47f-4f2b4c8e8a3c/activities?limit=ten", "limit", "'ten' is not a whole number")]
     public async Task AQueryValueOfTheWrongType_NamesTheParameter(string path, string field, string message)
     {
         var response = await app.Admin().GetAsync(path);

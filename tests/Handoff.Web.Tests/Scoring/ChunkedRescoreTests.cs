@@ -18,7 +18,7 @@ namespace Handoff.Web.Tests.Scoring;
 public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
     where TApp : HandoffApp
 {
-    protected TApp App { get; } = RescoreTests<TApp>.WithoutBackgroundRescores(app);
+    protected TApp App { get; } = app;
 
     [Fact]
     public async Task Rescore_InChunksOfSeven_GivesFiftyLeadsTheScoresEachLeadAloneGets_InOnePassAndLeadByLead()
@@ -65,7 +65,7 @@ public abstract class ChunkedRescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         }
 
         // Every lead of the workspace scored by the check model first, so that only these fifty are stale below (the
-        // app runs no rescore worker in the background, which would sweep them between the steps).
+        // app runs no rescore worker of its own, which would sweep them between the steps).
         var model = await (await client.PostAsync("/api/scoring/models", Json.Raw(RescoreTests<TApp>.Model.Replace("Rescore check", "Chunk check", StringComparison.Ordinal)))).ReadObjectAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/scoring/models/{model.Id()}/activate", null)).StatusCode);
         await App.Services.GetRequiredService<RescoreWorker>().RunOnceAsync(CancellationToken.None);

@@ -45,7 +45,11 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         }
         """;
 
-    protected TApp App { get; } = WithoutBackgroundRescores(app);
+    /// <summary>
+    /// An app without the background rescore worker (<see cref="QuietRescoreSqliteApp"/>): its passes, woken by every
+    /// activation and each ending with a sweep of unscored leads, would score the leads a test has just made stale.
+    /// </summary>
+    protected TApp App { get; } = app;
 
     [Fact]
     public async Task Rescore_NeverOverwritesALeadScoredLiveAfterItStarted_AndStopsWhenAnotherModelIsActivated()
@@ -112,16 +116,6 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(100, done);
         var versions = await db.Leads.AsNoTracking().Where(l => leads.Contains(l.Id)).Select(l => l.ScoreModelVersion).ToListAsync();
         Assert.True(versions.Count(v => v == rules.Version) <= 100, "no lead of the second batch gets the superseded model's scores");
-    }
-
-    /// <summary>
-    /// The worker's own passes (woken by every activation, each ending with a sweep of unscored leads) would race the
-    /// direct calls here, scoring leads a test has just made stale; the tests run its passes themselves.
-    /// </summary>
-    internal static TApp WithoutBackgroundRescores(TApp app)
-    {
-        app.Settings["Handoff:Scoring:Rescore:Background"] = "false";
-        return app;
     }
 
     [Fact]
@@ -222,6 +216,6 @@ public abstract class RescoreTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 }
 
-public sealed class RescoreTests_Sqlite(ClockedSqliteApp app) : RescoreTests<ClockedSqliteApp>(app);
+public sealed class RescoreTests_Sqlite(QuietRescoreSqliteApp app) : RescoreTests<QuietRescoreSqliteApp>(app);
 
-public sealed class RescoreTests_Postgres(ClockedPostgresApp app) : RescoreTests<ClockedPostgresApp>(app);
+public sealed class RescoreTests_Postgres(QuietRescorePostgresApp app) : RescoreTests<QuietRescorePostgresApp>(app);
