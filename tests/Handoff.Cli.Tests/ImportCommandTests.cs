@@ -49,6 +49,12 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains("'electronicMail' is not a target", bad.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Failure, missing.ExitCode);
         Assert.Contains("There is no file", missing.Error, StringComparison.Ordinal);
+
+        // A mapping that is not an object at all is the option's own error, said once with one space.
+        await File.WriteAllTextAsync(mapping, "[\"Mail\"]");
+        var notAnObject = await RunAsync("import", file, "--mapping", mapping);
+        Assert.Equal(ExitCodes.Failure, notAnObject.ExitCode);
+        Assert.Contains("--mapping must be a JSON object", notAnObject.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -200,7 +200,7 @@ internal static class ImportCommand
     }
 
     private static string OptionOf(string field) =>
-        field.StartsWith("mapping", StringComparison.Ordinal) ? "--mapping " + field["mapping".Length..].TrimStart('.') : field;
+        field.StartsWith("mapping", StringComparison.Ordinal) ? ("--mapping " + field["mapping".Length..].TrimStart('.')).TrimEnd() : field;
 
     /// <summary>Reports on the caller's thread, so the bar moves with each batch written.</summary>
     private sealed class Reporter(Action<ImportProgress> report) : IProgress<ImportProgress>
