@@ -83,7 +83,7 @@ public class CaptureBenchmarks
     [Benchmark]
     public Lead Lead_Capture() => Lead.Capture(_normalized, _queue, _apiKey, _at).Lead;
 
-    /// <summary>Capture serializes the lead twice per request: the outbox payload and the 201 answer.</summary>
+    /// <summary>Capture serializes the lead twice per request when a webhook subscription wants lead.created: the outbox payload and the 201 answer.</summary>
     [Benchmark]
     public byte[] LeadView_ToJson() => JsonSerializer.SerializeToUtf8Bytes(LeadView.From(_lead), Json);
 }
