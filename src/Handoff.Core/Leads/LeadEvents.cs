@@ -11,6 +11,10 @@ namespace Handoff.Leads;
 /// </summary>
 internal static class LeadEvents
 {
+    private const string CreatedType = "lead.created";
+    private const string RecapturedType = "lead.recaptured";
+    private const string StageChangedType = "lead.stage-changed";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
@@ -24,10 +28,6 @@ internal static class LeadEvents
             db.Insert(CreatedMessage(lead, at));
         }
     }
-
-    private const string CreatedType = "lead.created";
-    private const string RecapturedType = "lead.recaptured";
-    private const string StageChangedType = "lead.stage-changed";
 
     /// <summary>The <c>lead.created</c> event of <paramref name="lead"/>.</summary>
     public static OutboxMessage CreatedMessage(Lead lead, DateTime at) =>

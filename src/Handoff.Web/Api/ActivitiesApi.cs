@@ -30,20 +30,18 @@ internal static class ActivitiesApi
 
     private static async Task<IResult> Record(JsonElement body, RecordActivities record, IOptions<JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (body.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
+        {
+            return ApiResults.Problem(ValidationError.For("body", $"must be one activity (a JSON object) or an array of them, not {body.ValueKind.ToString().ToLowerInvariant()}"));
+        }
+
         var options = json.Value.SerializerOptions;
-        IReadOnlyList<ActivityInput>? items;
+        IReadOnlyList<ActivityInput> items;
         try
         {
-            items = body.ValueKind switch
-            {
-                JsonValueKind.Array => body.Deserialize<List<ActivityInput?>>(options)!.Select(a => a ?? new ActivityInput()).ToList(),
-                JsonValueKind.Object => [body.Deserialize<ActivityInput>(options)!],
-                _ => null,
-            };
-            if (items is null)
-            {
-                return ApiResults.Problem(ValidationError.For("body", $"must be one activity (a JSON object) or an array of them, not {body.ValueKind.ToString().ToLowerInvariant()}"));
-            }
+            items = body.ValueKind == JsonValueKind.Array
+                ? body.Deserialize<List<ActivityInput?>>(options)!.Select(a => a ?? new ActivityInput()).ToList()
+                : [body.Deserialize<ActivityInput>(options)!];
         }
         catch (JsonException e)
         {

@@ -150,7 +150,7 @@ internal static class FormsApi
         Result<CaptureAnswer> result;
         try
         {
-            result = await capture.HandleAsync(mapped.Details, context, actor, keyed ?? Idempotency.ClaimForSubmission(http, form.Key, posted, context, received), ct);
+            result = await capture.HandleAsync(mapped.Details, context, actor, keyed ?? Idempotency.ClaimForSubmission(http, posted, context, received), ct);
         }
         catch (IdempotencyKeyUsedException repeated) when (keyed is null)
         {

@@ -110,12 +110,12 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
     }
 
     /// <summary>
-    /// The claim of a form post sent without a key: the submission itself is the key (SHA-256 of the form, the page it
-    /// was sent from, the visitor and the posted fields in name order), so the same fields posted again from the same
-    /// page within the retention get the first answer back instead of a second lead or a second touch. Field order, a
-    /// multipart boundary and the encoding do not make a different submission.
+    /// The claim of a form post sent without a key: the submission itself is the key (SHA-256 of the page it was sent
+    /// from, the visitor and the posted fields in name order, among the form's keys), so the same fields posted again
+    /// from the same page within the retention get the first answer back instead of a second lead or a second touch.
+    /// Field order, a multipart boundary and the encoding do not make a different submission.
     /// </summary>
-    public static IdempotencyClaim ClaimForSubmission(HttpContext http, string formKey, IEnumerable<KeyValuePair<string, string?>> fields, CaptureContext context, IResult response)
+    public static IdempotencyClaim ClaimForSubmission(HttpContext http, IEnumerable<KeyValuePair<string, string?>> fields, CaptureContext context, IResult response)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Append(string? text)
@@ -126,7 +126,6 @@ internal sealed class Idempotency(IOptions<JsonOptions> json, TimeProvider clock
             hash.AppendData(bytes);
         }
 
-        Append(formKey);
         Append(context.PageUrl);
         Append(context.VisitorId);
         foreach (var (name, value) in fields.OrderBy(f => f.Key, StringComparer.Ordinal).ThenBy(f => f.Value, StringComparer.Ordinal))

@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Handoff.Common;
 using Handoff.Data;
 using Microsoft.AspNetCore.Diagnostics;
@@ -87,21 +89,21 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
         if (Unbound().Match(message) is { Success: true } unbound)
         {
             var name = unbound.Groups["name"].Value;
-            var type = endpoint?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters().FirstOrDefault(p => p.Name == name)?.ParameterType;
+            var type = endpoint?.Metadata.GetMetadata<MethodInfo>()?.GetParameters().FirstOrDefault(p => p.Name == name)?.ParameterType;
             return (name, $"'{unbound.Groups["value"].Value}' is not {JsonErrors.Describe(type)}");
         }
 
         return null;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(Implicit body inferred for parameter ""[^""]+"" but no body was provided|Required parameter ""[^""]+"" was not provided from body\.)")]
-    private static partial System.Text.RegularExpressions.Regex MissingBody();
+    [GeneratedRegex(@"^(Implicit body inferred for parameter ""[^""]+"" but no body was provided|Required parameter ""[^""]+"" was not provided from body\.)")]
+    private static partial Regex MissingBody();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^Required parameter ""[^""]+ (?<name>[^"" ]+)"" was not provided from")]
-    private static partial System.Text.RegularExpressions.Regex Missing();
+    [GeneratedRegex(@"^Required parameter ""[^""]+ (?<name>[^"" ]+)"" was not provided from")]
+    private static partial Regex Missing();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""[^""]+ (?<name>[^"" ]+)"" from ""(?<value>.*)""\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
-    private static partial System.Text.RegularExpressions.Regex Unbound();
+    [GeneratedRegex(@"^Failed to bind parameter ""[^""]+ (?<name>[^"" ]+)"" from ""(?<value>.*)""\.$", RegexOptions.Singleline)]
+    private static partial Regex Unbound();
 
     internal static string Title(int status) => status switch
     {
