@@ -145,7 +145,11 @@ public static class FormSubmission
         return new Mapped(details, honeypot, returnUrl, visitorId, pageUrl, properties);
     }
 
-    private static bool? ParseBool(string value) => value.ToLowerInvariant() switch
+    /// <summary>
+    /// A checkbox's value. A name posted twice arrives joined by commas (<c>0,1</c>): a hidden default before the box
+    /// (Rails' <c>check_box</c>, many form builders), where the last value is the box, as Rack and PHP read it.
+    /// </summary>
+    private static bool? ParseBool(string value) => value[(value.LastIndexOf(',') + 1)..].Trim().ToLowerInvariant() switch
     {
         "true" or "on" or "yes" or "1" or "y" or "checked" => true,
         "false" or "off" or "no" or "0" or "n" => false,

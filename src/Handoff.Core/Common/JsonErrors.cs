@@ -103,6 +103,8 @@ public static class JsonErrors
         _ when type == typeof(bool) => "true or false",
         _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => "an ISO 8601 date-time such as 2026-01-31T09:00:00Z",
         _ when type == typeof(Guid) => "a UUID",
+        _ when type == typeof(TimeOnly) => "a time of day such as 09:00",
+        _ when type == typeof(DateOnly) => "a date such as 2026-01-31",
         _ when type.IsAssignableTo(typeof(System.Collections.IDictionary)) => "an object",
         _ when type.IsAssignableTo(typeof(System.Collections.IEnumerable)) => "an array",
         _ => "an object",

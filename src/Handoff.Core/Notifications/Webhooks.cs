@@ -35,6 +35,17 @@ public sealed class WebhookSubscription
 
     internal void Deactivate() => Active = false;
 
+    /// <summary>
+    /// Every event type the outbox carries (<c>LeadEvents</c>, <c>ImportEvents</c>, the SLA sweep): a pattern that
+    /// matches none of them (<c>Lead.Created</c>, <c>lead.stage_changed</c>, <c>lead.updated</c>) would be saved and
+    /// never deliver anything, so saving refuses it. A new event type belongs here too.
+    /// </summary>
+    public static readonly IReadOnlyList<string> EventTypes =
+    [
+        "lead.created", "lead.recaptured", "lead.stage-changed", "lead.fields-updated", "lead.owner-changed", "lead.merged",
+        "lead.sla-breached", "lead.sla-escalated", "leads.imported", "sla.at-risk", "sla.breached",
+    ];
+
     /// <summary>Whether this subscription wants an event of <paramref name="type"/>.</summary>
     public bool Wants(string type) => Events.Any(e => Matches(e, type));
 
@@ -143,6 +154,10 @@ public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock, Webho
             if (string.IsNullOrWhiteSpace(events[i]) || events[i].Length > 100 || events[i].Contains(' ', StringComparison.Ordinal))
             {
                 errors.Add($"events[{i}]", "must be an event type like lead.created, sla.* or *");
+            }
+            else if (!WebhookSubscription.EventTypes.Any(t => WebhookSubscription.Matches(events[i], t)))
+            {
+                errors.Add($"events[{i}]", $"'{events[i]}' matches no event: use *, lead.*, sla.* or one of {string.Join(", ", WebhookSubscription.EventTypes)}");
             }
         }
 

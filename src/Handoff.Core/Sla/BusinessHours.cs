@@ -40,33 +40,53 @@ public sealed class BusinessHours
             .ToDictionary(d => d, _ => new[] { new WorkingPeriod(LocalTime.Midnight, LocalTime.MaxValue) }),
         []);
 
+    /// <summary>How far ahead a deadline may fall, in words, for the answers that refuse a longer one.</summary>
+    public const string Horizon = "three years";
+
     /// <summary>The instant <paramref name="duration"/> of working time after <paramref name="startUtc"/>.</summary>
-    public DateTime Add(DateTime startUtc, TimeSpan duration)
+    public DateTime Add(DateTime startUtc, TimeSpan duration) =>
+        TryAdd(startUtc, duration)
+        ?? throw new InvalidOperationException($"No deadline within {MaxDays} days: the calendar has too little working time.");
+
+    /// <summary>
+    /// The instant <paramref name="duration"/> of working time after <paramref name="startUtc"/>; null when the
+    /// calendar does not have that much working time within <see cref="Horizon"/> (a long duration on a calendar of few
+    /// hours) or the deadline would fall after the year 9999. Saving a policy and a calendar checks it, so that no
+    /// clock start (inside a capture) ever meets it.
+    /// </summary>
+    public DateTime? TryAdd(DateTime startUtc, TimeSpan duration)
     {
-        var start = Instant.FromDateTimeUtc(DateTime.SpecifyKind(startUtc, DateTimeKind.Utc));
-        var remaining = Duration.FromTimeSpan(duration);
-        var day = start.InZone(_zone).Date;
-        for (var i = 0; i < MaxDays; i++, day = day.PlusDays(1))
+        try
         {
-            foreach (var (from, to) in Periods(day))
+            var start = Instant.FromDateTimeUtc(DateTime.SpecifyKind(startUtc, DateTimeKind.Utc));
+            var remaining = Duration.FromTimeSpan(duration);
+            var day = start.InZone(_zone).Date;
+            for (var i = 0; i < MaxDays; i++, day = day.PlusDays(1))
             {
-                if (to <= start)
+                foreach (var (from, to) in Periods(day))
                 {
-                    continue;
-                }
+                    if (to <= start)
+                    {
+                        continue;
+                    }
 
-                var begin = from < start ? start : from;
-                var available = to - begin;
-                if (remaining <= available)
-                {
-                    return (begin + remaining).ToDateTimeUtc();
-                }
+                    var begin = from < start ? start : from;
+                    var available = to - begin;
+                    if (remaining <= available)
+                    {
+                        return (begin + remaining).ToDateTimeUtc();
+                    }
 
-                remaining -= available;
+                    remaining -= available;
+                }
             }
         }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            // Past the end of the calendar (the year 9999).
+        }
 
-        throw new InvalidOperationException($"No deadline within {MaxDays} days: the calendar has too little working time.");
+        return null;
     }
 
     /// <summary>Working time between two instants (zero when <paramref name="toUtc"/> is not after <paramref name="fromUtc"/>).</summary>

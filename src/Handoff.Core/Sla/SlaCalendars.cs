@@ -33,9 +33,20 @@ public sealed class SlaCalendars(HandoffDb db, TimeProvider clock, SlaPolicyCach
             return NotFound(id);
         }
 
-        if (BusinessCalendar.Validate(request).Error is { } invalid)
+        var validated = BusinessCalendar.Validate(request);
+        if (validated.Error is { } invalid)
         {
             return invalid;
+        }
+
+        // A policy whose duration the new hours cannot reach would make every capture that starts its clock fail.
+        var hours = validated.Value!;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var policies = await db.SlaPolicies.AsNoTracking()
+            .Where(p => p.IsCurrent && p.Active && p.BusinessTime && p.CalendarId == id).ToListAsync(ct);
+        if (policies.FirstOrDefault(p => hours.TryAdd(now, TimeSpan.FromMinutes(p.DurationMinutes)) is null) is { } stranded)
+        {
+            return ValidationError.For("hours", $"have less working time in {BusinessHours.Horizon} than policy '{stranded.Key}' needs ({stranded.DurationMinutes} minutes): shorten the policy first");
         }
 
         calendar.Replace(request, clock.GetUtcNow().UtcDateTime);
@@ -56,7 +67,8 @@ public sealed class SlaCalendars(HandoffDb db, TimeProvider clock, SlaPolicyCach
             return ValidationError.For("minutes", "must be 0 to 527040");
         }
 
-        return calendar.ToBusinessHours().Add(start, TimeSpan.FromMinutes(minutes));
+        return calendar.ToBusinessHours().TryAdd(start, TimeSpan.FromMinutes(minutes)) is { } due ? due
+            : ValidationError.For("minutes", $"is more working time than the calendar has in {BusinessHours.Horizon} after start (or the deadline would fall after the year 9999)");
     }
 
     private async Task<Result<CalendarView>> SaveAsync(BusinessCalendar calendar, CancellationToken ct)

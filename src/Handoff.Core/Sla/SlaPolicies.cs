@@ -225,9 +225,15 @@ public sealed partial class SlaPolicies(HandoffDb db, TimeProvider clock, SlaPol
             {
                 errors.Add("calendarId", "is required for business time");
             }
-            else if (!await db.BusinessCalendars.AnyAsync(c => c.Id == calendarId, ct))
+            else if (await db.BusinessCalendars.AsNoTracking().FirstOrDefaultAsync(c => c.Id == calendarId, ct) is not { } calendar)
             {
                 errors.Add("calendarId", $"no calendar with id {calendarId}");
+            }
+            else if (r.DurationMinutes is > 0 and <= MaxDurationMinutes
+                && calendar.ToBusinessHours().TryAdd(clock.GetUtcNow().UtcDateTime, TimeSpan.FromMinutes(r.DurationMinutes.Value)) is null)
+            {
+                // Every capture that starts this clock would fail to find its deadline.
+                errors.Add("durationMinutes", $"is more working time than calendar '{calendar.Name}' has in {BusinessHours.Horizon}: shorten it, or count calendar time (businessTime false)");
             }
         }
         else if (r.CalendarId is not null)

@@ -267,6 +267,26 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.True((await LeadAsync(optedIn))["emailConsent"]?.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task ACheckboxAfterAHiddenDefault_IsReadAsTheBoxSays()
+    {
+        // Rails' check_box and many form builders put a hidden "0" before the box, so a ticked box posts the name twice
+        // (0, then 1): the last value is the box, as Rack and PHP read it. Joined as "0,1", the tick was lost.
+        var form = await CreateForm();
+        var optedOut = $"out.{Guid.NewGuid():N}@rails-shop.io";
+        var optedIn = $"in.{Guid.NewGuid():N}@rails-shop.io";
+        var unticked = $"unticked.{Guid.NewGuid():N}@rails-shop.io";
+        var browser = Browser();
+
+        await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Out"), ("email", optedOut), ("emailOptOut", "0"), ("emailOptOut", "1")));
+        await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "In"), ("email", optedIn), ("consent", "0"), ("consent", "1")));
+        await browser.PostAsync(form["postUrl"]!.GetValue<string>(), Form(("last_name", "Unticked"), ("email", unticked), ("consent", "0")));
+
+        Assert.False((await LeadAsync(optedOut))["emailConsent"]?.GetValue<bool>());
+        Assert.True((await LeadAsync(optedIn))["emailConsent"]?.GetValue<bool>());
+        Assert.False((await LeadAsync(unticked))["emailConsent"]?.GetValue<bool>());
+    }
+
     private async Task<JsonObject> LeadAsync(string email)
     {
         var page = await (await app.Admin().GetAsync($"/api/leads?q={Uri.EscapeDataString(email)}")).ReadObjectAsync();

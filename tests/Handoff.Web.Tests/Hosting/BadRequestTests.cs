@@ -24,6 +24,17 @@ public sealed class BadRequestTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Theory]
+    [InlineData("/api/users/01890a5d-ac96-7774-b47f-4f2b4c8e8a3c/routing", "{\"workingHours\":[{\"days\":[\"Monday\"],\"start\":\"9am\",\"end\":\"17:00\"}]}", "workingHours[0].start", "has the wrong type: expected a time of day such as 09:00")]
+    [InlineData("/api/leads/01890a5d-ac96-7774-b47f-4f2b4c8e8a3c/convert", "{\"expectedCloseDate\":\"31/12/2026\"}", "expectedCloseDate", "has the wrong type: expected a date such as 2026-01-31")]
+    public async Task ATimeOfDayOrADateOfTheWrongShape_SaysWhatShapeGoes(string path, string body, string field, string message)
+    {
+        var request = new HttpRequestMessage(path.EndsWith("/routing", StringComparison.Ordinal) ? HttpMethod.Put : HttpMethod.Post, path) { Content = Json.Raw(body) };
+        var response = await app.Admin().SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(message, Assert.Single((await response.ReadObjectAsync())["errors"]![field]!.AsArray())!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData("/api/imports?limit=abc", "limit", "'abc' is not a whole number")]
     [InlineData("/api/notifications?unread=maybe", "unread", "'maybe' is not true or false")]
     [InlineData("/api/leads/01890a5d-ac96-7774-b47f-4f2b4c8e8a3c/activities?limit=ten", "limit", "'ten' is not a whole number")]

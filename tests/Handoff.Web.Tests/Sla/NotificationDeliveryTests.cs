@@ -270,6 +270,23 @@ public abstract class NotificationDeliveryTests<TApp>(TApp app) : IClassFixture<
         Assert.True(errors.ContainsKey("secret"));
         Assert.True(errors.ContainsKey("events"));
     }
+
+    [Fact]
+    public async Task AnEventTypeThatNothingSends_IsRefused_ListingTheTypes()
+    {
+        // Typed the way other tools spell them: saved, these would never have delivered anything.
+        var response = await App.Admin().PostAsJsonAsync("/api/webhooks", new
+        {
+            url = "https://crm.fjord-logistics.no/hooks/handoff",
+            secret = "a-secret-of-some-length",
+            events = new[] { "lead.*", "Lead.Created", "lead.stage_changed", "leads.imported", "contact.*" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.Equal(["events[1]", "events[2]", "events[4]"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("lead.stage-changed", errors["events[2]"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
 
 public sealed class NotificationDeliveryTests_Sqlite(EmailSqliteApp app) : NotificationDeliveryTests<EmailSqliteApp>(app)

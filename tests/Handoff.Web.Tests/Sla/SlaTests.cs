@@ -332,6 +332,51 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
 
         Assert.Equal(new DateTime(2026, 12, 7, 8, 30, 0, DateTimeKind.Utc), deadline["due"]!.GetValue<DateTime>().ToUniversalTime());
     }
+
+    [Fact]
+    public async Task ADeadlineTheCalendarCannotReach_IsA400_NeverAFailedCapture()
+    {
+        var client = App.Admin();
+        var created = await client.PostAsJsonAsync("/api/sla/calendars", new
+        {
+            name = $"Office {Guid.NewGuid().ToString("N")[..6]}",
+            timeZone = "UTC",
+            hours = new Dictionary<string, string[]> { ["monday"] = ["09:00-17:00"], ["tuesday"] = ["09:00-17:00"], ["wednesday"] = ["09:00-17:00"], ["thursday"] = ["09:00-17:00"], ["friday"] = ["09:00-17:00"] },
+        });
+        var calendarId = (await created.ReadObjectAsync())["id"]!.GetValue<Guid>();
+
+        // A year of business time is three and a half years of an office's hours: every capture starting the clock failed.
+        var source = UniqueSource();
+        object Policy(int minutes) => new
+        {
+            key = $"yearly-{Guid.NewGuid().ToString("N")[..10]}",
+            name = "Touched within the year",
+            stage = "New",
+            target = "StageExit",
+            durationMinutes = minutes,
+            businessTime = true,
+            calendarId,
+            conditions = new[] { new { field = "source", op = "eq", value = source } },
+        };
+        var yearly = await client.PostAsJsonAsync("/api/sla/policies", Policy(365 * 24 * 60));
+        Assert.Equal(HttpStatusCode.BadRequest, yearly.StatusCode);
+        Assert.True((await yearly.ReadObjectAsync())["errors"]!.AsObject().ContainsKey("durationMinutes"));
+
+        // Nor may the calendar later lose the hours a saved policy needs.
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/sla/policies", Policy(2000 * 60))).StatusCode);
+        var shrunk = await client.PutAsJsonAsync($"/api/sla/calendars/{calendarId}", new { name = "Mondays", timeZone = "UTC", hours = new { monday = new[] { "09:00-10:00" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, shrunk.StatusCode);
+        Assert.True((await shrunk.ReadObjectAsync())["errors"]!.AsObject().ContainsKey("hours"));
+        var capture = await client.PostAsJsonAsync("/api/leads", new { lastName = "Ito", email = $"ito.{Guid.NewGuid():N}@kyoto-optics.jp", source });
+        Assert.Equal(HttpStatusCode.Created, capture.StatusCode);
+
+        foreach (var query in new[] { "start=2026-12-04T15:30:00Z&minutes=527040", "start=9999-12-31T23:00:00Z&minutes=6000" })
+        {
+            var deadline = await client.GetAsync($"/api/sla/calendars/{calendarId}/deadline?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, deadline.StatusCode);
+            Assert.True((await deadline.ReadObjectAsync())["errors"]!.AsObject().ContainsKey("minutes"));
+        }
+    }
 }
 
 public sealed class SlaTests_Sqlite(SlaSqliteApp app) : SlaTests<SlaSqliteApp>(app);
