@@ -43,10 +43,15 @@ public sealed class BusinessHours
     /// <summary>How far ahead a deadline may fall, in words, for the answers that refuse a longer one.</summary>
     public const string Horizon = "three years";
 
-    /// <summary>The instant <paramref name="duration"/> of working time after <paramref name="startUtc"/>.</summary>
+    /// <summary>
+    /// The instant <paramref name="duration"/> of working time after <paramref name="startUtc"/>; when the calendar
+    /// cannot reach it within <see cref="Horizon"/> (a policy saved before that was refused, or a calendar left with
+    /// too few hours), the end of the horizon: a clock starts with a deadline that far out instead of failing the
+    /// capture that starts it.
+    /// </summary>
     public DateTime Add(DateTime startUtc, TimeSpan duration) =>
         TryAdd(startUtc, duration)
-        ?? throw new InvalidOperationException($"No deadline within {MaxDays} days: the calendar has too little working time.");
+        ?? (startUtc < DateTime.MaxValue.AddDays(-MaxDays) ? DateTime.SpecifyKind(startUtc.AddDays(MaxDays), DateTimeKind.Utc) : DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc));
 
     /// <summary>
     /// The instant <paramref name="duration"/> of working time after <paramref name="startUtc"/>; null when the

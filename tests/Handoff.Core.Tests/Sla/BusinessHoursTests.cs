@@ -88,6 +88,19 @@ public class BusinessHoursTests
     }
 
     [Fact]
+    public void ADurationTheCalendarCannotReach_EndsAtTheHorizon_InsteadOfThrowing()
+    {
+        // A year of working time is about three and a half years of office hours: past the three-year search. A clock
+        // of such a policy (saved before saving refused it) still starts, due at the horizon, and its capture succeeds.
+        var start = Utc("2026-12-07T09:00:00");
+        var office = Calendar("UTC", days: ["monday", "tuesday"]);
+
+        Assert.Null(office.TryAdd(start, TimeSpan.FromDays(365)));
+        Assert.Equal(start.AddDays(3 * 366), office.Add(start, TimeSpan.FromDays(365)));
+        Assert.Equal(DateTimeKind.Utc, office.Add(DateTime.MaxValue.AddDays(-2), TimeSpan.FromDays(365)).Kind);
+    }
+
+    [Fact]
     public void AlwaysCalendar_IsCalendarTime()
     {
         var start = Utc("2026-12-05T23:50:00");

@@ -370,6 +370,20 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
         var capture = await client.PostAsJsonAsync("/api/leads", new { lastName = "Ito", email = $"ito.{Guid.NewGuid():N}@kyoto-optics.jp", source });
         Assert.Equal(HttpStatusCode.Created, capture.StatusCode);
 
+        // A calendar that lost those hours before saving checked (here: changed in the database itself) still lets the
+        // capture through: its clock is due at the end of the three years searched, not a 500.
+        await using (var scope = App.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Handoff.Data.HandoffDb>();
+            var calendar = await db.BusinessCalendars.FindAsync(calendarId);
+            calendar!.Replace(new Handoff.Sla.CalendarRequest("A minute a week", "UTC", new() { ["monday"] = ["09:00-09:01"] }, []), App.Clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync();
+            scope.ServiceProvider.GetRequiredService<Handoff.Sla.SlaPolicyCache>().Invalidate();
+        }
+
+        var stranded = await client.PostAsJsonAsync("/api/leads", new { lastName = "Sato", email = $"sato.{Guid.NewGuid():N}@kyoto-optics.jp", source });
+        Assert.Equal(HttpStatusCode.Created, stranded.StatusCode);
+
         foreach (var query in new[] { "start=2026-12-04T15:30:00Z&minutes=527040", "start=9999-12-31T23:00:00Z&minutes=6000" })
         {
             var deadline = await client.GetAsync($"/api/sla/calendars/{calendarId}/deadline?{query}");
