@@ -79,9 +79,14 @@ internal static class SlaApi
         }
 
         var startAt = ApiResults.QueryTime(start, "start", errors);
-        if (!int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        var count = 0;
+        if (string.IsNullOrWhiteSpace(minutes))
         {
             errors.Add("minutes", "is required: whole minutes of business time");
+        }
+        else if (!int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out count))
+        {
+            errors.Add("minutes", $"'{minutes}' is not whole minutes of business time (0 to 527040)");
         }
 
         if (errors.Any)

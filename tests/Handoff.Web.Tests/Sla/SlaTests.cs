@@ -390,6 +390,10 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
             Assert.Equal(HttpStatusCode.BadRequest, deadline.StatusCode);
             Assert.True((await deadline.ReadObjectAsync())["errors"]!.AsObject().ContainsKey("minutes"));
         }
+
+        // Minutes that are there but not a count are named as such, not as missing.
+        var negative = await client.GetAsync($"/api/sla/calendars/{calendarId}/deadline?start=2026-12-04T15:30:00Z&minutes=-5");
+        Assert.Equal("'-5' is not whole minutes of business time (0 to 527040)", (await negative.ValidationErrorsAsync()).Error("minutes"));
     }
 }
 
