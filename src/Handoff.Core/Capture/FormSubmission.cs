@@ -10,7 +10,17 @@ namespace Handoff.Capture;
 /// </summary>
 public static class FormSubmission
 {
-    public sealed record Mapped(LeadDetails Details, bool HoneypotFilled, string? ReturnUrl, string? VisitorId, string? PageUrl, Dictionary<string, string> Properties);
+    /// <summary>A post read as lead details; <c>PostedAs</c> is the name each lead field was posted under (<c>email</c> ← <c>work_email</c>), compared without case.</summary>
+    public sealed record Mapped(LeadDetails Details, bool HoneypotFilled, string? ReturnUrl, string? VisitorId, string? PageUrl, Dictionary<string, string> Properties, IReadOnlyDictionary<string, string> PostedAs)
+    {
+        /// <summary>
+        /// <paramref name="error"/> with each lead field named as the form posted it (<c>lastname</c>, <c>work_phone</c>),
+        /// so that the page or the script that posted it can find the field; other errors as they are.
+        /// </summary>
+        public Common.Error InPostedNames(Common.Error error) => error is Common.ValidationError validation
+            ? new Common.ValidationError(validation.Fields.ToDictionary(f => PostedAs.GetValueOrDefault(f.Key, f.Key), f => f.Value))
+            : error;
+    }
 
     private static readonly Dictionary<string, Func<LeadDetails, string, LeadDetails>> Fields = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -87,6 +97,7 @@ public static class FormSubmission
         var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["form"] = form.Name };
         string? returnUrl = null, visitorId = null, pageUrl = null;
         var honeypot = false;
+        var postedAs = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
         // Field names are compared without case; the map read back from the database compares them with case.
         var fieldMap = new Dictionary<string, string>(form.FieldMap, StringComparer.OrdinalIgnoreCase);
@@ -129,6 +140,7 @@ public static class FormSubmission
             if (Fields.TryGetValue(target, out var set))
             {
                 details = set(details, value);
+                postedAs[target] = name;
             }
             else if (custom.Count < LeadDetails.MaxCustomFields)
             {
@@ -142,7 +154,7 @@ public static class FormSubmission
             details = details with { CustomFields = custom };
         }
 
-        return new Mapped(details, honeypot, returnUrl, visitorId, pageUrl, properties);
+        return new Mapped(details, honeypot, returnUrl, visitorId, pageUrl, properties, postedAs);
     }
 
     /// <summary>

@@ -157,7 +157,8 @@ internal static class FormsApi
             return Idempotency.Replay(http, repeated.Record); // with a key of the client's, the Idempotency filter answers
         }
 
-        return result.Error is not { } error ? received : json ? ApiResults.Problem(error) : ErrorPage(error);
+        return result.Error is not { } failed ? received
+            : mapped.InPostedNames(failed) is var error && json ? ApiResults.Problem(error) : ErrorPage(error);
     }
 
     private static async Task<IResult> Preflight(string formKey, HttpContext http, WebForms forms, CancellationToken ct)

@@ -312,6 +312,24 @@ public abstract class FormTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task AnErrorNamesTheFieldAsTheFormPostedIt()
+    {
+        // The page (or the script) that posted work_email or lastname must find the field the error is about.
+        var form = await CreateForm();
+        var url = form["postUrl"]!.GetValue<string>();
+
+        var json = await Browser().PostAsync(url, Json.Raw("""{"fields":[{"name":"work_email","value":"not-an-email"},{"name":"lastname","value":"Okafor"}]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, json.StatusCode);
+        var errors = (await json.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("work_email"), errors.ToJsonString());
+        Assert.False(errors.ContainsKey("email"), errors.ToJsonString());
+
+        var page = await Browser().PostAsync(url, Form(("work_email", "not-an-email"), ("last_name", "Okafor")));
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("work_email", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMultipartBodyWithoutItsBoundary_IsA400Page_NotAnError()
     {
         var form = await CreateForm();
