@@ -30,7 +30,7 @@ public static class JsonErrors
             if (path == "body")
             {
                 // The body itself has the wrong kind: an array, a number, a string or true where an object goes.
-                return ("body", Expected(target) == "an array" ? "must be a JSON array" : "must be a JSON object with the fields");
+                return ("body", IsArray(target) ? "must be a JSON array" : "must be a JSON object with the fields");
             }
 
             var type = PropertyType(target, path);
@@ -105,8 +105,11 @@ public static class JsonErrors
         _ when type == typeof(Guid) => "a UUID",
         _ when type == typeof(TimeOnly) => "a time of day such as 09:00",
         _ when type == typeof(DateOnly) => "a date such as 2026-01-31",
-        _ when type.IsAssignableTo(typeof(System.Collections.IDictionary)) => "an object",
-        _ when type.IsAssignableTo(typeof(System.Collections.IEnumerable)) => "an array",
+        _ when IsArray(type) => "an array",
         _ => "an object",
     };
+
+    /// <summary>Whether JSON writes <paramref name="type"/> as an array: a collection, not a dictionary (an object) nor a string.</summary>
+    private static bool IsArray(Type? type) => type is not null && type != typeof(string)
+        && !type.IsAssignableTo(typeof(System.Collections.IDictionary)) && type.IsAssignableTo(typeof(System.Collections.IEnumerable));
 }

@@ -2,6 +2,18 @@ using Handoff.Common;
 
 namespace Handoff.Leads;
 
+/// <summary>What an <see cref="AuditEntry"/> records; each is also a webhook event, <c>lead.</c> and the action.</summary>
+public static class AuditActions
+{
+    public const string FieldsUpdated = "fields-updated";
+    public const string OwnerChanged = "owner-changed";
+    public const string Merged = "merged";
+    public const string SlaBreached = "sla-breached";
+    public const string SlaEscalated = "sla-escalated";
+
+    public static readonly IReadOnlyList<string> All = [FieldsUpdated, OwnerChanged, Merged, SlaBreached, SlaEscalated];
+}
+
 /// <summary>A change to a lead that is not a stage move: field edits, reassignment. Append-only.</summary>
 public sealed class AuditEntry
 {
@@ -16,7 +28,7 @@ public sealed class AuditEntry
     public int Sequence { get; private set; }
     public DateTime At { get; private set; }
 
-    /// <summary>What happened: <c>fields-updated</c>, <c>owner-changed</c>, ...</summary>
+    /// <summary>What happened: one of <see cref="AuditActions"/>.</summary>
     public string Action { get; private set; } = "";
     public ActorKind ActorKind { get; private set; }
     public string ActorId { get; private set; } = "";

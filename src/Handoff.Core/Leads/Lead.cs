@@ -266,7 +266,7 @@ public sealed class Lead
         Apply(details);
         Enrich(enrichment);
         Touch(at);
-        return AuditEntry.Record(Id, Version, "fields-updated", actor, at, changes.ToJsonString(), null);
+        return AuditEntry.Record(Id, Version, AuditActions.FieldsUpdated, actor, at, changes.ToJsonString(), null);
     }
 
     /// <summary>Gives the lead to another user or queue; returns the audit entry, or null when unchanged.</summary>
@@ -283,7 +283,7 @@ public sealed class Lead
         OwnerKind = owner.Kind;
         OwnerId = owner.Id;
         Touch(at);
-        return AuditEntry.Record(Id, Version, "owner-changed", actor, at, changes, note);
+        return AuditEntry.Record(Id, Version, AuditActions.OwnerChanged, actor, at, changes, note);
     }
 
     private void Enrich(LeadEnrichment? e)
@@ -320,7 +320,7 @@ public sealed class Lead
     public AuditEntry Absorbed(Guid duplicate, string changes, Actor actor, DateTime at, string? note)
     {
         Touch(at);
-        return AuditEntry.Record(Id, Version, "merged", actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
+        return AuditEntry.Record(Id, Version, AuditActions.Merged, actor, at, changes, note ?? $"Lead {duplicate} merged into this one");
     }
 
     /// <summary>Records an event of another capability (a service-level breach or escalation) in the lead's history.</summary>

@@ -11,9 +11,9 @@ namespace Handoff.Leads;
 /// </summary>
 internal static class LeadEvents
 {
-    private const string CreatedType = "lead.created";
-    private const string RecapturedType = "lead.recaptured";
-    private const string StageChangedType = "lead.stage-changed";
+    internal const string CreatedType = "lead.created";
+    internal const string RecapturedType = "lead.recaptured";
+    internal const string StageChangedType = "lead.stage-changed";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -76,7 +76,10 @@ internal static class LeadEvents
         }
     }
 
-    public static string AuditedType(AuditEntry entry) => "lead." + entry.Action;
+    public static string AuditedType(AuditEntry entry) => AuditedType(entry.Action);
+
+    /// <summary>The event of an audit action: <c>lead.</c> and the action (<see cref="AuditActions"/>).</summary>
+    public static string AuditedType(string action) => "lead." + action;
 
     public static OutboxMessage AuditedMessage(AuditEntry entry) =>
         OutboxMessage.Create(

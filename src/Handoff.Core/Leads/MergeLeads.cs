@@ -38,7 +38,6 @@ public sealed class MergeOptions
 /// </summary>
 public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher enricher, Microsoft.Extensions.Options.IOptions<MergeOptions> options, LeadAutomations automations)
 {
-    private const string FieldsUpdated = "fields-updated";
 
     public async Task<Result<IReadOnlyList<DuplicateSuggestion>>> SuggestAsync(Guid id, CancellationToken ct)
     {
@@ -262,7 +261,7 @@ public sealed class MergeLeads(HandoffDb db, TimeProvider clock, LeadEnricher en
     private async Task<DateTime> DataGivenAtAsync(Lead lead, CancellationToken ct)
     {
         var edited = await db.AuditEntries
-            .Where(a => a.LeadId == lead.Id && a.Action == FieldsUpdated && !a.ActorId.StartsWith("enrichment:"))
+            .Where(a => a.LeadId == lead.Id && a.Action == AuditActions.FieldsUpdated && !a.ActorId.StartsWith("enrichment:"))
             .MaxAsync(a => (DateTime?)a.At, ct);
         return edited is { } at && at > lead.CreatedAt ? at : lead.CreatedAt;
     }

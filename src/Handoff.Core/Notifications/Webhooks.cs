@@ -2,6 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Handoff.Common;
 using Handoff.Data;
+using Handoff.Import;
+using Handoff.Leads;
+using Handoff.Sla;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Notifications;
@@ -36,14 +39,14 @@ public sealed class WebhookSubscription
     internal void Deactivate() => Active = false;
 
     /// <summary>
-    /// Every event type the outbox carries (<c>LeadEvents</c>, <c>ImportEvents</c>, the SLA sweep): a pattern that
-    /// matches none of them (<c>Lead.Created</c>, <c>lead.stage_changed</c>, <c>lead.updated</c>) would be saved and
-    /// never deliver anything, so saving refuses it. A new event type belongs here too.
+    /// Every event type the outbox carries (<c>LeadEvents</c> and the audit actions, <c>ImportEvents</c>, the SLA
+    /// sweep): a pattern that matches none of them (<c>Lead.Created</c>, <c>lead.stage_changed</c>, <c>lead.updated</c>)
+    /// would be saved and never deliver anything, so saving refuses it.
     /// </summary>
     public static readonly IReadOnlyList<string> EventTypes =
     [
-        "lead.created", "lead.recaptured", "lead.stage-changed", "lead.fields-updated", "lead.owner-changed", "lead.merged",
-        "lead.sla-breached", "lead.sla-escalated", "leads.imported", "sla.at-risk", "sla.breached",
+        LeadEvents.CreatedType, LeadEvents.RecapturedType, LeadEvents.StageChangedType, .. AuditActions.All.Select(LeadEvents.AuditedType),
+        ImportEvents.LeadsImportedType, SlaSweep.AtRiskEvent, SlaSweep.BreachedEvent,
     ];
 
     /// <summary>Whether this subscription wants an event of <paramref name="type"/>.</summary>

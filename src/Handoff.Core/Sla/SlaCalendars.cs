@@ -49,7 +49,7 @@ public sealed class SlaCalendars(HandoffDb db, TimeProvider clock, SlaPolicyCach
             return ValidationError.For("hours", $"have less working time in {BusinessHours.Horizon} than policy '{stranded.Key}' needs ({stranded.DurationMinutes} minutes): shorten the policy first");
         }
 
-        calendar.Replace(request, clock.GetUtcNow().UtcDateTime);
+        calendar.Replace(request, now);
         return await SaveAsync(calendar, ct);
     }
 

@@ -28,6 +28,10 @@ public sealed class SlaSweep(
     SqliteWriteGate gate,
     IOptions<SlaOptions> options)
 {
+    /// <summary>The webhook event (and notification kind) of a clock at risk, and of one breached.</summary>
+    internal const string AtRiskEvent = "sla.at-risk";
+    internal const string BreachedEvent = "sla.breached";
+
     /// <summary>Policy versions never change once written, so one read per version per sweep is enough.</summary>
     private readonly Dictionary<Guid, SlaPolicy> _policies = [];
 
@@ -94,8 +98,8 @@ public sealed class SlaSweep(
         {
             if (!clockRow.AtRiskNotified)
             {
-                await NotifyOwnerAsync(lead, "sla.at-risk", $"At risk: {Describe(lead)}", $"{policy.Name} is due at {clockRow.DueAt:u}. Lead {lead.Id}.", now, ct);
-                IntegrationEvents.Publish(db, "sla.at-risk", lead.Id, Payload(lead, policy, clockRow), now);
+                await NotifyOwnerAsync(lead, AtRiskEvent, $"At risk: {Describe(lead)}", $"{policy.Name} is due at {clockRow.DueAt:u}. Lead {lead.Id}.", now, ct);
+                IntegrationEvents.Publish(db, AtRiskEvent, lead.Id, Payload(lead, policy, clockRow), now);
                 atRisk = true;
             }
 
@@ -106,10 +110,10 @@ public sealed class SlaSweep(
             var ladder = policy.Ladder;
             if (clockRow.BreachedAt is null)
             {
-                IntegrationEvents.Publish(db, "sla.breached", lead.Id, Payload(lead, policy, clockRow), now);
+                IntegrationEvents.Publish(db, BreachedEvent, lead.Id, Payload(lead, policy, clockRow), now);
                 if (ladder.Count == 0)
                 {
-                    Record(lead, policy, clockRow, "sla-breached", null, "breached; the policy has no escalation ladder", now);
+                    Record(lead, policy, clockRow, AuditActions.SlaBreached, null, "breached; the policy has no escalation ladder", now);
                     escalations++;
                 }
             }
@@ -121,7 +125,7 @@ public sealed class SlaSweep(
                 var rung = clockRow.EscalationsDone + 1;
                 var next = rung < ladder.Count ? clockRow.DueAt.AddMinutes(ladder[rung].AfterMinutes) : (DateTime?)null;
                 var (result, newOwner) = await RunStepAsync(lead, policy, clockRow, step, now, ct);
-                Record(lead, policy, clockRow, "sla-escalated", step, result, now);
+                Record(lead, policy, clockRow, AuditActions.SlaEscalated, step, result, now);
                 clockRow.Escalated(now, next);
                 escalations++;
                 ran++;
@@ -167,7 +171,7 @@ public sealed class SlaSweep(
         switch (step.Action)
         {
             case EscalationAction.NotifyOwner:
-                return (await NotifyOwnerAsync(lead, "sla.breached", title, body, now, ct), null);
+                return (await NotifyOwnerAsync(lead, BreachedEvent, title, body, now, ct), null);
             case EscalationAction.NotifyManager:
                 var managerId = lead.OwnerKind == OwnerKind.User
                     ? await (from u in db.Users
