@@ -139,7 +139,6 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     public DbSet<Sla.BusinessCalendar> BusinessCalendars => Set<Sla.BusinessCalendar>();
     public DbSet<Sla.SlaPolicy> SlaPolicies => Set<Sla.SlaPolicy>();
     public DbSet<Sla.SlaClock> SlaClocks => Set<Sla.SlaClock>();
-    public DbSet<Sla.LeadSpeed> LeadSpeeds => Set<Sla.LeadSpeed>();
     public DbSet<Notifications.Notification> Notifications => Set<Notifications.Notification>();
     public DbSet<Notifications.WebhookSubscription> WebhookSubscriptions => Set<Notifications.WebhookSubscription>();
     public DbSet<Notifications.WebhookDelivery> WebhookDeliveries => Set<Notifications.WebhookDelivery>();

@@ -5,6 +5,7 @@ using Handoff.Data;
 using Handoff.Enrichment;
 using Handoff.Hygiene;
 using Handoff.Leads;
+using Handoff.Routing;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
 
@@ -250,10 +251,11 @@ public static class DemoWorkspace
 
         void Assign(User user)
         {
-            var entry = lead.AssignTo(new Owner(OwnerKind.User, user.Id), Actor.System("demo-routing"), at.AddMinutes(2), "round robin");
-            if (entry is not null)
+            var assignedAt = at.AddMinutes(2);
+            if (lead.AssignTo(new Owner(OwnerKind.User, user.Id), assignedAt) is { } from)
             {
-                db.AuditEntries.Add(entry);
+                db.Assignments.Add(Assignment.Record(lead, from, "capture", null, Actor.System("demo-routing"), assignedAt, "round robin"));
+                lead.NoteAssigned(user.Id, assignedAt);
             }
         }
 

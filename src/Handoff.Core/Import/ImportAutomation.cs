@@ -165,17 +165,18 @@ internal sealed record ImportRoster(
 
 /// <summary>
 /// One batch's automation: <see cref="ApplyAsync"/> runs the chain on each new lead in file order, and collects the
-/// rows it makes (touches, stage moves, assignments, history, clocks, speed-to-lead, events) for the batch's bulk insert.
+/// rows it makes (touches, stage moves, assignments, clocks, events) for the batch's bulk insert.
 /// </summary>
 internal sealed class ImportBatchAutomation
 {
     private static readonly Actor RoutingActor = Actor.System(RouteOnChange.RoutingActor);
 
     /// <summary>
-    /// What routing changes on a lead (<see cref="Lead.AssignTo"/>): the columns the writer reads again for a lead whose
-    /// other values the reader read after scoring it. Debug builds check that nothing else changed.
+    /// What routing changes on a lead (<see cref="Lead.AssignTo"/>, and its first assignment for speed to lead): the
+    /// columns the writer reads again for a lead whose other values the reader read after scoring it. Debug builds check
+    /// that nothing else changed.
     /// </summary>
-    internal static readonly string[] RoutedProperties = [nameof(Lead.OwnerKind), nameof(Lead.OwnerId), nameof(Lead.UpdatedAt), nameof(Lead.Version)];
+    internal static readonly string[] RoutedProperties = [nameof(Lead.OwnerKind), nameof(Lead.OwnerId), nameof(Lead.UpdatedAt), nameof(Lead.Version), nameof(Lead.FirstAssignedAt), nameof(Lead.FirstAssignedUserId)];
 
     private readonly ImportRules _rules;
     private readonly ImportAccounts _accounts;
@@ -208,10 +209,7 @@ internal sealed class ImportBatchAutomation
     public List<StageChange> StageChanges { get; } = [];
     public List<Assignment> Assignments { get; } = [];
 
-    /// <summary>Owner changes (history entries) made by routing.</summary>
-    public List<AuditEntry> Audits { get; } = [];
     public List<SlaClock> Clocks { get; } = [];
-    public List<LeadSpeed> Speeds { get; } = [];
 
     /// <summary>Events: <c>lead.stage-changed</c> of each MQL move (owner changes are announced by the batch's <c>leads.imported</c>).</summary>
     public List<OutboxMessage> Outbox { get; } = [];
@@ -245,11 +243,10 @@ internal sealed class ImportBatchAutomation
         if (_leadRules is not null && _roster is not null && StageRules.IsOpen(lead.Stage) && RouteOnChange.Trigger(_leadRules, created: true, moves) is { } trigger)
         {
             var decision = await DecideAsync(_leadRules, _roster, lead, facts, account);
-            var (entry, assignment) = RouteOnChange.AssignInMemory(lead, decision, trigger, RoutingActor, at);
+            var assignment = RouteOnChange.AssignInMemory(lead, decision, trigger, RoutingActor, at);
             Assignments.Add(assignment);
-            if (entry is not null)
+            if (assignment.From is not null)
             {
-                Audits.Add(entry);
                 change.OwnerChanged = true;
                 routed = true;
             }
@@ -261,13 +258,11 @@ internal sealed class ImportBatchAutomation
         }
 
         // 400: speed-to-lead and the clocks the active policies start (none for a closed lead).
-        var speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
         if (lead.OwnerKind == OwnerKind.User)
         {
-            speed.Assigned(lead.OwnerId, at);
+            routed |= lead.NoteAssigned(lead.OwnerId, at);
         }
 
-        Speeds.Add(speed);
         if (_policies.Count > 0 && StageRules.IsOpen(lead.Stage))
         {
             Clocks.AddRange(SlaClocks.Start(SlaClocks.Candidates(_policies, _applying, change), change, facts, new HashSet<SlaTarget>()));

@@ -953,7 +953,6 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 }
 
                 changes.AddRange(automation.StageChanges.Select(values.Of));
-                audits.AddRange(automation.Audits);
                 outbox.AddRange(automation.Outbox);
                 mark = timings.Add("write: automation", mark);
             }
@@ -984,7 +983,6 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                 await bulk.InsertAsync(automation.Activities, ct);
                 await bulk.InsertAsync(automation.Assignments, ct);
                 await bulk.InsertAsync(automation.Clocks, ct);
-                await bulk.InsertAsync(automation.Speeds, ct);
                 mark = timings.Add("write: insert touches, assignments, clocks", mark);
             }
 

@@ -1,5 +1,6 @@
 using Handoff.Common;
 using Handoff.Data;
+using Handoff.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Handoff.Leads;
@@ -33,11 +34,9 @@ public sealed class AssignLead(HandoffDb db, TimeProvider clock, LeadAutomations
 
         var lead = loaded.Value!;
         var now = clock.GetUtcNow().UtcDateTime;
-        var entry = lead.AssignTo(new Owner(request.Kind, request.Id), actor, now, request.Note?.Trim());
-        if (entry is not null)
+        if (lead.AssignTo(new Owner(request.Kind, request.Id), now) is { } from)
         {
-            db.AuditEntries.Add(entry);
-            LeadEvents.Audited(db, entry);
+            RouteOnChange.Insert(db, Assignment.Record(lead, from, "reassign", null, actor, now, request.Note?.Trim()));
             await automations.RunAsync(new LeadChange(lead, actor, now) { OwnerChanged = true }, ct);
             if (await LeadChanges.SaveAsync(db, ct) is { } conflict)
             {

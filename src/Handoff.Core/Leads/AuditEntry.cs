@@ -2,7 +2,11 @@ using Handoff.Common;
 
 namespace Handoff.Leads;
 
-/// <summary>What an <see cref="AuditEntry"/> records; each is also a webhook event, <c>lead.</c> and the action.</summary>
+/// <summary>
+/// The history entries besides stage moves; each is also a webhook event, <c>lead.</c> and the action. An
+/// <see cref="AuditEntry"/> records each, except <see cref="OwnerChanged"/>: the <see cref="Routing.Assignment"/> that
+/// moved the lead is that entry.
+/// </summary>
 public static class AuditActions
 {
     public const string FieldsUpdated = "fields-updated";
@@ -14,7 +18,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All = [FieldsUpdated, OwnerChanged, Merged, SlaBreached, SlaEscalated];
 }
 
-/// <summary>A change to a lead that is not a stage move: field edits, reassignment. Append-only.</summary>
+/// <summary>A change to a lead that is not a stage move or a reassignment: field edits, merges, SLA rungs. Append-only.</summary>
 public sealed class AuditEntry
 {
     private AuditEntry()

@@ -118,6 +118,16 @@ public sealed class Lead
     public DateTime CreatedAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
+    /// <summary>Speed to lead: when a person first owned the lead (set once; its capture time is <see cref="CreatedAt"/>).</summary>
+    public DateTime? FirstAssignedAt { get; private set; }
+
+    /// <summary>The first user who owned the lead: the rep the speed-to-lead report counts it for.</summary>
+    public Guid? FirstAssignedUserId { get; private set; }
+
+    /// <summary>Speed to lead: when sales first touched the lead (set once), and who.</summary>
+    public DateTime? FirstTouchAt { get; private set; }
+    public Guid? FirstTouchUserId { get; private set; }
+
     /// <summary>Optimistic concurrency token: every change bumps it; a stale write fails.</summary>
     public int Version { get; private set; }
 
@@ -269,21 +279,45 @@ public sealed class Lead
         return AuditEntry.Record(Id, Version, AuditActions.FieldsUpdated, actor, at, changes.ToJsonString(), null);
     }
 
-    /// <summary>Gives the lead to another user or queue; returns the audit entry, or null when unchanged.</summary>
-    public AuditEntry? AssignTo(Owner owner, Actor actor, DateTime at, string? note)
+    /// <summary>Notes the first time a person owned the lead (not a version change: a fact about the past). True when it was the first.</summary>
+    internal bool NoteAssigned(Guid userId, DateTime at)
+    {
+        if (FirstAssignedAt is not null)
+        {
+            return false;
+        }
+
+        FirstAssignedAt = at;
+        FirstAssignedUserId = userId;
+        return true;
+    }
+
+    /// <summary>Notes the first touch by sales (set once).</summary>
+    internal void NoteTouched(Guid? userId, DateTime at)
+    {
+        if (FirstTouchAt is null)
+        {
+            FirstTouchAt = at;
+            FirstTouchUserId = userId;
+        }
+    }
+
+    /// <summary>
+    /// Gives the lead to another user or queue; returns the owner it had, or null when unchanged. The change is
+    /// recorded by the caller as an <see cref="Routing.Assignment"/>, which the history shows as <c>owner-changed</c>.
+    /// </summary>
+    public Owner? AssignTo(Owner owner, DateTime at)
     {
         if (owner == Owner)
         {
             return null;
         }
 
-        // An owner prints as "user:" or "queue:" and a GUID: nothing in it needs escaping in JSON. Written directly, as
-        // routing writes this entry for every lead it assigns (a JsonObject cost more than the rest of the entry).
-        var changes = $$$"""{"owner":{"from":"{{{Owner}}}","to":"{{{owner}}}"}}""";
+        var from = Owner;
         OwnerKind = owner.Kind;
         OwnerId = owner.Id;
         Touch(at);
-        return AuditEntry.Record(Id, Version, AuditActions.OwnerChanged, actor, at, changes, note);
+        return from;
     }
 
     private void Enrich(LeadEnrichment? e)

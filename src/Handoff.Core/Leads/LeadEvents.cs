@@ -68,25 +68,28 @@ internal static class LeadEvents
                 Json),
             change.At);
 
-    public static void Audited(HandoffDb db, AuditEntry entry)
+    public static void Audited(HandoffDb db, AuditEntry entry) => Changed(db, entry.Action, entry.LeadId, entry.At, entry.Changes);
+
+    /// <summary>Writes <c>lead.</c> and <paramref name="action"/> with the <paramref name="changes"/> (JSON), when a subscription wants it.</summary>
+    public static void Changed(HandoffDb db, string action, Guid leadId, DateTime at, string changes)
     {
-        if (db.Publishes(AuditedType(entry)))
+        if (db.Publishes(AuditedType(action)))
         {
-            db.Insert(AuditedMessage(entry));
+            db.Insert(ChangedMessage(action, leadId, at, changes));
         }
     }
-
-    public static string AuditedType(AuditEntry entry) => AuditedType(entry.Action);
 
     /// <summary>The event of an audit action: <c>lead.</c> and the action (<see cref="AuditActions"/>).</summary>
     public static string AuditedType(string action) => "lead." + action;
 
-    public static OutboxMessage AuditedMessage(AuditEntry entry) =>
+    public static OutboxMessage AuditedMessage(AuditEntry entry) => ChangedMessage(entry.Action, entry.LeadId, entry.At, entry.Changes);
+
+    private static OutboxMessage ChangedMessage(string action, Guid leadId, DateTime at, string changes) =>
         OutboxMessage.Create(
-            AuditedType(entry),
-            entry.LeadId,
-            $$"""{"leadId":"{{entry.LeadId}}","at":{{JsonSerializer.Serialize(entry.At)}},"changes":{{entry.Changes}}}""",
-            entry.At);
+            AuditedType(action),
+            leadId,
+            $$"""{"leadId":"{{leadId}}","at":{{JsonSerializer.Serialize(at)}},"changes":{{changes}}}""",
+            at);
 }
 
 /// <summary>

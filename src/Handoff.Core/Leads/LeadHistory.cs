@@ -45,6 +45,7 @@ public sealed class LeadHistory(HandoffDb db)
 
         var moves = await db.StageChanges.AsNoTracking().Where(c => ids.Contains(c.LeadId)).ToListAsync(ct);
         var audits = await db.AuditEntries.AsNoTracking().Where(a => ids.Contains(a.LeadId)).ToListAsync(ct);
+        var reassignments = await db.Assignments.AsNoTracking().Where(a => ids.Contains(a.LeadId) && a.Sequence != null).ToListAsync(ct);
         var entries = moves
             .Select(c => new HistoryEntry(
                 c.LeadId,
@@ -65,6 +66,21 @@ public sealed class LeadHistory(HandoffDb db)
                 a.LeadId,
                 a.Sequence,
                 a.Action,
+                a.At,
+                new HistoryActor(a.ActorKind, a.ActorId, a.ActorName),
+                null,
+                null,
+                null,
+                a.Note,
+                null,
+                null,
+                null,
+                null,
+                Parse(a.Changes))))
+            .Concat(reassignments.Select(a => new HistoryEntry(
+                a.LeadId,
+                a.Sequence!.Value,
+                AuditActions.OwnerChanged,
                 a.At,
                 new HistoryActor(a.ActorKind, a.ActorId, a.ActorName),
                 null,

@@ -7,8 +7,8 @@ namespace Handoff.Routing;
 
 /// <summary>
 /// The routing step of the lead automations (Order 300): routes a lead when it reaches the moment the active rule
-/// set names (created for <c>Capture</c>, a move to MQL or SQL), routes SQLs by the account-executive rules when
-/// those exist, and records a hand reassignment made by another use case as an <see cref="Assignment"/>.
+/// set names (created for <c>Capture</c>, a move to MQL or SQL) and routes SQLs by the account-executive rules when
+/// those exist.
 /// </summary>
 public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
 {
@@ -28,13 +28,7 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
             {
                 var decision = await router.DecideAsync(lead, set, set.Purpose, commit: true, ct);
                 change.OwnerChanged |= Assign(db, lead, decision, trigger!, Actor.System(RoutingActor), change.At);
-                return;
             }
-        }
-
-        if (change.OwnerChanged && !Recorded(db, lead.Id))
-        {
-            db.Insert(Assignment.Record(lead.Id, lead.Owner, "reassign", null, change.Actor, change.At));
         }
     }
 
@@ -66,32 +60,33 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
         _ => null,
     };
 
-    /// <summary>Gives the lead to the decided owner (history and outbox when it changes) and records the assignment. True when the owner changed.</summary>
+    /// <summary>Gives the lead to the decided owner and records the assignment (and the event when the owner changed). True when it changed.</summary>
     internal static bool Assign(HandoffDb db, Lead lead, RoutingDecision decision, string trigger, Actor actor, DateTime at)
     {
-        var (entry, assignment) = AssignInMemory(lead, decision, trigger, actor, at);
-        if (entry is not null)
-        {
-            db.Insert(entry);
-            LeadEvents.Audited(db, entry);
-        }
+        var assignment = AssignInMemory(lead, decision, trigger, actor, at);
+        Insert(db, assignment);
+        return assignment.From is not null;
+    }
 
+    /// <summary>Inserts an assignment, and its <c>lead.owner-changed</c> event when it moved the lead and someone subscribes.</summary>
+    public static void Insert(HandoffDb db, Assignment assignment)
+    {
         db.Insert(assignment);
-        return entry is not null;
+        if (assignment.Changes is { } changes)
+        {
+            LeadEvents.Changed(db, AuditActions.OwnerChanged, assignment.LeadId, assignment.At, changes);
+        }
     }
 
     /// <summary>
-    /// Gives the lead to the decided owner and makes its history entry (null when the owner stays) and assignment
-    /// record, without recording them: the caller does (the import bulk-inserts them).
+    /// Gives the lead to the decided owner and makes its assignment record (the history's <c>owner-changed</c> entry
+    /// when the owner changed), without recording it: the caller does (the import bulk-inserts them).
     /// </summary>
-    internal static (AuditEntry? Entry, Assignment Assignment) AssignInMemory(Lead lead, RoutingDecision decision, string trigger, Actor actor, DateTime at)
+    internal static Assignment AssignInMemory(Lead lead, RoutingDecision decision, string trigger, Actor actor, DateTime at)
     {
         var by = decision.RuleName is { } rule ? $"rule '{rule}' of {decision.Purpose} rules v{decision.RuleSetVersion}"
             : decision.Fallback ? "fallback" : "routing";
-        var entry = lead.AssignTo(decision.Owner, actor, at, $"Routed to {decision.OwnerName} by {by}");
-        return (entry, Assignment.Record(lead.Id, decision.Owner, trigger, decision, actor, at));
+        var from = lead.AssignTo(decision.Owner, at);
+        return Assignment.Record(lead, from, trigger, decision, actor, at, $"Routed to {decision.OwnerName} by {by}");
     }
-
-    private static bool Recorded(HandoffDb db, Guid leadId) =>
-        db.PendingInserts<Assignment>().Any(a => a.LeadId == leadId);
 }

@@ -27,16 +27,8 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
 
     public async Task<Result<SpeedToLeadView>> SpeedAsync(Guid leadId, CancellationToken ct)
     {
-        var lead = await db.Leads.AsNoTracking().Where(l => l.Id == leadId).Select(l => new { l.Id, l.CreatedAt }).FirstOrDefaultAsync(ct);
-        if (lead is null)
-        {
-            return LeadErrors.NotFound(leadId);
-        }
-
-        var speed = await db.LeadSpeeds.AsNoTracking().FirstOrDefaultAsync(s => s.LeadId == leadId, ct);
-        return speed is null
-            ? new SpeedToLeadView(lead.Id, lead.CreatedAt, null, null, null, null, null, null, null)
-            : SpeedToLeadView.From(speed);
+        var speed = await Speeds(db.Leads.Where(l => l.Id == leadId)).FirstOrDefaultAsync(ct);
+        return speed is null ? LeadErrors.NotFound(leadId) : speed.View;
     }
 
     /// <summary>Leads captured in [<paramref name="from"/>, <paramref name="to"/>): median and p90 overall and per first-assigned rep.</summary>
@@ -54,8 +46,7 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
             return ValidationError.For("from", $"the period may be at most {MaxReportPeriod.TotalDays} days");
         }
 
-        var rows = await db.LeadSpeeds.AsNoTracking().Where(s => s.CapturedAt >= start && s.CapturedAt < end).ToListAsync(ct);
-        var views = rows.Select(SpeedToLeadView.From).ToList();
+        var views = (await Speeds(db.Leads.Where(l => l.CreatedAt >= start && l.CreatedAt < end)).ToListAsync(ct)).ConvertAll(s => s.View);
         var userIds = views.Where(v => v.AssignedUserId is not null).Select(v => v.AssignedUserId!.Value).Distinct().ToList();
         var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
         var reps = views.Where(v => v.AssignedUserId is not null)
@@ -63,5 +54,14 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
             .Select(g => new RepSpeed(g.Key, names.GetValueOrDefault(g.Key, ""), SpeedStats.Of(g.ToList())))
             .OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         return new SpeedToLeadReport(start, end, SpeedStats.Of(views), reps);
+    }
+
+    /// <summary>The speed-to-lead columns of <paramref name="leads"/>, without the rest of the lead.</summary>
+    private static IQueryable<SpeedColumns> Speeds(IQueryable<Lead> leads) => leads.AsNoTracking()
+        .Select(l => new SpeedColumns(l.Id, l.CreatedAt, l.FirstAssignedAt, l.FirstAssignedUserId, l.FirstTouchAt, l.FirstTouchUserId));
+
+    private sealed record SpeedColumns(Guid LeadId, DateTime CapturedAt, DateTime? AssignedAt, Guid? AssignedUserId, DateTime? FirstTouchAt, Guid? FirstTouchUserId)
+    {
+        public SpeedToLeadView View => SpeedToLeadView.Of(LeadId, CapturedAt, AssignedAt, AssignedUserId, FirstTouchAt, FirstTouchUserId);
     }
 }

@@ -22,7 +22,7 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
     {
         var lead = change.Lead;
         var touch = change.Activities.Where(a => SalesTouches.Contains(a.Type)).OrderBy(a => a.OccurredAt).FirstOrDefault();
-        await NoteSpeedAsync(change, touch, ct);
+        NoteSpeed(change, touch);
 
         var compiled = await policies.GetAsync(db, ct);
         var moved = change.Created || change.OwnerChanged || change.StageChanges.Count > 0 || touch is not null;
@@ -140,39 +140,19 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
         };
     }
 
-    private async Task NoteSpeedAsync(LeadChange change, Activity? touch, CancellationToken ct)
+    /// <summary>Speed to lead, on the lead itself: its first owner that is a person, and the first touch by sales.</summary>
+    private static void NoteSpeed(LeadChange change, Activity? touch)
     {
         var lead = change.Lead;
         var ownedByUser = lead.OwnerKind == OwnerKind.User;
-        LeadSpeed? speed;
-        if (change.Created)
+        if (ownedByUser && (change.Created || change.OwnerChanged || touch is not null))
         {
-            speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
-            db.Insert(speed);
-        }
-        else if ((ownedByUser && change.OwnerChanged) || touch is not null)
-        {
-            speed = await db.LeadSpeeds.FindAsync([lead.Id], ct);
-            if (speed is null)
-            {
-                // An imported lead: its capture time is its creation.
-                speed = LeadSpeed.Captured(lead.Id, lead.CreatedAt);
-                db.LeadSpeeds.Add(speed);
-            }
-        }
-        else
-        {
-            return;
-        }
-
-        if (ownedByUser)
-        {
-            speed.Assigned(lead.OwnerId, change.At);
+            lead.NoteAssigned(lead.OwnerId, change.At);
         }
 
         if (touch is not null)
         {
-            speed.Touched(touch.UserId ?? (ownedByUser ? lead.OwnerId : null), touch.OccurredAt > change.At ? change.At : touch.OccurredAt);
+            lead.NoteTouched(touch.UserId ?? (ownedByUser ? lead.OwnerId : null), touch.OccurredAt > change.At ? change.At : touch.OccurredAt);
         }
     }
 }

@@ -61,17 +61,6 @@ internal sealed class SlaClockConfiguration : IEntityTypeConfiguration<SlaClock>
     }
 }
 
-internal sealed class LeadSpeedConfiguration : IEntityTypeConfiguration<LeadSpeed>
-{
-    public void Configure(EntityTypeBuilder<LeadSpeed> b)
-    {
-        b.ToTable("lead_speeds");
-        b.HasKey(s => s.LeadId);
-        b.HasOne<Leads.Lead>().WithMany().HasForeignKey(s => s.LeadId).OnDelete(DeleteBehavior.Restrict);
-        b.HasIndex(s => s.CapturedAt);
-    }
-}
-
 internal sealed class WeekHoursConverter() : ValueConverter<Dictionary<string, List<string>>, string>(
     v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
     v => JsonSerializer.Deserialize<Dictionary<string, List<string>>>(v, (JsonSerializerOptions?)null) ?? new Dictionary<string, List<string>>());

@@ -1,45 +1,5 @@
 namespace Handoff.Sla;
 
-/// <summary>
-/// The three speed-to-lead moments of one lead: captured, first owned by a person, first touched by sales. Written by
-/// the <see cref="SlaClocks"/> step as the events happen; each moment is set once.
-/// </summary>
-public sealed class LeadSpeed
-{
-    private LeadSpeed()
-    {
-    }
-
-    public Guid LeadId { get; private set; }
-    public DateTime CapturedAt { get; private set; }
-    public DateTime? AssignedAt { get; private set; }
-
-    /// <summary>The first user who owned the lead: the rep the per-rep report counts it for.</summary>
-    public Guid? AssignedUserId { get; private set; }
-    public DateTime? FirstTouchAt { get; private set; }
-    public Guid? FirstTouchUserId { get; private set; }
-
-    internal static LeadSpeed Captured(Guid leadId, DateTime at) => new() { LeadId = leadId, CapturedAt = at };
-
-    internal void Assigned(Guid userId, DateTime at)
-    {
-        if (AssignedAt is null)
-        {
-            AssignedAt = at;
-            AssignedUserId = userId;
-        }
-    }
-
-    internal void Touched(Guid? userId, DateTime at)
-    {
-        if (FirstTouchAt is null)
-        {
-            FirstTouchAt = at;
-            FirstTouchUserId = userId;
-        }
-    }
-}
-
 /// <summary>Speed-to-lead of one lead, in seconds between the moments (null until both happened).</summary>
 public sealed record SpeedToLeadView(
     Guid LeadId,
@@ -52,11 +12,12 @@ public sealed record SpeedToLeadView(
     double? AssignmentToFirstTouchSeconds,
     double? CaptureToFirstTouchSeconds)
 {
-    public static SpeedToLeadView From(LeadSpeed s) => new(
-        s.LeadId, s.CapturedAt, s.AssignedAt, s.AssignedUserId, s.FirstTouchAt, s.FirstTouchUserId,
-        Seconds(s.CapturedAt, s.AssignedAt),
-        s.AssignedAt is { } a ? Seconds(a, s.FirstTouchAt) : null,
-        Seconds(s.CapturedAt, s.FirstTouchAt));
+    /// <summary>The view of the three moments: captured (the lead's creation), first owned by a person, first touched by sales.</summary>
+    public static SpeedToLeadView Of(Guid leadId, DateTime capturedAt, DateTime? assignedAt, Guid? assignedUserId, DateTime? firstTouchAt, Guid? firstTouchUserId) => new(
+        leadId, capturedAt, assignedAt, assignedUserId, firstTouchAt, firstTouchUserId,
+        Seconds(capturedAt, assignedAt),
+        assignedAt is { } a ? Seconds(a, firstTouchAt) : null,
+        Seconds(capturedAt, firstTouchAt));
 
     private static double? Seconds(DateTime from, DateTime? to) => to is { } t ? Math.Max(0, (t - from).TotalSeconds) : null;
 }

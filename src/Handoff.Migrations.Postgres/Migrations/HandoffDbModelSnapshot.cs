@@ -716,10 +716,26 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("engagement_score");
 
+                    b.Property<DateTime?>("FirstAssignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_assigned_at");
+
+                    b.Property<Guid?>("FirstAssignedUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("first_assigned_user_id");
+
                     b.Property<string>("FirstName")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("first_name");
+
+                    b.Property<DateTime?>("FirstTouchAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_touch_at");
+
+                    b.Property<Guid?>("FirstTouchUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("first_touch_user_id");
 
                     b.Property<string>("FitGrade")
                         .HasMaxLength(1)
@@ -1926,9 +1942,23 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
+                    b.Property<Guid?>("FromId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("from_id");
+
+                    b.Property<string>("FromKind")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("from_kind");
+
                     b.Property<Guid>("LeadId")
                         .HasColumnType("uuid")
                         .HasColumnName("lead_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("note");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid")
@@ -1957,6 +1987,10 @@ namespace Handoff.Migrations.Postgres.Migrations
                     b.Property<int?>("RuleSetVersion")
                         .HasColumnType("integer")
                         .HasColumnName("rule_set_version");
+
+                    b.Property<int?>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
 
                     b.Property<string>("Strategy")
                         .HasMaxLength(20)
@@ -2215,41 +2249,6 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_business_calendars_name");
 
                     b.ToTable("business_calendars", (string)null);
-                });
-
-            modelBuilder.Entity("Handoff.Sla.LeadSpeed", b =>
-                {
-                    b.Property<Guid>("LeadId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("lead_id");
-
-                    b.Property<DateTime?>("AssignedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("assigned_at");
-
-                    b.Property<Guid?>("AssignedUserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("assigned_user_id");
-
-                    b.Property<DateTime>("CapturedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("captured_at");
-
-                    b.Property<DateTime?>("FirstTouchAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("first_touch_at");
-
-                    b.Property<Guid?>("FirstTouchUserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("first_touch_user_id");
-
-                    b.HasKey("LeadId")
-                        .HasName("pk_lead_speeds");
-
-                    b.HasIndex("CapturedAt")
-                        .HasDatabaseName("ix_lead_speeds_captured_at");
-
-                    b.ToTable("lead_speeds", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Sla.SlaClock", b =>
@@ -2818,16 +2817,6 @@ namespace Handoff.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_assignments_leads_lead_id");
-                });
-
-            modelBuilder.Entity("Handoff.Sla.LeadSpeed", b =>
-                {
-                    b.HasOne("Handoff.Leads.Lead", null)
-                        .WithMany()
-                        .HasForeignKey("LeadId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_lead_speeds_leads_lead_id");
                 });
 
             modelBuilder.Entity("Handoff.Sla.SlaClock", b =>

@@ -711,10 +711,26 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("engagement_score");
 
+                    b.Property<DateTime?>("FirstAssignedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_assigned_at");
+
+                    b.Property<Guid?>("FirstAssignedUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_assigned_user_id");
+
                     b.Property<string>("FirstName")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("first_name");
+
+                    b.Property<DateTime?>("FirstTouchAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_touch_at");
+
+                    b.Property<Guid?>("FirstTouchUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_touch_user_id");
 
                     b.Property<string>("FitGrade")
                         .HasMaxLength(1)
@@ -1921,9 +1937,23 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("at");
 
+                    b.Property<Guid?>("FromId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_id");
+
+                    b.Property<string>("FromKind")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_kind");
+
                     b.Property<Guid>("LeadId")
                         .HasColumnType("TEXT")
                         .HasColumnName("lead_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("TEXT")
@@ -1952,6 +1982,10 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     b.Property<int?>("RuleSetVersion")
                         .HasColumnType("INTEGER")
                         .HasColumnName("rule_set_version");
+
+                    b.Property<int?>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
 
                     b.Property<string>("Strategy")
                         .HasMaxLength(20)
@@ -2210,41 +2244,6 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_business_calendars_name");
 
                     b.ToTable("business_calendars", (string)null);
-                });
-
-            modelBuilder.Entity("Handoff.Sla.LeadSpeed", b =>
-                {
-                    b.Property<Guid>("LeadId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("lead_id");
-
-                    b.Property<DateTime?>("AssignedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assigned_at");
-
-                    b.Property<Guid?>("AssignedUserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assigned_user_id");
-
-                    b.Property<DateTime>("CapturedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("captured_at");
-
-                    b.Property<DateTime?>("FirstTouchAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_touch_at");
-
-                    b.Property<Guid?>("FirstTouchUserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_touch_user_id");
-
-                    b.HasKey("LeadId")
-                        .HasName("pk_lead_speeds");
-
-                    b.HasIndex("CapturedAt")
-                        .HasDatabaseName("ix_lead_speeds_captured_at");
-
-                    b.ToTable("lead_speeds", (string)null);
                 });
 
             modelBuilder.Entity("Handoff.Sla.SlaClock", b =>
@@ -2813,16 +2812,6 @@ namespace Handoff.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_assignments_leads_lead_id");
-                });
-
-            modelBuilder.Entity("Handoff.Sla.LeadSpeed", b =>
-                {
-                    b.HasOne("Handoff.Leads.Lead", null)
-                        .WithMany()
-                        .HasForeignKey("LeadId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_lead_speeds_leads_lead_id");
                 });
 
             modelBuilder.Entity("Handoff.Sla.SlaClock", b =>

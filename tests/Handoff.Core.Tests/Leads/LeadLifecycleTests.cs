@@ -1,5 +1,6 @@
 using Handoff.Common;
 using Handoff.Leads;
+using Handoff.Routing;
 
 namespace Handoff.Core.Tests.Leads;
 
@@ -34,14 +35,20 @@ public class LeadLifecycleTests
         var lead = NewLead(out _);
         var rep = new Owner(OwnerKind.User, Guid.NewGuid());
 
-        var entry = lead.AssignTo(rep, Sdr, T0.AddMinutes(1), "by hand")!;
+        var from = lead.AssignTo(rep, T0.AddMinutes(1));
+        var assignment = Assignment.Record(lead, from, "reassign", null, Sdr, T0.AddMinutes(1), "by hand");
 
-        var changes = System.Text.Json.Nodes.JsonNode.Parse(entry.Changes)!["owner"]!;
+        var changes = System.Text.Json.Nodes.JsonNode.Parse(assignment.Changes!)!["owner"]!;
         Assert.Equal($"queue:{Inbox.Id}", changes["from"]!.GetValue<string>());
         Assert.Equal($"user:{rep.Id}", changes["to"]!.GetValue<string>());
-        Assert.Equal("owner-changed", entry.Action);
+        Assert.Equal(lead.Version, assignment.Sequence);
+        Assert.Equal("by hand", assignment.Note);
         Assert.Equal(rep, lead.Owner);
-        Assert.Null(lead.AssignTo(rep, Sdr, T0.AddMinutes(2), null)); // the same owner again changes nothing
+        Assert.Null(lead.AssignTo(rep, T0.AddMinutes(2))); // the same owner again changes nothing
+
+        var kept = Assignment.Record(lead, null, "capture", null, Sdr, T0.AddMinutes(2), "routed");
+        Assert.Null(kept.Changes); // an assignment that kept the owner is no owner change in the history
+        Assert.Null(kept.Sequence);
     }
 
     [Theory]
@@ -163,10 +170,11 @@ public class LeadLifecycleTests
     {
         var lead = NewLead(out var created);
         var mql = lead.MoveTo(LeadStage.MQL, Sdr, T0.AddHours(1), null, null, null).Value!;
-        var assigned = lead.AssignTo(new Owner(OwnerKind.User, Guid.NewGuid()), Sdr, T0.AddHours(2), null)!;
+        var from = lead.AssignTo(new Owner(OwnerKind.User, Guid.NewGuid()), T0.AddHours(2));
+        var assigned = Assignment.Record(lead, from, "reassign", null, Sdr, T0.AddHours(2), null);
         var sal = lead.MoveTo(LeadStage.SAL, Sdr, T0.AddHours(3), null, null, null).Value!;
 
-        Assert.Equal([1, 2, 3, 4], new[] { created.Sequence, mql.Sequence, assigned.Sequence, sal.Sequence });
+        Assert.Equal([1, 2, 3, 4], new[] { created.Sequence, mql.Sequence, assigned.Sequence!.Value, sal.Sequence });
         Assert.Equal(4, lead.Version);
     }
 }

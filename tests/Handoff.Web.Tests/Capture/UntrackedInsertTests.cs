@@ -39,7 +39,7 @@ public sealed class UntrackedInsertTests(SqliteApp app) : IClassFixture<SqliteAp
             Assert.Empty(db.ChangeTracker.Entries());
 
             // Changed after Insert and before the save, as the capture's automations change the new lead: the save writes it so.
-            lead.AssignTo(new Owner(OwnerKind.User, Guid.NewGuid()), Actor.System("test"), now, "test");
+            lead.AssignTo(new Owner(OwnerKind.User, Guid.NewGuid()), now);
             await prepared.SaveChangesAsync(db, CancellationToken.None);
             Assert.Empty(db.Untracked);
             await transaction.CommitAsync();

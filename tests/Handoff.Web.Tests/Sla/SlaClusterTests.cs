@@ -73,7 +73,7 @@ public sealed class SlaClusterTests(SlaClusterFixture fixture) : IClassFixture<S
         Assert.Equal(Leads, managerNotes);
         var owners = await db.Leads.Where(l => ids.Contains(l.Id)).Select(l => l.OwnerKind).ToListAsync();
         Assert.All(owners, kind => Assert.Equal(OwnerKind.Queue, kind));
-        var reassignments = await db.AuditEntries.CountAsync(a => ids.Contains(a.LeadId) && a.Action == "owner-changed" && a.ActorId == "sla:" + key);
+        var reassignments = await db.Assignments.CountAsync(a => ids.Contains(a.LeadId) && a.Sequence != null && a.ActorId == "sla:" + key);
         Assert.Equal(Leads, reassignments);
     }
 
