@@ -64,11 +64,6 @@ public sealed class HandoffDb(DbContextOptions<HandoffDb> options) : DbContext(o
     internal bool Publishes(string eventType) =>
         (_webhookInterest ??= this.GetService<Notifications.WebhookInterest>()).Wants(eventType);
 
-    /// <summary>The rows of type <typeparamref name="T"/> added to this unit of work and not saved yet, tracked or not.</summary>
-    internal IEnumerable<T> PendingInserts<T>()
-        where T : class =>
-        ChangeTracker.Entries<T>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).Concat(Untracked?.OfType<T>() ?? []);
-
     /// <summary>Forgets every change of this unit of work, tracked or not (after a rollback).</summary>
     internal void ForgetChanges()
     {

@@ -249,12 +249,12 @@ public static class DemoWorkspace
             return true;
         }
 
-        void Assign(User user)
+        void Assign(User user, string trigger)
         {
             var assignedAt = at.AddMinutes(2);
             if (lead.AssignTo(new Owner(OwnerKind.User, user.Id), assignedAt) is { } from)
             {
-                db.Assignments.Add(Assignment.Record(lead, from, "capture", null, Actor.System("demo-routing"), assignedAt, "round robin"));
+                db.Assignments.Add(Assignment.Record(lead, from, trigger, null, Actor.System("demo-routing"), assignedAt, "round robin"));
                 lead.NoteAssigned(user.Id, assignedAt);
             }
         }
@@ -275,7 +275,7 @@ public static class DemoWorkspace
             return;
         }
 
-        Assign(sdr);
+        Assign(sdr, "mql");
         if (roll < 42)
         {
             return;
@@ -309,7 +309,7 @@ public static class DemoWorkspace
             return;
         }
 
-        Assign(ae);
+        Assign(ae, "sql");
         var pipeline = Actor.System("pipeline");
         if (!Step(LeadStage.Opportunity, pipeline, note: "Converted to opportunity") || roll < 92)
         {

@@ -8,7 +8,8 @@ namespace Handoff.Leads;
 /// <summary>
 /// A person who showed interest, on their way through the lifecycle. Always in exactly one stage, always with
 /// one owner (a user or a queue); Nurture has a wake date; Disqualified, Nurture, Junk and Lost have a reason.
-/// Every change goes through a method here, which returns the history entry to append.
+/// Every change goes through a method here, which returns the history entry to append (for a new owner, the previous
+/// one, which the caller records as an assignment).
 /// </summary>
 public sealed class Lead
 {
@@ -128,7 +129,10 @@ public sealed class Lead
     public DateTime? FirstTouchAt { get; private set; }
     public Guid? FirstTouchUserId { get; private set; }
 
-    /// <summary>Optimistic concurrency token: every change bumps it; a stale write fails.</summary>
+    /// <summary>
+    /// Optimistic concurrency token: every change bumps it (not the speed-to-lead notes, which record when something
+    /// happened rather than change the lead); a stale write fails.
+    /// </summary>
     public int Version { get; private set; }
 
     /// <summary>Lower-cased name, email and company for free-text search on every provider.</summary>

@@ -28,7 +28,7 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
     public async Task<Result<SpeedToLeadView>> SpeedAsync(Guid leadId, CancellationToken ct)
     {
         var speed = await Speeds(db.Leads.Where(l => l.Id == leadId)).FirstOrDefaultAsync(ct);
-        return speed is null ? LeadErrors.NotFound(leadId) : speed.View;
+        return speed is null ? LeadErrors.NotFound(leadId) : speed;
     }
 
     /// <summary>Leads captured in [<paramref name="from"/>, <paramref name="to"/>): median and p90 overall and per first-assigned rep.</summary>
@@ -46,7 +46,7 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
             return ValidationError.For("from", $"the period may be at most {MaxReportPeriod.TotalDays} days");
         }
 
-        var views = (await Speeds(db.Leads.Where(l => l.CreatedAt >= start && l.CreatedAt < end)).ToListAsync(ct)).ConvertAll(s => s.View);
+        var views = await Speeds(db.Leads.Where(l => l.CreatedAt >= start && l.CreatedAt < end)).ToListAsync(ct);
         var userIds = views.Where(v => v.AssignedUserId is not null).Select(v => v.AssignedUserId!.Value).Distinct().ToList();
         var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
         var reps = views.Where(v => v.AssignedUserId is not null)
@@ -56,12 +56,7 @@ public sealed class LeadServiceLevels(HandoffDb db, TimeProvider clock)
         return new SpeedToLeadReport(start, end, SpeedStats.Of(views), reps);
     }
 
-    /// <summary>The speed-to-lead columns of <paramref name="leads"/>, without the rest of the lead.</summary>
-    private static IQueryable<SpeedColumns> Speeds(IQueryable<Lead> leads) => leads.AsNoTracking()
-        .Select(l => new SpeedColumns(l.Id, l.CreatedAt, l.FirstAssignedAt, l.FirstAssignedUserId, l.FirstTouchAt, l.FirstTouchUserId));
-
-    private sealed record SpeedColumns(Guid LeadId, DateTime CapturedAt, DateTime? AssignedAt, Guid? AssignedUserId, DateTime? FirstTouchAt, Guid? FirstTouchUserId)
-    {
-        public SpeedToLeadView View => SpeedToLeadView.Of(LeadId, CapturedAt, AssignedAt, AssignedUserId, FirstTouchAt, FirstTouchUserId);
-    }
+    /// <summary>The speed to lead of <paramref name="leads"/>, from their speed-to-lead columns alone.</summary>
+    private static IQueryable<SpeedToLeadView> Speeds(IQueryable<Lead> leads) => leads.AsNoTracking()
+        .Select(l => SpeedToLeadView.Of(l.Id, l.CreatedAt, l.FirstAssignedAt, l.FirstAssignedUserId, l.FirstTouchAt, l.FirstTouchUserId));
 }

@@ -62,7 +62,8 @@ namespace Handoff.Migrations.Sqlite.Migrations
                 nullable: true);
 
             // Speed to lead moves onto the lead; an owner change recorded twice (history entry and assignment) stays as
-            // its assignment, which the history now reads; an entry no assignment matches stays where it is.
+            // its assignment, which the history now reads: the entry of the same lead, time and new owner (two hand
+            // reassignments can share a time, never a new owner); an entry no assignment matches stays where it is.
             migrationBuilder.Sql("""
                 UPDATE leads SET first_assigned_at = s.assigned_at, first_assigned_user_id = s.assigned_user_id, first_touch_at = s.first_touch_at, first_touch_user_id = s.first_touch_user_id
                 FROM lead_speeds AS s WHERE s.lead_id = leads.id;
@@ -72,7 +73,8 @@ namespace Handoff.Migrations.Sqlite.Migrations
                     from_kind = CASE WHEN json_extract(e.changes, '$.owner.from') LIKE 'user:%' THEN 'User' ELSE 'Queue' END,
                     from_id = upper(substr(json_extract(e.changes, '$.owner.from'), instr(json_extract(e.changes, '$.owner.from'), ':') + 1))
                 FROM audit_entries AS e
-                WHERE e.lead_id = assignments.lead_id AND e.at = assignments.at AND e.action = 'owner-changed';
+                WHERE e.lead_id = assignments.lead_id AND e.at = assignments.at AND e.action = 'owner-changed'
+                    AND lower(json_extract(e.changes, '$.owner.to')) = lower(assignments.owner_kind) || ':' || lower(assignments.owner_id);
                 """);
             migrationBuilder.Sql("""
                 DELETE FROM audit_entries WHERE action = 'owner-changed'
@@ -86,6 +88,7 @@ namespace Handoff.Migrations.Sqlite.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            // The schema only: the speed moments and the owner changes' history entries are not copied back.
             migrationBuilder.DropColumn(
                 name: "first_assigned_at",
                 table: "leads");
