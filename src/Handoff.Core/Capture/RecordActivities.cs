@@ -44,7 +44,28 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
 {
     public const int MaxBatch = 10_000;
 
+    /// <summary>Tries of a batch whose leads other requests keep changing between its read and its save.</summary>
+    private const int MaxAttempts = 3;
+
     public async Task<Result<RecordedActivities>> HandleAsync(IReadOnlyList<ActivityInput> items, bool batch, Actor actor, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RecordAsync(items, batch, actor, ct);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts && db.Database.CurrentTransaction is null)
+            {
+                // A lead it touches was changed by another request after this one read it (PostgreSQL; on SQLite writers
+                // take turns). Its own transaction rolled back, so nothing was written: record again on the leads as
+                // they are now, as a client would.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<Result<RecordedActivities>> RecordAsync(IReadOnlyList<ActivityInput> items, bool batch, Actor actor, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (items.Count == 0)

@@ -26,4 +26,21 @@ public static class DbErrors
 
         return false;
     }
+
+    /// <summary>
+    /// A save matched no row at the version it read (<see cref="DbUpdateConcurrencyException"/>, wrapped or not): another
+    /// request changed the lead in between, and this transaction wrote nothing that stays.
+    /// </summary>
+    public static bool IsStaleWrite(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is DbUpdateConcurrencyException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

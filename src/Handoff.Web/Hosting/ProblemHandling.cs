@@ -53,6 +53,17 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
                 detail: "Another request changed the same records at the same moment; nothing of this one was written. Send it again.",
                 extensions: new Dictionary<string, object?> { ["code"] = "concurrent-change" });
         }
+        else if (DbErrors.IsStaleWrite(exception))
+        {
+            // Not a bug either: a lead's version moved between this request's read and its save, in a use case that does
+            // not answer that itself (most answer 409 concurrent-change, or try again).
+            logger.LogWarning(exception, "{Method} {Path} found a lead changed by a concurrent writer", context.Request.Method, context.Request.Path);
+            result = TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Conflict.",
+                detail: "Another request changed the same lead at the same moment, so this change was not saved. Send it again.",
+                extensions: new Dictionary<string, object?> { ["code"] = "concurrent-change" });
+        }
         else
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
