@@ -66,7 +66,7 @@ namespace Handoff.Migrations.Postgres.Migrations
             // reassignments can share a time, never a new owner); an entry no assignment matches stays where it is.
             migrationBuilder.Sql("""
                 UPDATE leads SET first_assigned_at = s.assigned_at, first_assigned_user_id = s.assigned_user_id, first_touch_at = s.first_touch_at, first_touch_user_id = s.first_touch_user_id
-                FROM lead_speeds AS s WHERE s.lead_id = leads.id;
+                FROM lead_speeds AS s WHERE s.lead_id = leads.id AND (s.assigned_at IS NOT NULL OR s.first_touch_at IS NOT NULL);
                 """);
             migrationBuilder.Sql("""
                 UPDATE assignments SET sequence = e.sequence, note = e.note,
