@@ -101,6 +101,16 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
             return ValidationError.For(batch ? $"[{index}].leadId" : "leadId", $"no lead with id {missing[0]}");
         }
 
+        // A touch names the person who made it (speed to lead counts it for them): an id no user has is a mistake, not a rep.
+        var userIds = items.Where(a => a.UserId is not null).Select(a => a.UserId!.Value).Distinct().ToList();
+        var knownUsers = userIds.Count == 0 ? [] : await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(ct);
+        var unknownUsers = userIds.Except(knownUsers).ToList();
+        if (unknownUsers.Count > 0)
+        {
+            var index = items.ToList().FindIndex(a => a.UserId == unknownUsers[0]);
+            return ValidationError.For(batch ? $"[{index}].userId" : "userId", $"no user with id {unknownUsers[0]}");
+        }
+
         // A touch of a lead merged away goes to its survivor, where the merge moved the lead's other touches.
         var survivors = new Dictionary<Guid, Guid>();
         foreach (var merged in knownLeads.Where(l => l.MergedIntoId is not null))

@@ -100,6 +100,33 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ATouchByNoKnownUser_IsRefused_AndDoesNotBecomeTheLeadsFirstTouch()
+    {
+        var client = App.Admin();
+        var rep = await client.CreateUserAsync();
+        var id = (await client.CreateSourcedLeadAsync(UniqueSource())).Id();
+        await client.AssignAsync(id, rep);
+        var queue = (await (await client.GetAsync("/api/queues")).ReadArrayAsync()).First()!["id"]!.GetValue<Guid>();
+
+        var response = await client.PostAsJsonAsync("/api/activities", new { type = "Call", leadId = id, userId = queue });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains(queue.ToString(), errors.GetProperty("userId")[0].GetString(), StringComparison.Ordinal);
+        var speed = await (await client.GetAsync($"/api/leads/{id}/speed-to-lead")).ReadObjectAsync();
+        Assert.Null(speed["firstTouchAt"]);
+        Assert.Null(speed["firstTouchUserId"]);
+
+        var batch = await client.PostAsJsonAsync("/api/activities", new object[]
+        {
+            new { type = "Call", leadId = id, userId = rep },
+            new { type = "Meeting", leadId = id, userId = Guid.NewGuid() },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, batch.StatusCode);
+        Assert.True(Json.Problem(await batch.Content.ReadAsStringAsync()).GetProperty("errors").TryGetProperty("[1].userId", out _));
+    }
+
+    [Fact]
     public async Task Clock_GoesAtRisk_ThenBreaches_AndTheLadderRunsInOrder_EachRungOnce()
     {
         var client = App.Admin();
