@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Handoff.Web.Tests.Infrastructure;
+using Handoff.Web.Tests.Sla;
 
 namespace Handoff.Web.Tests.Leads;
 
@@ -155,6 +156,26 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
         Assert.Contains("MQL", errors.GetProperty("to")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"id":"{user}"}""", "kind", "User, Queue")]
+    [InlineData("""{"id":"{user}","kind":null}""", "kind", "User, Queue")]
+    [InlineData("""{"kind":"User"}""", "id", "required")]
+    public async Task Reassign_WithoutAKindOrAnId_NamesTheMissingField_AndKeepsTheOwner(string body, string field, string expected)
+    {
+        var client = app.Admin();
+        var lead = await client.CreateLeadAsync();
+        var userId = (await client.CreateUserAsync()).ToString();
+
+        var response = await client.PutAsync($"/api/leads/{lead.Id()}/owner", Json.Raw(body.Replace("{user}", userId, StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"expected an error for '{field}', got {errors}");
+        Assert.Contains(expected, messages[0].GetString(), StringComparison.Ordinal);
+        var owner = (await (await client.GetAsync($"/api/leads/{lead.Id()}")).ReadObjectAsync())["owner"]!;
+        Assert.Equal("Queue", owner["kind"]!.GetValue<string>());
     }
 
     [Fact]
