@@ -7,7 +7,7 @@ namespace Handoff.Leads;
 
 /// <summary>A request to move a lead: <c>{"to":"SAL","reason":"…","note":"…"}</c>.</summary>
 /// <remarks>A move to SQL goes through the qualification gate; <c>justification</c> overrides a failed evaluation (recorded as an exception).</remarks>
-public sealed record TransitionRequest(LeadStage To, string? Reason = null, string? Note = null, DateTime? WakeAt = null, string? Justification = null);
+public sealed record TransitionRequest(LeadStage? To, string? Reason = null, string? Note = null, DateTime? WakeAt = null, string? Justification = null);
 
 /// <summary>
 /// Moves a lead along the stage machine, or undoes its latest move, with optimistic concurrency: of two people
@@ -17,11 +17,17 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
 {
     public async Task<Result<LeadView>> HandleAsync(Guid id, TransitionRequest request, int? expectedVersion, Actor actor, CancellationToken ct)
     {
-        if (StageRules.IsSetByPipelineOnly(request.To))
+        // Without it the move would be to the first stage, New: a junk lead restored by an empty body.
+        if (request.To is not { } to)
+        {
+            return ValidationError.For("to", $"is required: one of {string.Join(", ", Enum.GetNames<LeadStage>())}");
+        }
+
+        if (StageRules.IsSetByPipelineOnly(to))
         {
             return new ConflictError(
                 "pipeline-controlled",
-                $"{request.To} is set by the pipeline (conversion to an opportunity and its outcome), not by a transition.");
+                $"{to} is set by the pipeline (conversion to an opportunity and its outcome), not by a transition.");
         }
 
         var reason = request.Reason?.Trim().ToLowerInvariant();
@@ -40,10 +46,10 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
         if (reason is not null)
         {
             var catalogue = await db.ReasonCodes.AsNoTracking()
-                .Where(r => r.Stage == request.To && r.IsActive).Select(r => r.Code).ToListAsync(ct);
+                .Where(r => r.Stage == to && r.IsActive).Select(r => r.Code).ToListAsync(ct);
             if (catalogue.Count > 0 && !catalogue.Contains(reason))
             {
-                errors.Add("reason", $"'{reason}' is not a reason code for {request.To}; use one of: {string.Join(", ", catalogue)}");
+                errors.Add("reason", $"'{reason}' is not a reason code for {to}; use one of: {string.Join(", ", catalogue)}");
             }
             else if (catalogue.Count == 0 && !CodePattern().IsMatch(reason))
             {
@@ -63,7 +69,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
         }
 
         var lead = loaded.Value!;
-        if (!StageRules.IsOpen(lead.Stage) && StageRules.IsOpen(request.To) && lead.EmailKey is { } key)
+        if (!StageRules.IsOpen(lead.Stage) && StageRules.IsOpen(to) && lead.EmailKey is { } key)
         {
             var other = await db.Leads.Where(l => l.Id != lead.Id && l.EmailKey == key && StageRules.OpenStages.Contains(l.Stage))
                 .Select(l => (Guid?)l.Id).FirstOrDefaultAsync(ct);
@@ -78,7 +84,7 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
         var wakeAt = request.WakeAt?.ToUniversalTime();
         var now = clock.GetUtcNow().UtcDateTime;
         Qualification.SqlVerdict? verdict = null;
-        if (request.To == LeadStage.SQL && StageRules.CanMove(lead.Stage, LeadStage.SQL))
+        if (to == LeadStage.SQL && StageRules.CanMove(lead.Stage, LeadStage.SQL))
         {
             var judged = await sqlGate.JudgeAsync(lead, request.Justification, now, ct);
             if (judged.Error is { } refused)
@@ -93,8 +99,8 @@ public sealed partial class TransitionLead(HandoffDb db, TimeProvider clock, Lea
             return ValidationError.For("justification", "applies only to a move to SQL");
         }
 
-        var restoring = lead.Stage == LeadStage.Junk && StageRules.IsOpen(request.To);
-        var moved = lead.MoveTo(request.To, actor, now, reason, note, wakeAt, verdict?.Evidence);
+        var restoring = lead.Stage == LeadStage.Junk && StageRules.IsOpen(to);
+        var moved = lead.MoveTo(to, actor, now, reason, note, wakeAt, verdict?.Evidence);
         if (moved.Error is { } error)
         {
             return error;

@@ -159,6 +159,23 @@ public abstract class BadInputTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"to":null,"note":"restore?"}""")]
+    public async Task Transition_WithoutATarget_NamesTheField_AndLeavesAJunkLeadInJunk(string body)
+    {
+        var client = app.Admin();
+        var junk = await client.CreateLeadAsync(new { firstName = "Test", lastName = "Test", email = $"test.{Guid.NewGuid():N}@acme-corp.io" });
+        Assert.Equal("Junk", junk.Stage());
+
+        var response = await client.PostAsync($"/api/leads/{junk.Id()}/transitions", Json.Raw(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+        Assert.Contains("MQL", errors.GetProperty("to")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Junk", (await (await client.GetAsync($"/api/leads/{junk.Id()}")).ReadObjectAsync()).Stage());
+    }
+
+    [Theory]
     [InlineData("""{"id":"{user}"}""", "kind", "User, Queue")]
     [InlineData("""{"id":"{user}","kind":null}""", "kind", "User, Queue")]
     [InlineData("""{"kind":"User"}""", "id", "required")]
