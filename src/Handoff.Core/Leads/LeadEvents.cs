@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Handoff.Common;
 using Handoff.Data;
 using Handoff.Integrations;
 
@@ -68,27 +69,32 @@ internal static class LeadEvents
                 Json),
             change.At);
 
-    public static void Audited(HandoffDb db, AuditEntry entry) => Changed(db, entry.Action, entry.LeadId, entry.At, entry.Changes);
+    public static void Audited(HandoffDb db, AuditEntry entry) =>
+        Changed(db, entry.Action, entry.LeadId, entry.At, new Actor(entry.ActorKind, entry.ActorId, entry.ActorName), entry.Note, entry.Changes);
 
-    /// <summary>Writes <c>lead.</c> and <paramref name="action"/> with the <paramref name="changes"/> (JSON), when a subscription wants it.</summary>
-    public static void Changed(HandoffDb db, string action, Guid leadId, DateTime at, string changes)
+    /// <summary>
+    /// Writes <c>lead.</c> and <paramref name="action"/>, with who, why and the <paramref name="changes"/> (JSON), when a
+    /// subscription wants it: the event of a history entry other than a stage move.
+    /// </summary>
+    public static void Changed(HandoffDb db, string action, Guid leadId, DateTime at, Actor actor, string? note, string changes)
     {
         if (db.Publishes(AuditedType(action)))
         {
-            db.Insert(ChangedMessage(action, leadId, at, changes));
+            db.Insert(ChangedMessage(action, leadId, at, actor, note, changes));
         }
     }
 
     /// <summary>The event of an audit action: <c>lead.</c> and the action (<see cref="AuditActions"/>).</summary>
     public static string AuditedType(string action) => "lead." + action;
 
-    public static OutboxMessage AuditedMessage(AuditEntry entry) => ChangedMessage(entry.Action, entry.LeadId, entry.At, entry.Changes);
+    public static OutboxMessage AuditedMessage(AuditEntry entry) =>
+        ChangedMessage(entry.Action, entry.LeadId, entry.At, new Actor(entry.ActorKind, entry.ActorId, entry.ActorName), entry.Note, entry.Changes);
 
-    private static OutboxMessage ChangedMessage(string action, Guid leadId, DateTime at, string changes) =>
+    private static OutboxMessage ChangedMessage(string action, Guid leadId, DateTime at, Actor actor, string? note, string changes) =>
         OutboxMessage.Create(
             AuditedType(action),
             leadId,
-            $$"""{"leadId":"{{leadId}}","at":{{JsonSerializer.Serialize(at)}},"changes":{{changes}}}""",
+            $$"""{"leadId":"{{leadId}}","at":{{JsonSerializer.Serialize(at)}},"actor":{{JsonSerializer.Serialize(new { kind = actor.Kind, id = actor.Id, name = actor.Name }, Json)}},"note":{{JsonSerializer.Serialize(note)}},"changes":{{changes}}}""",
             at);
 }
 

@@ -74,7 +74,7 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
         db.Insert(assignment);
         if (assignment.Changes is { } changes)
         {
-            LeadEvents.Changed(db, AuditActions.OwnerChanged, assignment.LeadId, assignment.At, changes);
+            LeadEvents.Changed(db, AuditActions.OwnerChanged, assignment.LeadId, assignment.At, new Actor(assignment.ActorKind, assignment.ActorId, assignment.ActorName), assignment.Note, changes);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Handoff.Data;
 using Handoff.Web.Tests.Infrastructure;
+using Handoff.Web.Tests.Sla;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -455,6 +456,35 @@ public abstract class LeadApiTests<TApp>(TApp app) : IClassFixture<TApp>
 
         Assert.Equal(["lead.created", "lead.stage-changed", "lead.stage-changed"], events.Select(e => e.Type));
         Assert.Equal("SAL", JsonDocument.Parse(events[2].Payload).RootElement.GetProperty("to").GetString());
+    }
+
+    [Fact]
+    public async Task HistoryEvents_SayWhoAndWhy_WithTheChanges()
+    {
+        var client = App.Admin();
+        await using var subscription = await client.SubscribeAsync("lead.owner-changed", "lead.fields-updated");
+        var rep = await client.CreateUserAsync();
+        var id = (await client.CreateLeadAsync()).Id();
+        var reassigned = await client.PutAsJsonAsync($"/api/leads/{id}/owner", new { kind = "User", id = rep, note = "Knows the \"account\"" });
+        Assert.True(reassigned.IsSuccessStatusCode, await reassigned.Content.ReadAsStringAsync());
+        Assert.True((await client.PatchAsync($"/api/leads/{id}", Json.Raw("""{"title":"CTO"}"""))).IsSuccessStatusCode);
+
+        using var scope = App.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        var leadId = Guid.Parse(id);
+        var events = await db.Outbox.Where(m => m.AggregateId == leadId).OrderBy(m => m.OccurredAt).ThenBy(m => m.Type).Select(m => new { m.Type, m.Payload }).ToListAsync();
+
+        Assert.Equal(["lead.owner-changed", "lead.fields-updated"], events.Select(e => e.Type));
+        var moved = JsonDocument.Parse(events[0].Payload).RootElement;
+        // The admin client signs in with an API key: an integration, not a person.
+        Assert.Equal(($"user:{rep}", "Knows the \"account\"", "Integration"), (
+            moved.GetProperty("changes").GetProperty("owner").GetProperty("to").GetString(),
+            moved.GetProperty("note").GetString(),
+            moved.GetProperty("actor").GetProperty("kind").GetString()));
+        var edited = JsonDocument.Parse(events[1].Payload).RootElement;
+        Assert.Equal(leadId, edited.GetProperty("leadId").GetGuid());
+        Assert.Equal("CTO", edited.GetProperty("changes").GetProperty("title").GetProperty("to").GetString());
+        Assert.False(string.IsNullOrEmpty(edited.GetProperty("actor").GetProperty("id").GetString()));
     }
 
     [Fact]
