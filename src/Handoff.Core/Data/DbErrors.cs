@@ -14,28 +14,20 @@ public static class DbErrors
     /// serialization failure: the transaction is gone, nothing of it was written, and the request may be sent again.
     /// EF reports it wrapped (a <see cref="DbUpdateException"/>, inside the retrying strategy's exception).
     /// </summary>
-    public static bool IsConcurrencyAbort(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsConcurrencyAbort(Exception? e) =>
+        InChain(e, x => x is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure });
 
     /// <summary>
     /// A save matched no row at the version it read (<see cref="DbUpdateConcurrencyException"/>, wrapped or not): another
     /// request changed the lead in between, and this transaction wrote nothing that stays.
     /// </summary>
-    public static bool IsStaleWrite(Exception? e)
+    public static bool IsStaleWrite(Exception? e) => InChain(e, x => x is DbUpdateConcurrencyException);
+
+    private static bool InChain(Exception? e, Func<Exception, bool> test)
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is DbUpdateConcurrencyException)
+            if (test(e))
             {
                 return true;
             }

@@ -69,18 +69,22 @@ internal static class LeadEvents
                 Json),
             change.At);
 
-    public static void Audited(HandoffDb db, AuditEntry entry) =>
-        Changed(db, entry.Action, entry.LeadId, entry.At, new Actor(entry.ActorKind, entry.ActorId, entry.ActorName), entry.Note, entry.Changes);
-
-    /// <summary>
-    /// Writes <c>lead.</c> and <paramref name="action"/>, with who, why and the <paramref name="changes"/> (JSON), when a
-    /// subscription wants it: the event of a history entry other than a stage move.
-    /// </summary>
-    public static void Changed(HandoffDb db, string action, Guid leadId, DateTime at, Actor actor, string? note, string changes)
+    /// <summary>The event of a history entry other than a stage move, when a subscription wants it.</summary>
+    public static void Audited(HandoffDb db, AuditEntry entry)
     {
-        if (db.Publishes(AuditedType(action)))
+        if (db.Publishes(AuditedType(entry.Action)))
         {
-            db.Insert(ChangedMessage(action, leadId, at, actor, note, changes));
+            db.Insert(AuditedMessage(entry));
+        }
+    }
+
+    /// <summary>The <c>lead.owner-changed</c> event of an assignment that moved the lead, when a subscription wants it.</summary>
+    public static void OwnerChanged(HandoffDb db, Routing.Assignment assignment)
+    {
+        if (assignment.Changes is not null && db.Publishes(AuditedType(AuditActions.OwnerChanged)))
+        {
+            db.Insert(ChangedMessage(
+                AuditActions.OwnerChanged, assignment.LeadId, assignment.At, new Actor(assignment.ActorKind, assignment.ActorId, assignment.ActorName), assignment.Note, assignment.Changes));
         }
     }
 

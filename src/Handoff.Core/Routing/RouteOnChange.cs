@@ -72,10 +72,7 @@ public sealed class RouteOnChange(HandoffDb db, Router router) : ILeadAutomation
     public static void Insert(HandoffDb db, Assignment assignment)
     {
         db.Insert(assignment);
-        if (assignment.Changes is { } changes)
-        {
-            LeadEvents.Changed(db, AuditActions.OwnerChanged, assignment.LeadId, assignment.At, new Actor(assignment.ActorKind, assignment.ActorId, assignment.ActorName), assignment.Note, changes);
-        }
+        LeadEvents.OwnerChanged(db, assignment);
     }
 
     /// <summary>

@@ -43,25 +43,15 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
         {
             return true;
         }
-        else if (DbErrors.IsConcurrencyAbort(exception))
+        else if (Conflict(exception) is { } conflict)
         {
-            // Not a bug: another request wrote the same rows at the same moment, and this one was rolled back whole.
-            logger.LogWarning(exception, "{Method} {Path} was rolled back by a deadlock with a concurrent writer", context.Request.Method, context.Request.Path);
+            // Not a bug: another request wrote the same rows at the same moment (a deadlock, or a lead's version that moved
+            // under a use case that does not answer that itself), and this one was rolled back.
+            logger.LogWarning(exception, "{Method} {Path} was rolled back by a concurrent writer", context.Request.Method, context.Request.Path);
             result = TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "Conflict.",
-                detail: "Another request changed the same records at the same moment; nothing of this one was written. Send it again.",
-                extensions: new Dictionary<string, object?> { ["code"] = "concurrent-change" });
-        }
-        else if (DbErrors.IsStaleWrite(exception))
-        {
-            // Not a bug either: a lead's version moved between this request's read and its save, in a use case that does
-            // not answer that itself (most answer 409 concurrent-change, or try again).
-            logger.LogWarning(exception, "{Method} {Path} found a lead changed by a concurrent writer", context.Request.Method, context.Request.Path);
-            result = TypedResults.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "Conflict.",
-                detail: "Another request changed the same lead at the same moment, so this change was not saved. Send it again.",
+                detail: conflict,
                 extensions: new Dictionary<string, object?> { ["code"] = "concurrent-change" });
         }
         else
@@ -122,4 +112,10 @@ internal sealed partial class ProblemHandling(IProblemDetailsService problems, I
         StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
         _ => "The request is not valid.",
     };
+
+    /// <summary>What a request rolled back by a concurrent writer is told; null for any other error.</summary>
+    private static string? Conflict(Exception exception) =>
+        DbErrors.IsConcurrencyAbort(exception) ? "Another request changed the same records at the same moment; nothing of this one was written. Send it again."
+        : DbErrors.IsStaleWrite(exception) ? "Another request changed the same lead at the same moment, so this change was not saved. Send it again."
+        : null;
 }
