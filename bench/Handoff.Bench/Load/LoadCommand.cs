@@ -19,6 +19,7 @@ internal sealed record LoadOptions(
     int? ServerPid,
     bool DemoRequests,
     int Warmup,
+    int SettleSeconds,
     bool IdempotencyKeys);
 
 /// <summary>
@@ -28,12 +29,15 @@ internal sealed record LoadOptions(
 /// shows as latency instead of slowing the client down. Bounded by N and by <c>--max-seconds</c>.
 /// <c>--warmup N</c> first sends N other leads in a closed loop, unmeasured: the server's and this client's code is
 /// still being compiled for its first minute or so (tiered JIT), which is not the steady state the budgets are about.
+/// <c>--settle-seconds S</c> then waits S seconds before the measured run: a warm-up at full speed leaves the JIT a
+/// backlog of hot methods to compile again optimized (its background thread got little CPU meanwhile), and on two cores
+/// that backlog, compiled in the first seconds of the next run, held answers up for 50-200 ms.
 /// <c>--idempotency-keys true</c> sends a new <c>Idempotency-Key</c> with every lead, as a careful client does.
 /// </summary>
 internal static class LoadCommand
 {
     public const string Usage =
-        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true] [--warmup N] [--idempotency-keys true]";
+        "load --provider sqlite|postgres --url http://127.0.0.1:PORT --key KEY --leads N --concurrency C [--rate R] [--max-seconds S] [--label TEXT] [--route-team N] [--server-pid PID] [--demo-requests true] [--warmup N] [--settle-seconds S] [--idempotency-keys true]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -70,6 +74,11 @@ internal static class LoadCommand
             Console.WriteLine($"[{options.Label}] warm-up: {options.Warmup} leads, {warm.Errors} not answered 201");
         }
 
+        if (options.SettleSeconds > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), limit.Token);
+        }
+
         var cpuBefore = server?.TotalProcessorTime;
         var run = new Run(client, bodies, options.IdempotencyKeys, limit.Token);
         var started = Stopwatch.GetTimestamp();
@@ -100,10 +109,12 @@ internal static class LoadCommand
             var lag = run.DispatchLag.Order().ToArray();
             Console.WriteLine($"[{o.Label}] send schedule lag ms (client side): p99 {P(lag, 99):0.00}  max {P(lag, 100):0.00}");
 
-            // When the slow answers come: spread out (GC, scheduling) or in bursts (a checkpoint, a lock held by a worker).
+            // When the slow answers come: spread out (GC, scheduling) or in bursts (a checkpoint, a lock held by a worker,
+            // the JIT's backlog after a warm-up).
             var slowest = run.Latencies.Select((latency, i) => (Second: (int)(run.SentAt[i] / 1000), Latency: latency))
-                .GroupBy(l => l.Second).OrderBy(g => g.Key).Select(g => g.Max(l => l.Latency).ToString("0", CultureInfo.InvariantCulture));
-            Console.WriteLine($"[{o.Label}] slowest answer ms, second by second: {string.Join(' ', slowest)}");
+                .GroupBy(l => l.Second).OrderBy(g => g.Key)
+                .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Max(l => l.Latency):0}/{g.Count(l => l.Latency > 20)}"));
+            Console.WriteLine($"[{o.Label}] slowest answer ms / answers over 20 ms, second by second: {string.Join(' ', slowest)}");
         }
 
         if (o.RouteTeam > 0)
@@ -166,6 +177,7 @@ internal static class LoadCommand
                 => "--url must be an http URL on this machine (loopback only)",
             _ when leads is < 1 or > 10_000_000 => "--leads must be between 1 and 10,000,000",
             _ when Int("warmup", 0) is < 0 or > 10_000_000 => "--warmup must be between 0 and 10,000,000",
+            _ when Int("settle-seconds", 0) is < 0 or > 600 => "--settle-seconds must be between 0 and 600",
             _ when concurrency is < 1 or > 1024 => "--concurrency must be between 1 and 1024",
             _ when rate is not null && rate is not (> 0 and <= 100_000) => "--rate must be between 1 and 100,000 leads/s",
             _ => "",
@@ -188,6 +200,7 @@ internal static class LoadCommand
             int.TryParse(Get("server-pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null,
             Get("demo-requests") == "true",
             Int("warmup", 0),
+            Int("settle-seconds", 0),
             Get("idempotency-keys") == "true");
         return true;
     }
