@@ -7,13 +7,16 @@
 # for each provider starts Handoff.Web on a fresh database and runs, with bench/Handoff.Bench:
 #   warm-up  WARMUP_LEADS leads, closed loop                       (not reported)
 #   closed   LEADS leads, CONCURRENCY workers, closed loop         (throughput)
-#   rate     RATE leads/s for RATE_SECONDS, open loop              (latency at a steady rate: p99 budget)
+#   rate     RATE leads/s for RATE_SECONDS, open loop              (latency at a steady rate: p99 budget), after
+#            1,000 unmeasured leads and a pause of SETTLE_SECONDS: the closed loop at full speed leaves the JIT
+#            a backlog of methods to optimize, which otherwise held answers up in the rate run's first seconds
+#            (its CPU columns average over the warm-up and the pause too; its latencies are the measured run's)
 #   wrk      wrk -t2 -cWRK_CONNS for WRK_SECONDS (bench/lead.lua)  (the load generator of the ceiling tool,
 #            so that Handoff/ceiling compares like with like)
 # and prints one table. Everything binds to 127.0.0.1; every run is bounded in count and time; everything
 # started here is stopped on exit (trap), and the databases are deleted (logs stay in the work folder).
 #
-# Knobs (environment): LEADS (20000), CONCURRENCY (32), WARMUP_LEADS (5000), RATE (500), RATE_SECONDS (20),
+# Knobs (environment): LEADS (20000), CONCURRENCY (32), WARMUP_LEADS (5000), RATE (500), RATE_SECONDS (20), SETTLE_SECONDS (15),
 #   WRK_SECONDS (20), WRK_CONNS (64), PORT (5180), PG_PORT (55432), PROVIDERS ("sqlite postgres"),
 #   APP_LOG_LEVEL (unset: the shipped appsettings.json; e.g. Warning to silence every category),
 #   PG_CONN_EXTRA (appended to the PostgreSQL connection string, e.g. "Max Auto Prepare=20").
@@ -25,6 +28,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 WARMUP_LEADS=${WARMUP_LEADS:-5000}
 RATE=${RATE:-500}
 RATE_SECONDS=${RATE_SECONDS:-20}
+SETTLE_SECONDS=${SETTLE_SECONDS:-15}
 WRK_SECONDS=${WRK_SECONDS:-20}
 WRK_CONNS=${WRK_CONNS:-64}
 PORT=${PORT:-5180}
@@ -171,7 +175,7 @@ run_provider() {
   measure "$provider" "closed c=$CONCURRENCY" "${load[@]}" --leads "$LEADS" --concurrency "$CONCURRENCY" --label closed
   log "$provider: open loop, $RATE leads/s for $RATE_SECONDS s"
   measure "$provider" "rate $RATE/s" "${load[@]}" --leads $((RATE * RATE_SECONDS)) --concurrency "$CONCURRENCY" \
-    --rate "$RATE" --label rate
+    --rate "$RATE" --warmup 1000 --settle-seconds "$SETTLE_SECONDS" --label rate
   if command -v wrk >/dev/null; then
     log "$provider: wrk -t2 -c$WRK_CONNS -d${WRK_SECONDS}s"
     measure "$provider" "wrk c=$WRK_CONNS" wrk -t2 -c"$WRK_CONNS" -d"${WRK_SECONDS}s" --timeout 10s \
