@@ -65,6 +65,20 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
         }
     }
 
+    /// <summary>The field error of the first item whose id (<paramref name="idOf"/>) is not in <paramref name="known"/>; null when every one is.</summary>
+    private static ValidationError? FirstUnknown(IReadOnlyList<ActivityInput> items, bool batch, Func<ActivityInput, Guid?> idOf, HashSet<Guid> known, string field, string what)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (idOf(items[i]) is { } id && !known.Contains(id))
+            {
+                return ValidationError.For(batch ? $"[{i}].{field}" : field, $"no {what} with id {id}");
+            }
+        }
+
+        return null;
+    }
+
     private async Task<Result<RecordedActivities>> RecordAsync(IReadOnlyList<ActivityInput> items, bool batch, Actor actor, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -94,21 +108,17 @@ public sealed class RecordActivities(HandoffDb db, TimeProvider clock, LeadAutom
 
         // Junk takes no one's history: a touch may be recorded on a junk lead, but its visitor is not tied to it.
         var junk = knownLeads.Where(l => l.Stage == LeadStage.Junk).Select(l => l.Id).ToHashSet();
-        var missing = leadIds.Where(id => !known.Contains(id)).ToList();
-        if (missing.Count > 0)
+        if (FirstUnknown(items, batch, a => a.LeadId, known, "leadId", "lead") is { } noLead)
         {
-            var index = items.ToList().FindIndex(a => a.LeadId == missing[0]);
-            return ValidationError.For(batch ? $"[{index}].leadId" : "leadId", $"no lead with id {missing[0]}");
+            return noLead;
         }
 
         // A touch names the person who made it (speed to lead counts it for them): an id no user has is a mistake, not a rep.
         var userIds = items.Where(a => a.UserId is not null).Select(a => a.UserId!.Value).Distinct().ToList();
-        var knownUsers = userIds.Count == 0 ? [] : await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(ct);
-        var unknownUsers = userIds.Except(knownUsers).ToList();
-        if (unknownUsers.Count > 0)
+        var knownUsers = userIds.Count == 0 ? [] : (await db.Users.Where(u => userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(ct)).ToHashSet();
+        if (FirstUnknown(items, batch, a => a.UserId, knownUsers, "userId", "user") is { } noUser)
         {
-            var index = items.ToList().FindIndex(a => a.UserId == unknownUsers[0]);
-            return ValidationError.For(batch ? $"[{index}].userId" : "userId", $"no user with id {unknownUsers[0]}");
+            return noUser;
         }
 
         // A touch of a lead merged away goes to its survivor, where the merge moved the lead's other touches.
