@@ -18,6 +18,9 @@ public enum ActivityType
     Call,
     Meeting,
     SalesTouch,
+
+    /// <summary>The lead arrived in a list import: a touch of its own kind, so that a rule on form submits does not count a row of a file as one.</summary>
+    Import,
 }
 
 /// <summary>

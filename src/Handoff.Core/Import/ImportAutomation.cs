@@ -114,10 +114,13 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
 /// </summary>
 internal sealed record ImportRules(ScoringRules? Scoring, CompiledDefinition? Definition)
 {
-    /// <summary>The touch an imported row is, with the row's attribution (as a capture records its form submit).</summary>
+    /// <summary>
+    /// The touch an imported row is, with the row's attribution as a capture records it: of type <see cref="ActivityType.Import"/>,
+    /// not a form submit the person never made (a scoring rule on form submits would credit every row of a list).
+    /// </summary>
     public static Activity Touch(Lead lead, LeadDetails details, DateTime at) => Activity.Record(
         lead.Id,
-        ActivityType.FormSubmit,
+        ActivityType.Import,
         at,
         at,
         subject: "Captured via import",

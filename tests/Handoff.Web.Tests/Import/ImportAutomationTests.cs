@@ -88,9 +88,9 @@ public abstract class ImportAutomationTests<TApp>(TApp app) : IClassFixture<TApp
         Assert.Equal(version, mql["definitionVersion"]!.GetValue<int>());
         Assert.Contains(history, h => h!["changes"]?.ToJsonString().Contains(hotImported.OwnerId(), StringComparison.Ordinal) == true);
 
-        // The import's touch is what the engagement score counts, as a capture's form submit is.
+        // The import's touch is of its own kind: the person submitted no form.
         var activities = await (await client.GetAsync($"/api/leads/{hotImported.Id()}/activities")).ReadArrayAsync();
-        Assert.Equal("FormSubmit", Assert.Single(activities)!["type"]!.GetValue<string>());
+        Assert.Equal("Import", Assert.Single(activities)!["type"]!.GetValue<string>());
     }
 
     [Fact]
