@@ -19,6 +19,15 @@ public static class JsonErrors
             return (path, "is not a known field");
         }
 
+        if (e.Message.Contains("was missing required properties", StringComparison.Ordinal)
+            && e.Message.IndexOf('\'', e.Message.IndexOf("including", StringComparison.Ordinal) + 1) is var open and > 0
+            && e.Message.IndexOf('\'', open + 1) is var close and > 0)
+        {
+            // "… was missing required properties including: 'kind', 'id'.": the first one, under the object that lacks it.
+            var missing = e.Message[(open + 1)..close];
+            return (path == "body" ? missing : path + "." + missing, "is required");
+        }
+
         if (e.InnerException is InvalidOperationException text && text.Message.Contains("invalid UTF-16", StringComparison.OrdinalIgnoreCase))
         {
             // An escaped half of a surrogate pair (\ud800) alone: the text is not Unicode, whatever its type.

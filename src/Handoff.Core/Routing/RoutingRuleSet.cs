@@ -49,8 +49,11 @@ public enum RoutingStrategy
     Segment,
 }
 
-/// <summary>Where a matching rule sends the lead: <c>{"kind":"Team","id":"…","strategy":"RoundRobin"}</c>.</summary>
-public sealed record RoutingTarget(TargetKind Kind, Guid Id, RoutingStrategy? Strategy = null);
+/// <summary>
+/// Where a matching rule sends the lead: <c>{"kind":"Team","id":"…","strategy":"RoundRobin"}</c>. The kind and the id
+/// must be sent: a target without its kind was read as a user.
+/// </summary>
+public sealed record RoutingTarget([property: JsonRequired] TargetKind Kind, [property: JsonRequired] Guid Id, RoutingStrategy? Strategy = null);
 
 /// <summary>One rule: when every condition holds (an empty list always holds), the lead goes to the target.</summary>
 public sealed record RoutingRule(string? Name, IReadOnlyList<LeadCondition>? Conditions, RoutingTarget? Target);

@@ -351,7 +351,7 @@ public abstract class PredictiveScheduleTests<TApp>(TApp app) : IClassFixture<TA
         Assert.Equal(2, scheduled["number"]!.GetValue<int>());
         Assert.Equal("predictive-schedule", scheduled["requestedBy"]!.GetValue<string>());
         // Same history, same holdout: it measures the same, so it takes over.
-        Assert.True(scheduled["isActive"]!.GetValue<bool>());
+        Assert.True(scheduled["isActive"]!.GetValue<bool>(), $"{scheduled["activation"]} (evaluation {scheduled["evaluation"]?.ToJsonString()})");
     }
 }
 

@@ -376,6 +376,25 @@ public abstract class RoutingTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ATargetWithoutItsKind_IsRefused_NotReadAsAUser()
+    {
+        var client = App.Admin();
+        var team = await client.TeamAsync("Kindless pod");
+        await client.MemberAsync(team, await client.UserAsync("Rosa Kind"));
+        var before = await (await client.GetAsync("/api/routing/rules/versions")).ReadArrayAsync();
+
+        foreach (var (target, field) in new (object Target, string Field)[] { (new { id = team }, "rules[0].target.kind"), (new { kind = "Team" }, "rules[0].target.id") })
+        {
+            var response = await client.PutAsJsonAsync("/api/routing/rules", new { rules = new[] { new { name = "Pod", target } } });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var errors = Json.Problem(await response.Content.ReadAsStringAsync()).GetProperty("errors");
+            Assert.Equal("is required", errors.GetProperty(field)[0].GetString());
+        }
+
+        Assert.Equal(before.Count, (await (await client.GetAsync("/api/routing/rules/versions")).ReadArrayAsync()).Count);
+    }
+
+    [Fact]
     public async Task BadInput_IsRefused_NamingTheFieldAndTheProblem()
     {
         var client = App.Admin();
