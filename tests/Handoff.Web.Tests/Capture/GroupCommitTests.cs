@@ -69,6 +69,47 @@ public abstract class GroupCommitTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.Equal(149, await db.Assignments.CountAsync(a => ids.Contains(a.LeadId)));
     }
 
+    [Fact]
+    public async Task CapturesRoutedToTwoTeamsAtOnce_AllCommit_AndEachTeamTakesExactTurns()
+    {
+        // On SQLite the writer's groups mix both teams, whose rotations it keeps in memory for the group; on PostgreSQL
+        // each capture waits for its own team's lock only.
+        var client = app.Admin();
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var teams = new Dictionary<string, string>();
+        foreach (var country in new[] { "DE", "FR" })
+        {
+            var team = await client.TeamAsync($"Pod {country}");
+            foreach (var name in new[] { $"Rep One {country}", $"Rep Two {country}" })
+            {
+                await client.MemberAsync(team, await client.UserAsync(name));
+            }
+
+            teams[country] = team;
+        }
+
+        await client.RulesAsync(new
+        {
+            routeAt = "Capture",
+            rules = teams.Select(t => new { name = t.Key, conditions = new[] { new { field = "countryCode", op = "eq", value = t.Key } }, target = RoutingSetup.Team(t.Value) }),
+        });
+        var people = Enumerable.Range(0, 200).Select(i => (Email: $"buyer.{run}.{i}@vogel-{run}.eu", Country: i % 2 == 0 ? "DE" : "FR")).ToList();
+
+        var answers = await Task.WhenAll(people.Select(p => client.PostAsJsonAsync("/api/leads", new { email = p.Email, firstName = "Jonas", lastName = "Vogel", company = "Vogel", country = p.Country })));
+
+        Assert.All(answers, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<HandoffDb>();
+        foreach (var team in teams.Values.Select(Guid.Parse))
+        {
+            var turns = await db.TeamMembers.Where(m => m.TeamId == team).Select(m => m.Assigned).ToListAsync();
+            Assert.Equal([50, 50], turns);
+        }
+
+        var keys = people.Select(p => EmailKeys.Of(p.Email)).ToList();
+        Assert.Equal(200, await db.Assignments.CountAsync(a => db.Leads.Any(l => l.Id == a.LeadId && keys.Contains(l.EmailKey))));
+    }
+
     /// <summary>An automation step that breaks on one surname after saving the capture so far, as a bug in a step would.</summary>
     internal sealed class FailingStep(HandoffDb db) : ILeadAutomation
     {
