@@ -140,6 +140,11 @@ public sealed class WebhookSubscriptions(HandoffDb db, TimeProvider clock, Webho
         {
             errors.Add("url", "must be an absolute http(s) URL, at most 2000 characters");
         }
+        else if (uri.UserInfo.Length > 0)
+        {
+            // The URL is shown to every admin who lists the webhooks and written into delivery logs: no password in it.
+            errors.Add("url", "must not carry a user name or password (user:password@host); deliveries are signed with the secret, which the receiver checks");
+        }
 
         if (request.Secret is not { Length: >= 16 and <= 200 })
         {

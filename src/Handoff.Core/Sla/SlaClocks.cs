@@ -140,12 +140,16 @@ public sealed class SlaClocks(HandoffDb db, SlaPolicyCache policies, Qualificati
         };
     }
 
-    /// <summary>Speed to lead, on the lead itself: its first owner that is a person, and the first touch by sales.</summary>
+    /// <summary>
+    /// Speed to lead, on the lead itself: its first owner that is a person, and the first touch by sales. A lead first
+    /// given to a person after it closed (reassigned by hand once disqualified, or converted straight from a queue) was
+    /// never waiting for a response: that owner is not its assignment in the speed report.
+    /// </summary>
     private static void NoteSpeed(LeadChange change, Activity? touch)
     {
         var lead = change.Lead;
         var ownedByUser = lead.OwnerKind == OwnerKind.User;
-        if (ownedByUser && (change.Created || change.OwnerChanged || touch is not null))
+        if (ownedByUser && StageRules.IsOpen(lead.Stage) && (change.Created || change.OwnerChanged || touch is not null))
         {
             lead.NoteAssigned(lead.OwnerId, change.At);
         }

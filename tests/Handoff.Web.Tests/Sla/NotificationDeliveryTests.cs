@@ -272,6 +272,22 @@ public abstract class NotificationDeliveryTests<TApp>(TApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task AWebhookUrlWithAPassword_IsRefused()
+    {
+        var response = await App.Admin().PostAsJsonAsync("/api/webhooks", new
+        {
+            url = "https://ops:hunter2@crm.fjord-logistics.no/hooks/handoff",
+            secret = "a-secret-of-some-length",
+            events = new[] { "lead.*" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadObjectAsync())["errors"]!.AsObject();
+        Assert.StartsWith("must not carry a user name or password", Assert.Single(errors["url"]!.AsArray())!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", (await (await App.Admin().GetAsync("/api/webhooks")).Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnEventTypeThatNothingSends_IsRefused_ListingTheTypes()
     {
         // Typed the way other tools spell them: saved, these would never have delivered anything.

@@ -100,6 +100,26 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task ALeadGivenToAPersonOnlyAfterItClosed_HasNoAssignmentInSpeedToLead()
+    {
+        var client = App.Admin();
+        var rep = await client.CreateUserAsync();
+        var id = (await client.CreateSourcedLeadAsync(UniqueSource())).Id();
+        var disqualified = await client.MoveAsync(id, new { to = "Disqualified", reason = "poor-fit" });
+        Assert.True(disqualified.IsSuccessStatusCode, await disqualified.Content.ReadAsStringAsync());
+
+        App.Clock.Advance(TimeSpan.FromDays(3));
+        await client.AssignAsync(id, rep);
+
+        var speed = await (await client.GetAsync($"/api/leads/{id}/speed-to-lead")).ReadObjectAsync();
+        Assert.Null(speed["assignedAt"]);
+        Assert.Null(speed["captureToAssignmentSeconds"]);
+        var now = App.Clock.GetUtcNow();
+        var report = await (await client.GetAsync($"/api/reports/speed-to-lead?from={now.AddDays(-4):O}&to={now.AddMinutes(1):O}".Replace("+", "%2B", StringComparison.Ordinal))).ReadObjectAsync();
+        Assert.DoesNotContain(report["reps"]!.AsArray(), r => r!["userId"]!.GetValue<Guid>() == rep);
+    }
+
+    [Fact]
     public async Task ATouchByNoKnownUser_IsRefused_AndDoesNotBecomeTheLeadsFirstTouch()
     {
         var client = App.Admin();
