@@ -188,7 +188,7 @@ public sealed class SlaSweep(
                     ? "the manager is not an active user"
                     : $"notified manager user:{manager}", null);
             default:
-                var target = await ReassignTargetAsync(lead, step, ct);
+                var target = await ReassignTargetAsync(lead, step, now, ct);
                 return (target == lead.Owner ? $"no one else to reassign to (stays with {target})" : $"reassigned to {target}", target == lead.Owner ? null : target);
         }
     }
@@ -205,8 +205,12 @@ public sealed class SlaSweep(
             : $"notified owner user:{lead.OwnerId}";
     }
 
-    /// <summary>The queue of the step (or the fallback), or the next active member of the owner's team by name.</summary>
-    private async Task<Owner> ReassignTargetAsync(Lead lead, EscalationStep step, CancellationToken ct)
+    /// <summary>
+    /// The queue of the step (or the fallback), or the next member of the owner's team by name who can take the lead
+    /// now: active, and not away by their routing profile (out of office, outside their working hours), as routing
+    /// skips them. A breached lead given to someone on holiday would only breach again.
+    /// </summary>
+    private async Task<Owner> ReassignTargetAsync(Lead lead, EscalationStep step, DateTime now, CancellationToken ct)
     {
         if (step.To == ReassignTarget.NextMember && lead.OwnerKind == OwnerKind.User)
         {
@@ -217,9 +221,11 @@ public sealed class SlaSweep(
                     .OrderBy(u => u.Name).ThenBy(u => u.Id).Select(u => u.Id).ToListAsync(ct);
                 var index = members.IndexOf(lead.OwnerId);
                 var others = members.Skip(index + 1).Concat(members.Take(Math.Max(index, 0))).Where(m => m != lead.OwnerId).ToList();
-                if (others.Count > 0)
+                var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => others.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
+                var next = others.FirstOrDefault(m => profiles.GetValueOrDefault(m)?.Unavailable(now) is null);
+                if (next != Guid.Empty)
                 {
-                    return new Owner(OwnerKind.User, others[0]);
+                    return new Owner(OwnerKind.User, next);
                 }
             }
         }

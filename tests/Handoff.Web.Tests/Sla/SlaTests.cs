@@ -147,6 +147,32 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
     }
 
     [Fact]
+    public async Task Reassign_ToTheNextMember_SkipsAMemberWhoIsOutOfOffice()
+    {
+        var client = App.Admin();
+        var (_, _, reps) = await App.CreateTeamAsync(3);
+        var now = App.Clock.GetUtcNow().UtcDateTime;
+        var away = await client.PutAsJsonAsync($"/api/users/{reps[1]}/routing", new
+        {
+            timeZone = "Europe/Oslo",
+            outOfOffice = new[] { new { from = now.AddDays(-1), to = now.AddDays(14), note = "holiday" } },
+        });
+        Assert.Equal(HttpStatusCode.OK, away.StatusCode);
+        var source = UniqueSource();
+        await client.CreatePolicyAsync(FirstTouchPolicy(source, 60, [new { action = "Reassign", afterMinutes = 0, to = "NextMember" }]));
+        var id = (await client.CreateSourcedLeadAsync(source)).Id();
+        await client.AssignAsync(id, reps[0]);
+
+        App.Clock.Advance(TimeSpan.FromMinutes(61));
+        await SweepAsync();
+        await SweepAsync();
+
+        // reps[1] comes next by name, but is on holiday: the breached lead goes to reps[2].
+        var lead = await (await client.GetAsync($"/api/leads/{id}")).ReadObjectAsync();
+        Assert.Equal(reps[2], lead["owner"]!["id"]!.GetValue<Guid>());
+    }
+
+    [Fact]
     public async Task Clock_GoesAtRisk_ThenBreaches_AndTheLadderRunsInOrder_EachRungOnce()
     {
         var client = App.Admin();
