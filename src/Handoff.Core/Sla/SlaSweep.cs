@@ -207,8 +207,8 @@ public sealed class SlaSweep(
 
     /// <summary>
     /// The queue of the step (or the fallback), or the next member of the owner's team by name who can take the lead
-    /// now: active, and not away by their routing profile (out of office, outside their working hours), as routing
-    /// skips them. A breached lead given to someone on holiday would only breach again.
+    /// now: active, not away by their routing profile (out of office, outside their working hours) and under its
+    /// capacity, as routing has it. A breached lead given to someone on holiday would only breach again.
     /// </summary>
     private async Task<Owner> ReassignTargetAsync(Lead lead, EscalationStep step, DateTime now, CancellationToken ct)
     {
@@ -222,7 +222,12 @@ public sealed class SlaSweep(
                 var index = members.IndexOf(lead.OwnerId);
                 var others = members.Skip(index + 1).Concat(members.Take(Math.Max(index, 0))).Where(m => m != lead.OwnerId).ToList();
                 var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => others.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
-                var next = others.FirstOrDefault(m => profiles.GetValueOrDefault(m)?.Unavailable(now) is null);
+                var capped = profiles.Values.Where(p => p.Capacity is not null).Select(p => p.UserId).ToList();
+                var open = capped.Count == 0 ? [] : await db.Leads.AsNoTracking()
+                    .Where(l => l.OwnerKind == OwnerKind.User && capped.Contains(l.OwnerId) && StageRules.OpenStages.Contains(l.Stage))
+                    .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+                var next = others.FirstOrDefault(m => profiles.GetValueOrDefault(m) is not { } profile
+                    || (profile.Unavailable(now) is null && !(profile.Capacity is { } cap && open.GetValueOrDefault(m) >= cap)));
                 if (next != Guid.Empty)
                 {
                     return new Owner(OwnerKind.User, next);

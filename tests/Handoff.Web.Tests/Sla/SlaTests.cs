@@ -146,18 +146,26 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
         Assert.True(Json.Problem(await batch.Content.ReadAsStringAsync()).GetProperty("errors").TryGetProperty("[1].userId", out _));
     }
 
-    [Fact]
-    public async Task Reassign_ToTheNextMember_SkipsAMemberWhoIsOutOfOffice()
+    [Theory]
+    [InlineData("away")]
+    [InlineData("full")]
+    public async Task Reassign_ToTheNextMember_SkipsAMemberWhoIsOutOfOfficeOrAtCapacity(string why)
     {
         var client = App.Admin();
         var (_, _, reps) = await App.CreateTeamAsync(3);
         var now = App.Clock.GetUtcNow().UtcDateTime;
-        var away = await client.PutAsJsonAsync($"/api/users/{reps[1]}/routing", new
+        if (why == "full")
+        {
+            await client.AssignAsync((await client.CreateSourcedLeadAsync(UniqueSource())).Id(), reps[1]);
+        }
+
+        var profile = await client.PutAsJsonAsync($"/api/users/{reps[1]}/routing", new
         {
             timeZone = "Europe/Oslo",
-            outOfOffice = new[] { new { from = now.AddDays(-1), to = now.AddDays(14), note = "holiday" } },
+            outOfOffice = new[] { new { from = now.AddDays(-1), to = now.AddDays(14), note = "holiday" } }.Take(why == "away" ? 1 : 0).ToArray(),
+            capacity = why == "full" ? 1 : (int?)null,
         });
-        Assert.Equal(HttpStatusCode.OK, away.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
         var source = UniqueSource();
         await client.CreatePolicyAsync(FirstTouchPolicy(source, 60, [new { action = "Reassign", afterMinutes = 0, to = "NextMember" }]));
         var id = (await client.CreateSourcedLeadAsync(source)).Id();
@@ -167,7 +175,7 @@ public abstract class SlaTests<TApp>(TApp app) : IClassFixture<TApp>
         await SweepAsync();
         await SweepAsync();
 
-        // reps[1] comes next by name, but is on holiday: the breached lead goes to reps[2].
+        // reps[1] comes next by name, but is on holiday, or has as many open leads as their capacity: the breached lead goes to reps[2].
         var lead = await (await client.GetAsync($"/api/leads/{id}")).ReadObjectAsync();
         Assert.Equal(reps[2], lead["owner"]!["id"]!.GetValue<Guid>());
     }
