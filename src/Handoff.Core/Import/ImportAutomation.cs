@@ -90,12 +90,7 @@ public sealed class ImportAutomation(HandoffDb db, ActiveScoring scoring, Active
         // Open lead counts cost a scan of each rep's leads: read only when a capacity or load balancing needs them.
         var needsCounts = set.Rules.Any(r => r.Target is { Kind: TargetKind.Team, Strategy: RoutingStrategy.LoadBalanced })
             || members.Any(m => m.Capacity is not null) || profiles.Values.Any(p => p.Capacity is not null);
-        var open = needsCounts && userIds.Count > 0
-            ? await db.Leads.AsNoTracking()
-                .Where(l => l.OwnerKind == OwnerKind.User && userIds.Contains(l.OwnerId) && StageRules.OpenStages.Contains(l.Stage))
-                .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() })
-                .ToDictionaryAsync(g => g.Key, g => g.Count, ct)
-            : [];
+        var open = needsCounts && userIds.Count > 0 ? await Router.OpenLeadCountsAsync(db, userIds, ct) : [];
         return new ImportRoster(
             teams,
             members.GroupBy(m => m.TeamId).ToDictionary(g => g.Key, g => g.ToList()),

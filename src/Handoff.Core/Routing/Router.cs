@@ -197,7 +197,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         var user = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new RosterUser(u.Id, u.Name, u.IsActive)).FirstOrDefaultAsync(ct);
         var profile = user is { IsActive: true } ? await db.RoutingProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.UserId == id, ct) : null;
         var open = checkCapacity && profile?.Capacity is not null && profile.Unavailable(now) is null
-            ? (await OpenLeadsAsync([id], ct)).GetValueOrDefault(id)
+            ? (await OpenLeadCountsAsync(db, [id], ct)).GetValueOrDefault(id)
             : (int?)null;
         return Availability(id, user, profile, open, now);
     }
@@ -231,7 +231,8 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
         return new UserState(user.Name, null);
     }
 
-    private async Task<Dictionary<Guid, int>> OpenLeadsAsync(List<Guid> users, CancellationToken ct) =>
+    /// <summary>How many open leads each of <paramref name="users"/> owns (users with none are absent). Shared with the import's roster and the SLA's reassignment.</summary>
+    internal static async Task<Dictionary<Guid, int>> OpenLeadCountsAsync(HandoffDb db, List<Guid> users, CancellationToken ct) =>
         await db.Leads.AsNoTracking()
             .Where(l => l.OwnerKind == OwnerKind.User && users.Contains(l.OwnerId) && StageRules.OpenStages.Contains(l.Stage))
             .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() })
@@ -268,7 +269,7 @@ public sealed class Router(HandoffDb db, TimeProvider clock, FallbackQueue fallb
                 return null;
             }
 
-            var open = NeedsOpenCounts(strategy, candidates, profiles) ? await OpenLeadsAsync(candidates.Select(m => m.UserId).ToList(), ct) : [];
+            var open = NeedsOpenCounts(strategy, candidates, profiles) ? await OpenLeadCountsAsync(db, candidates.Select(m => m.UserId).ToList(), ct) : [];
             if (ChooseMember(team, candidates, users, profiles, open, strategy, now, why) is not { } choice)
             {
                 return null;

@@ -3,6 +3,7 @@ using Handoff.Common;
 using Handoff.Data;
 using Handoff.Leads;
 using Handoff.Notifications;
+using Handoff.Routing;
 using Handoff.Teams;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -218,19 +219,16 @@ public sealed class SlaSweep(
             if (teamId is not null)
             {
                 var members = await db.Users.AsNoTracking().Where(u => u.TeamId == teamId && u.IsActive)
-                    .OrderBy(u => u.Name).ThenBy(u => u.Id).Select(u => u.Id).ToListAsync(ct);
-                var index = members.IndexOf(lead.OwnerId);
-                var others = members.Skip(index + 1).Concat(members.Take(Math.Max(index, 0))).Where(m => m != lead.OwnerId).ToList();
-                var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => others.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
+                    .OrderBy(u => u.Name).ThenBy(u => u.Id).Select(u => new Router.RosterUser(u.Id, u.Name, u.IsActive)).ToListAsync(ct);
+                var index = members.FindIndex(u => u.Id == lead.OwnerId);
+                var others = members.Skip(index + 1).Concat(members.Take(Math.Max(index, 0))).Where(u => u.Id != lead.OwnerId).ToList();
+                var ids = others.Select(u => u.Id).ToList();
+                var profiles = await db.RoutingProfiles.AsNoTracking().Where(p => ids.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
                 var capped = profiles.Values.Where(p => p.Capacity is not null).Select(p => p.UserId).ToList();
-                var open = capped.Count == 0 ? [] : await db.Leads.AsNoTracking()
-                    .Where(l => l.OwnerKind == OwnerKind.User && capped.Contains(l.OwnerId) && StageRules.OpenStages.Contains(l.Stage))
-                    .GroupBy(l => l.OwnerId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-                var next = others.FirstOrDefault(m => profiles.GetValueOrDefault(m) is not { } profile
-                    || (profile.Unavailable(now) is null && !(profile.Capacity is { } cap && open.GetValueOrDefault(m) >= cap)));
-                if (next != Guid.Empty)
+                var open = capped.Count == 0 ? [] : await Router.OpenLeadCountsAsync(db, capped, ct);
+                if (others.FirstOrDefault(u => Router.Availability(u.Id, u, profiles.GetValueOrDefault(u.Id), open.GetValueOrDefault(u.Id), now).Unavailable is null) is { } next)
                 {
-                    return new Owner(OwnerKind.User, next);
+                    return new Owner(OwnerKind.User, next.Id);
                 }
             }
         }
