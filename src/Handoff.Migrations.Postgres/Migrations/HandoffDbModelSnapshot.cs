@@ -947,19 +947,22 @@ namespace Handoff.Migrations.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("AccountId")
-                        .HasDatabaseName("ix_leads_account_id");
+                        .HasDatabaseName("ix_leads_account_id")
+                        .HasFilter("account_id IS NOT NULL");
 
                     b.HasIndex("CompanyDomain")
                         .HasDatabaseName("ix_leads_company_domain");
 
                     b.HasIndex("MergedIntoId")
-                        .HasDatabaseName("ix_leads_merged_into_id");
+                        .HasDatabaseName("ix_leads_merged_into_id")
+                        .HasFilter("merged_into_id IS NOT NULL");
 
                     b.HasIndex("NameKey")
                         .HasDatabaseName("ix_leads_name_key");
 
                     b.HasIndex("PhoneE164")
-                        .HasDatabaseName("ix_leads_phone_e164");
+                        .HasDatabaseName("ix_leads_phone_e164")
+                        .HasFilter("phone_e164 IS NOT NULL");
 
                     b.HasIndex("ScoreModelVersion")
                         .HasDatabaseName("ix_leads_score_model_version");
@@ -975,14 +978,6 @@ namespace Handoff.Migrations.Postgres.Migrations
 
                     b.HasIndex("Stage", "CreatedAt")
                         .HasDatabaseName("ix_leads_stage_created_at");
-
-                    b.HasIndex(new[] { "EmailKey" }, "ix_leads_email_key")
-                        .HasDatabaseName("ix_leads_email_key");
-
-                    b.HasIndex(new[] { "EmailKey" }, "ix_leads_open_email_key")
-                        .IsUnique()
-                        .HasDatabaseName("ix_leads_email_key1")
-                        .HasFilter("email_key IS NOT NULL AND stage IN ('New', 'MQL', 'SAL', 'SQL', 'Nurture')");
 
                     b.ToTable("leads", (string)null);
 
