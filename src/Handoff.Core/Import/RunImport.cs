@@ -725,6 +725,10 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
                     {
                         _turn = await gate.EnterAsync(db, ct);
                         _transaction = await db.Database.BeginTransactionAsync(ct);
+
+                        // A failed write rolls the whole transaction back (below), so EF's savepoint around each save
+                        // would buy nothing, and SQLite copies every page first changed within a savepoint to its journal.
+                        db.Database.AutoSavepointsEnabled = false;
                     }
 
                     if (attempt == 1)
