@@ -25,6 +25,9 @@ internal abstract class PollingWorker(ILogger log) : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The wait for a wake outlives a round that ended by time, so that waits do not pile up on the channel; the
+        // rounds wait without exceptions (a cancelled read per idle round was the process's most frequent exception).
+        Task<bool>? woken = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             var more = false;
@@ -46,15 +49,11 @@ internal abstract class PollingWorker(ILogger log) : BackgroundService
                 continue;
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(Interval);
-            try
+            woken ??= _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            if (await Task.WhenAny(woken, Task.Delay(Interval, stoppingToken)) == woken)
             {
-                await _wake.Reader.ReadAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Time to look again, or to stop (the loop checks).
+                _wake.Reader.TryRead(out _);
+                woken = null;
             }
         }
     }
