@@ -66,7 +66,7 @@ internal sealed class LeadConfiguration : IEntityTypeConfiguration<Lead>
         // while two open ones with one email do; its first column serves every `email_key = ?`. EF Core cannot model an
         // index on an expression, so the migration EmailKeyIndexes creates it in SQL (a test checks that it lists
         // exactly the open stages of StageRules). It replaced two indexes on email_key (one unique for open leads, one
-        // for lookups): a random insert fewer per lead, about 9 s of a 1M-row import on SQLite.
+        // for lookups): a random insert fewer per lead, about 9 s of SQLite's work per million leads (docs/performance.md).
         // Columns that are mostly empty are indexed where set only: `x = ?` implies `x IS NOT NULL`, so their lookups
         // still use them, and a lead without them costs no index insert.
         b.HasIndex(l => l.AccountId).HasFilter("account_id IS NOT NULL");

@@ -52,9 +52,9 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
 
     /// <summary>
     /// On SQLite a transaction spans five batches: each commit writes every page it changed to the WAL, and the
-    /// email-key indexes take random inserts, so a batch of 5,000 rows rewrites thousands of index pages; five
-    /// batches rewrite them once. It holds the write lock a second or two (captures wait that long meanwhile).
-    /// PostgreSQL commits every batch.
+    /// indexes on random keys (email, name, company domain) take random inserts, so a batch of 5,000 rows rewrites
+    /// thousands of index pages; five batches rewrite them once. A capture that waits for the write turn meanwhile gets
+    /// it after the batch being written (<see cref="BatchWriter.CommitIfDueAsync"/>). PostgreSQL commits every batch.
     /// </summary>
     private const int SqliteRowsPerTransaction = 25_000;
 
