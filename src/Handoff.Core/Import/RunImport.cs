@@ -43,7 +43,13 @@ public sealed record ImportProgress(ImportCounts Counts, int LastCommittedRow, i
 /// </summary>
 public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fallback, IOptions<HandoffOptions> options, ILogger<RunImport> log, JunkClassifier junkClassifier, LeadEnricher enricher, ImportAutomation automation, LeadAutomations chain, SqliteWriteGate gate, RunningImports running)
 {
-    public const int DefaultBatchSize = 5_000;
+    /// <summary>
+    /// Rows a batch holds: the reader prepares batches ahead of the writer (two wait at most), and a writer waiting for
+    /// SQLite's turn gets it after the batch being written. Batches of 5,000 rows kept about 20,000 prepared rows alive
+    /// at once, long enough for the GC to promote them: a 1M-row import then paused 8–9 s in GCs, 3–5 s with batches of
+    /// 1,000 (docs/performance.md).
+    /// </summary>
+    public const int DefaultBatchSize = 1_000;
 
     /// <summary>A runner holds a job this long after its last commit; past it, another runner may take the job over.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -51,12 +57,15 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     private const int MaxAttempts = 4;
 
     /// <summary>
-    /// On SQLite a transaction spans five batches: each commit writes every page it changed to the WAL, and the
-    /// indexes on random keys (email, name, company domain) take random inserts, so a batch of 5,000 rows rewrites
-    /// thousands of index pages; five batches rewrite them once. A capture that waits for the write turn meanwhile gets
-    /// it after the batch being written (<see cref="BatchWriter.CommitIfDueAsync"/>). PostgreSQL commits every batch.
+    /// On SQLite a transaction spans many batches: each commit writes every page it changed to the WAL, and the
+    /// indexes on random keys (email, name, company domain) take random inserts, so a commit of 5,000 rows rewrites
+    /// thousands of index pages; one of 25,000 rewrites them once. A capture that waits for the write turn meanwhile
+    /// gets it after the batch being written (<see cref="BatchWriter.CommitIfDueAsync"/>).
     /// </summary>
     private const int SqliteRowsPerTransaction = 25_000;
+
+    /// <summary>PostgreSQL commits every 5,000 rows: no write turn to share, and each commit syncs the server's log.</summary>
+    private const int PostgresRowsPerTransaction = 5_000;
 
     /// <summary>
     /// Up to this many open leads, the run keeps 64-bit hashes of their email keys (about 20 bytes each) so that a
@@ -64,8 +73,8 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
     /// </summary>
     private const int MaxKnownKeys = 5_000_000;
 
-    /// <summary>PostgreSQL: the last batch after which the run refreshes the statistics of leads (see RefreshStatisticsAsync).</summary>
-    private const int MaxAnalyzedBatch = 64;
+    /// <summary>PostgreSQL: the last commit after which the run refreshes the statistics of leads (see RefreshStatisticsAsync).</summary>
+    private const int MaxAnalyzedCommit = 64;
 
     internal int BatchSize { get; set; } = DefaultBatchSize;
 
@@ -255,7 +264,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         _timings = new ImportTimings();
         _values = new BulkValues(db.Model);
         _rules = job.Automation ? await automation.RulesAsync(Now(), ct) : null;
-        var rowsPerTransaction = RowsPerTransaction ?? (db.IsSqlite ? SqliteRowsPerTransaction : BatchSize);
+        var rowsPerTransaction = RowsPerTransaction ?? (db.IsSqlite ? SqliteRowsPerTransaction : PostgresRowsPerTransaction);
         await using var writer = new BatchWriter(this, db, gate, job, runnerId, owner, BulkInsert.For(db), rowsPerTransaction);
         var started = Stopwatch.GetTimestamp();
         await writer.LoadKnownKeysAsync(ct);
@@ -670,6 +679,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         private IDisposable? _turn;
         private ImportCounts _openCounts;
         private int _batches;
+        private int _commits;
 
         public ImportCounts Counts { get; private set; } = job.Counts;
 
@@ -785,6 +795,7 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
             await _transaction.DisposeAsync();
             _transaction = null;
             PassTurn();
+            _commits++;
             Counts += _openCounts;
             LastRow = _open[^1].Rows[^1].Number;
             BytesCommitted = _open[^1].BytesRead;
@@ -1074,11 +1085,11 @@ public sealed class RunImport(HandoffDb db, TimeProvider clock, FallbackQueue fa
         /// <summary>
         /// PostgreSQL plans the foreign key checks of stage_changes (and the batch lookup) once per connection; planned
         /// while leads was small, they scan the table, and every batch gets slower than the one before. Fresh
-        /// statistics make it plan again with index lookups: after batches 1, 2, 4, ... 64 (seven ANALYZEs in all).
+        /// statistics make it plan again with index lookups: after commits 1, 2, 4, ... 64 (seven ANALYZEs in all).
         /// </summary>
         private async Task RefreshStatisticsAsync(CancellationToken ct)
         {
-            if (db.IsSqlite || !BitOperations.IsPow2(_batches) || _batches > MaxAnalyzedBatch)
+            if (db.IsSqlite || !BitOperations.IsPow2(_commits) || _commits > MaxAnalyzedCommit)
             {
                 return;
             }

@@ -4,9 +4,9 @@ namespace Handoff.Import;
 
 /// <summary>
 /// The progress of the imports running in this process, batch by batch. The job's row moves only when a transaction
-/// commits, and on SQLite one holds five batches (25,000 rows); writing progress to the database between commits
+/// commits, and one holds 25 batches (25,000 rows) on SQLite, five on PostgreSQL; writing progress to the database between commits
 /// would take the write lock the import holds, or a write per batch. The API shows these figures for a job this
-/// process runs; other processes (another web node on PostgreSQL, which commits every batch) show the committed ones.
+/// process runs; other processes (another web node on PostgreSQL, which commits every 5,000 rows) show the committed ones.
 /// </summary>
 public sealed class RunningImports
 {
