@@ -194,6 +194,7 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     private async Task<bool> CommitBatchOnceAsync(IReadOnlyList<QueuedCapture> batch, bool savepoints, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.Database.AutoSavepointsEnabled = false; // the batch's own savepoints (or none) guard its captures, not EF's
         var answered = new List<(QueuedCapture Capture, CaptureAnswer Answer)>(batch.Count);
         var failed = new List<(QueuedCapture Capture, Exception Error)>();
         foreach (var capture in batch)
@@ -249,7 +250,6 @@ public sealed class CaptureLead(HandoffDb db, TimeProvider clock, FallbackQueue 
     /// <summary>One capture inside the current transaction, with no savepoint of its own: when it fails, the caller rolls the transaction back.</summary>
     private async Task<CaptureAnswer> CaptureUnguardedAsync(QueuedCapture capture, CancellationToken ct)
     {
-        db.Database.AutoSavepointsEnabled = false;
         await ThrowIfKeyUsedAsync(capture);
         return await CaptureOnceAsync(capture, ct);
     }
